@@ -144,6 +144,34 @@ fn support_rs(ir: &Ir) -> TokenStream {
             {
                 T::deserialize(deserializer).map(::std::option::Option::Some)
             }
+
+            /// A struct decoded from the members of a JSON object (never from an array).
+            pub trait DeserializeObject<'de>: Sized {
+                fn deserialize_members<M: ::serde::de::MapAccess<'de>>(map: M) -> ::std::result::Result<Self, M::Error>;
+            }
+
+            /// Decodes `T` from a JSON object only.
+            pub fn deserialize_object<'de, D, T>(deserializer: D) -> ::std::result::Result<T, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+                T: DeserializeObject<'de>,
+            {
+                struct ObjectVisitor<T>(::std::marker::PhantomData<T>);
+
+                impl<'de, T: DeserializeObject<'de>> ::serde::de::Visitor<'de> for ObjectVisitor<T> {
+                    type Value = T;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+
+                    fn visit_map<M: ::serde::de::MapAccess<'de>>(self, map: M) -> ::std::result::Result<T, M::Error> {
+                        T::deserialize_members(map)
+                    }
+                }
+
+                deserializer.deserialize_map(ObjectVisitor(::std::marker::PhantomData))
+            }
         }
     }
 }
@@ -177,7 +205,10 @@ fn struct_tokens(ir: &Ir, def: &TypeDef, s: &StructDef) -> Result<TokenStream, C
     let doc = type_doc(def);
     let name = type_ident(&def.name);
     let derives = derives(ir, &TypeRef::Named(def.name.clone()), &[]);
-    let container_attrs = if s.closed { quote!(#[serde(deny_unknown_fields)]) } else { quote!() };
+    let deny = s.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
+    // `remote = "Self"` turns the derives into inherent functions that the trait impls below wrap: serde's
+    // derived structs also accept a JSON array (fields by position), which the schema does not allow.
+    let container_attrs = quote!(#[serde(remote = "Self")] #deny);
     let mut fields = Vec::new();
     for field in &s.fields {
         if field.name == EXTRA_FIELD && !s.closed {
@@ -208,6 +239,24 @@ fn struct_tokens(ir: &Ir, def: &TypeDef, s: &StructDef) -> Result<TokenStream, C
         }
 
         #constructor
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                #name::serialize(self, serializer)
+            }
+        }
+
+        impl<'de> crate::__private::DeserializeObject<'de> for #name {
+            fn deserialize_members<M: ::serde::de::MapAccess<'de>>(map: M) -> ::std::result::Result<Self, M::Error> {
+                #name::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                crate::__private::deserialize_object(deserializer)
+            }
+        }
     })
 }
 

@@ -36,4 +36,37 @@ pub mod __private {
     {
         T::deserialize(deserializer).map(::std::option::Option::Some)
     }
+    /// A struct decoded from the members of a JSON object (never from an array).
+    pub trait DeserializeObject<'de>: Sized {
+        fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+            map: M,
+        ) -> ::std::result::Result<Self, M::Error>;
+    }
+    /// Decodes `T` from a JSON object only.
+    pub fn deserialize_object<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<T, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: DeserializeObject<'de>,
+    {
+        struct ObjectVisitor<T>(::std::marker::PhantomData<T>);
+        impl<'de, T: DeserializeObject<'de>> ::serde::de::Visitor<'de>
+        for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: ::serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> ::std::result::Result<T, M::Error> {
+                T::deserialize_members(map)
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor(::std::marker::PhantomData))
+    }
 }

@@ -15,6 +15,7 @@ use crate::ConstraintError;
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct AgentMessageDeltaNotification {
     /// Thread of the reply.
     ///
@@ -59,6 +60,33 @@ impl AgentMessageDeltaNotification {
     }
 }
 
+impl ::serde::Serialize for AgentMessageDeltaNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        AgentMessageDeltaNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for AgentMessageDeltaNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        AgentMessageDeltaNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AgentMessageDeltaNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread.
 ///
 /// Schema: `/$defs/CodexToolArguments`
@@ -72,6 +100,7 @@ impl AgentMessageDeltaNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct CodexToolArguments {
     /// Name or id of the server that runs the task, as `list_servers` reports it; `local` means the server the voice session runs on.
@@ -105,6 +134,33 @@ impl CodexToolArguments {
             prompt,
             thread_id: ::std::option::Option::None,
         }
+    }
+}
+
+impl ::serde::Serialize for CodexToolArguments {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        CodexToolArguments::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for CodexToolArguments {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        CodexToolArguments::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodexToolArguments {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -175,6 +231,7 @@ impl<'de> ::serde::Deserialize<'de> for DynamicToolCallContentItem {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct DynamicToolCallParams {
     /// Thread of the call.
     ///
@@ -231,6 +288,33 @@ impl DynamicToolCallParams {
     }
 }
 
+impl ::serde::Serialize for DynamicToolCallParams {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        DynamicToolCallParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for DynamicToolCallParams {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        DynamicToolCallParams::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DynamicToolCallParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// The client's answer to `item/tool/call`.
 ///
 /// Schema: `/$defs/DynamicToolCallResponse`
@@ -242,6 +326,7 @@ impl DynamicToolCallParams {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct DynamicToolCallResponse {
     /// The tool's output, in order.
     ///
@@ -272,6 +357,33 @@ impl DynamicToolCallResponse {
     }
 }
 
+impl ::serde::Serialize for DynamicToolCallResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        DynamicToolCallResponse::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for DynamicToolCallResponse {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        DynamicToolCallResponse::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DynamicToolCallResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// A client-provided tool declared on `thread/realtime/start`.
 ///
 /// Schema: `/$defs/DynamicToolSpec`
@@ -283,6 +395,7 @@ impl DynamicToolCallResponse {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct DynamicToolSpec {
     /// Tool name.
     ///
@@ -319,6 +432,31 @@ impl DynamicToolSpec {
     }
 }
 
+impl ::serde::Serialize for DynamicToolSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        DynamicToolSpec::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for DynamicToolSpec {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        DynamicToolSpec::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DynamicToolSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of the `error` notification: a turn hit an error.
 ///
 /// Schema: `/$defs/ErrorNotification`
@@ -330,6 +468,7 @@ impl DynamicToolSpec {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ErrorNotification {
     /// The error; its shape is owned by the app-server.
     ///
@@ -372,6 +511,33 @@ impl ErrorNotification {
     }
 }
 
+impl ::serde::Serialize for ErrorNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ErrorNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ErrorNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ErrorNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ErrorNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Image output of a dynamic tool call.
 ///
 /// Schema: `/$defs/InputImageContentItem`
@@ -383,6 +549,7 @@ impl ErrorNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct InputImageContentItem {
     /// Content kind tag, always `inputImage`.
     ///
@@ -408,6 +575,33 @@ impl InputImageContentItem {
             image_url,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for InputImageContentItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        InputImageContentItem::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for InputImageContentItem {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        InputImageContentItem::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputImageContentItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -461,6 +655,7 @@ impl ::std::fmt::Display for InputImageContentItemType {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct InputTextContentItem {
     /// Content kind tag, always `inputText`.
     ///
@@ -485,6 +680,33 @@ impl InputTextContentItem {
             text,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for InputTextContentItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        InputTextContentItem::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for InputTextContentItem {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        InputTextContentItem::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputTextContentItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -538,6 +760,7 @@ impl ::std::fmt::Display for InputTextContentItemType {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ItemCompletedNotification {
     /// Thread of the item.
     ///
@@ -575,6 +798,33 @@ impl ItemCompletedNotification {
     }
 }
 
+impl ::serde::Serialize for ItemCompletedNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ItemCompletedNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ItemCompletedNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ItemCompletedNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ItemCompletedNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of the `item/started` notification.
 ///
 /// Schema: `/$defs/ItemStartedNotification`
@@ -586,6 +836,7 @@ impl ItemCompletedNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ItemStartedNotification {
     /// Thread of the item.
     ///
@@ -623,6 +874,33 @@ impl ItemStartedNotification {
     }
 }
 
+impl ::serde::Serialize for ItemStartedNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ItemStartedNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ItemStartedNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ItemStartedNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ItemStartedNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// A failed JSON-RPC response.
 ///
 /// Schema: `/$defs/JsonRpcError`
@@ -634,6 +912,7 @@ impl ItemStartedNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct JsonRpcError {
     /// Id of the request this answers.
     ///
@@ -660,6 +939,31 @@ impl JsonRpcError {
     }
 }
 
+impl ::serde::Serialize for JsonRpcError {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        JsonRpcError::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcError {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        JsonRpcError::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JsonRpcError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// The error member of a failed response. A `thread/resume` of an unknown thread fails with code -32600 and the message `no rollout found for thread id <id>`.
 ///
 /// Schema: `/$defs/JsonRpcErrorObject`
@@ -671,6 +975,7 @@ impl JsonRpcError {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct JsonRpcErrorObject {
     /// Error code; -32600 for an invalid request such as an unknown thread.
     ///
@@ -708,6 +1013,33 @@ impl JsonRpcErrorObject {
     }
 }
 
+impl ::serde::Serialize for JsonRpcErrorObject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        JsonRpcErrorObject::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcErrorObject {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        JsonRpcErrorObject::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JsonRpcErrorObject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// A JSON-RPC notification: a method call that expects no response.
 ///
 /// Schema: `/$defs/JsonRpcNotification`
@@ -719,6 +1051,7 @@ impl JsonRpcErrorObject {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct JsonRpcNotification {
     /// Method name, one of the `x-rpc` table.
     ///
@@ -751,6 +1084,33 @@ impl JsonRpcNotification {
     }
 }
 
+impl ::serde::Serialize for JsonRpcNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        JsonRpcNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        JsonRpcNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JsonRpcNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// A JSON-RPC request on the app-server connection. The app-server protocol omits the `jsonrpc` member.
 ///
 /// Schema: `/$defs/JsonRpcRequest`
@@ -762,6 +1122,7 @@ impl JsonRpcNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct JsonRpcRequest {
     /// Request id, unique among the sender's unanswered requests.
     ///
@@ -805,6 +1166,31 @@ impl JsonRpcRequest {
     }
 }
 
+impl ::serde::Serialize for JsonRpcRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        JsonRpcRequest::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcRequest {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        JsonRpcRequest::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JsonRpcRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// A successful JSON-RPC response.
 ///
 /// Schema: `/$defs/JsonRpcResponse`
@@ -816,6 +1202,7 @@ impl JsonRpcRequest {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct JsonRpcResponse {
     /// Id of the request this answers.
     ///
@@ -842,6 +1229,31 @@ impl JsonRpcResponse {
     }
 }
 
+impl ::serde::Serialize for JsonRpcResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        JsonRpcResponse::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcResponse {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        JsonRpcResponse::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JsonRpcResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Arguments of the realtime `list_servers` function tool: none.
 ///
 /// Schema: `/$defs/ListServersArguments`
@@ -855,6 +1267,7 @@ impl JsonRpcResponse {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ListServersArguments {}
 impl ::std::default::Default for ListServersArguments {
@@ -871,6 +1284,33 @@ impl ListServersArguments {
     }
 }
 
+impl ::serde::Serialize for ListServersArguments {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ListServersArguments::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ListServersArguments {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ListServersArguments::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListServersArguments {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Arguments of the realtime `list_sessions` function tool: recent sessions (threads) of one server or of all servers.
 ///
 /// Schema: `/$defs/ListSessionsArguments`
@@ -884,6 +1324,7 @@ impl ListServersArguments {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ListSessionsArguments {
     /// Name or id of the server whose sessions to list; omit it to list every connected server's sessions.
@@ -926,6 +1367,33 @@ impl ListSessionsArguments {
     }
 }
 
+impl ::serde::Serialize for ListSessionsArguments {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ListSessionsArguments::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ListSessionsArguments {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ListSessionsArguments::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListSessionsArguments {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// A user input kind the handoff contract does not model (images, skills, mentions). Kept whole.
 ///
 /// Schema: `/$defs/OtherUserInput`
@@ -937,6 +1405,7 @@ impl ListSessionsArguments {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct OtherUserInput {
     /// Input kind tag, any value other than the modelled ones.
     ///
@@ -956,6 +1425,31 @@ impl OtherUserInput {
             type_,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for OtherUserInput {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        OtherUserInput::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for OtherUserInput {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        OtherUserInput::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for OtherUserInput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -1079,6 +1573,7 @@ impl ::schemars::JsonSchema for OtherUserInputType {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ReadSessionArguments {
     /// Name or id of the server that holds the session.
@@ -1100,6 +1595,33 @@ impl ReadSessionArguments {
     }
 }
 
+impl ::serde::Serialize for ReadSessionArguments {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ReadSessionArguments::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ReadSessionArguments {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ReadSessionArguments::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReadSessionArguments {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `response.output_item.done`).
 ///
 /// Schema: `/$defs/RealtimeFunctionCallItem`
@@ -1111,6 +1633,7 @@ impl ReadSessionArguments {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct RealtimeFunctionCallItem {
     /// Item kind tag, always `function_call`.
     ///
@@ -1149,6 +1672,33 @@ impl RealtimeFunctionCallItem {
             arguments,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for RealtimeFunctionCallItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        RealtimeFunctionCallItem::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for RealtimeFunctionCallItem {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        RealtimeFunctionCallItem::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RealtimeFunctionCallItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -1202,6 +1752,7 @@ impl ::std::fmt::Display for RealtimeFunctionCallItemType {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct RealtimeHandoffRequested {
     /// Item kind tag, always `handoff_request`.
     ///
@@ -1258,6 +1809,33 @@ impl RealtimeHandoffRequested {
             thread_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for RealtimeHandoffRequested {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        RealtimeHandoffRequested::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for RealtimeHandoffRequested {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        RealtimeHandoffRequested::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RealtimeHandoffRequested {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -1358,6 +1936,7 @@ impl<'de> ::serde::Deserialize<'de> for RealtimeItem {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct RealtimeOtherItem {
     /// Item kind tag, any value other than the modelled ones.
     ///
@@ -1377,6 +1956,33 @@ impl RealtimeOtherItem {
             type_,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for RealtimeOtherItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        RealtimeOtherItem::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for RealtimeOtherItem {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        RealtimeOtherItem::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RealtimeOtherItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -1519,6 +2125,7 @@ pub enum RequestId {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct RunOnServerArguments {
     /// Name or id of the server that runs the command.
@@ -1537,6 +2144,33 @@ impl RunOnServerArguments {
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: ::std::string::String, command: ::std::string::String) -> Self {
         Self { server, command }
+    }
+}
+
+impl ::serde::Serialize for RunOnServerArguments {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        RunOnServerArguments::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for RunOnServerArguments {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        RunOnServerArguments::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RunOnServerArguments {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -1636,6 +2270,7 @@ impl ::schemars::JsonSchema for SessionListLimit {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct TextUserInput {
     /// Input kind tag, always `text`.
     ///
@@ -1660,6 +2295,31 @@ impl TextUserInput {
             text,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for TextUserInput {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        TextUserInput::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for TextUserInput {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        TextUserInput::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextUserInput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -1713,6 +2373,7 @@ impl ::std::fmt::Display for TextUserInputType {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct Thread {
     /// The thread's id.
     ///
@@ -1748,6 +2409,31 @@ impl Thread {
             turns: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for Thread {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        Thread::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for Thread {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        Thread::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Thread {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
@@ -1878,6 +2564,7 @@ impl ::schemars::JsonSchema for ThreadId {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadRealtimeFinalizeHandoffParams {
     /// The VOICE thread whose open handoff is finalized.
     ///
@@ -1900,6 +2587,34 @@ impl ThreadRealtimeFinalizeHandoffParams {
     }
 }
 
+impl ::serde::Serialize for ThreadRealtimeFinalizeHandoffParams {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadRealtimeFinalizeHandoffParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de>
+for ThreadRealtimeFinalizeHandoffParams {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadRealtimeFinalizeHandoffParams::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeFinalizeHandoffParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Result of `thread/realtime/finalizeHandoff`: empty.
 ///
 /// Schema: `/$defs/ThreadRealtimeFinalizeHandoffResponse`
@@ -1911,6 +2626,7 @@ impl ThreadRealtimeFinalizeHandoffParams {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadRealtimeFinalizeHandoffResponse {
     /// Members this contract version does not model, kept so a round trip loses nothing.
     #[serde(flatten)]
@@ -1933,6 +2649,34 @@ impl ThreadRealtimeFinalizeHandoffResponse {
     }
 }
 
+impl ::serde::Serialize for ThreadRealtimeFinalizeHandoffResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadRealtimeFinalizeHandoffResponse::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de>
+for ThreadRealtimeFinalizeHandoffResponse {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadRealtimeFinalizeHandoffResponse::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeFinalizeHandoffResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of `thread/realtime/itemAdded`: an item was added to the voice conversation. A `handoff_request` item opens a handoff.
 ///
 /// Schema: `/$defs/ThreadRealtimeItemAddedNotification`
@@ -1944,6 +2688,7 @@ impl ThreadRealtimeFinalizeHandoffResponse {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadRealtimeItemAddedNotification {
     /// The VOICE thread the item belongs to (not the thread a handoff continues).
     ///
@@ -1971,6 +2716,34 @@ impl ThreadRealtimeItemAddedNotification {
     }
 }
 
+impl ::serde::Serialize for ThreadRealtimeItemAddedNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadRealtimeItemAddedNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de>
+for ThreadRealtimeItemAddedNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadRealtimeItemAddedNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeItemAddedNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of `thread/realtime/resolveHandoff` (litter fork): stream output of the open handoff back to the voice model. May be sent several times while output streams.
 ///
 /// Schema: `/$defs/ThreadRealtimeResolveHandoffParams`
@@ -1982,6 +2755,7 @@ impl ThreadRealtimeItemAddedNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadRealtimeResolveHandoffParams {
     /// The VOICE thread whose open handoff this output belongs to.
     ///
@@ -2010,6 +2784,34 @@ impl ThreadRealtimeResolveHandoffParams {
     }
 }
 
+impl ::serde::Serialize for ThreadRealtimeResolveHandoffParams {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadRealtimeResolveHandoffParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de>
+for ThreadRealtimeResolveHandoffParams {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadRealtimeResolveHandoffParams::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeResolveHandoffParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Result of `thread/realtime/resolveHandoff`: empty.
 ///
 /// Schema: `/$defs/ThreadRealtimeResolveHandoffResponse`
@@ -2021,6 +2823,7 @@ impl ThreadRealtimeResolveHandoffParams {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadRealtimeResolveHandoffResponse {
     /// Members this contract version does not model, kept so a round trip loses nothing.
     #[serde(flatten)]
@@ -2043,6 +2846,34 @@ impl ThreadRealtimeResolveHandoffResponse {
     }
 }
 
+impl ::serde::Serialize for ThreadRealtimeResolveHandoffResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadRealtimeResolveHandoffResponse::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de>
+for ThreadRealtimeResolveHandoffResponse {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadRealtimeResolveHandoffResponse::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeResolveHandoffResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of `thread/realtime/start` (experimental): start a voice session on a thread.
 ///
 /// Schema: `/$defs/ThreadRealtimeStartParams`
@@ -2054,6 +2885,7 @@ impl ThreadRealtimeResolveHandoffResponse {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadRealtimeStartParams {
     /// The voice thread.
     ///
@@ -2090,6 +2922,33 @@ impl ThreadRealtimeStartParams {
     }
 }
 
+impl ::serde::Serialize for ThreadRealtimeStartParams {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadRealtimeStartParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ThreadRealtimeStartParams {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadRealtimeStartParams::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeStartParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of `thread/resume`: load a stored thread (or rejoin a running one), subscribe to its events and return it hydrated. For a thread that is not running the server prefers `history`, then a non-empty `path`, then `threadId`. The overrides apply to the resumed thread.
 ///
 /// Schema: `/$defs/ThreadResumeParams`
@@ -2101,6 +2960,7 @@ impl ThreadRealtimeStartParams {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadResumeParams {
     /// The thread to resume.
     ///
@@ -2236,6 +3096,33 @@ impl ThreadResumeParams {
     }
 }
 
+impl ::serde::Serialize for ThreadResumeParams {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadResumeParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ThreadResumeParams {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadResumeParams::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadResumeParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Result of `thread/resume`: the resumed thread, subscribed and hydrated, with its effective settings.
 ///
 /// Schema: `/$defs/ThreadResumeResponse`
@@ -2247,6 +3134,7 @@ impl ThreadResumeParams {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadResumeResponse {
     /// The resumed thread, with its turns unless they were excluded.
     ///
@@ -2309,6 +3197,33 @@ impl ThreadResumeResponse {
     }
 }
 
+impl ::serde::Serialize for ThreadResumeResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadResumeResponse::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ThreadResumeResponse {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadResumeResponse::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadResumeResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of `thread/start`: create a new thread. Every member is an optional override.
 ///
 /// Schema: `/$defs/ThreadStartParams`
@@ -2320,6 +3235,7 @@ impl ThreadResumeResponse {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadStartParams {
     /// Model override.
     ///
@@ -2401,6 +3317,33 @@ impl ThreadStartParams {
     }
 }
 
+impl ::serde::Serialize for ThreadStartParams {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadStartParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ThreadStartParams {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadStartParams::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadStartParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Result of `thread/start`: the new thread with its effective settings.
 ///
 /// Schema: `/$defs/ThreadStartResponse`
@@ -2412,6 +3355,7 @@ impl ThreadStartParams {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadStartResponse {
     /// The new thread.
     ///
@@ -2474,6 +3418,33 @@ impl ThreadStartResponse {
     }
 }
 
+impl ::serde::Serialize for ThreadStartResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadStartResponse::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ThreadStartResponse {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadStartResponse::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadStartResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of the `thread/started` notification: a thread was created.
 ///
 /// Schema: `/$defs/ThreadStartedNotification`
@@ -2485,6 +3456,7 @@ impl ThreadStartResponse {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct ThreadStartedNotification {
     /// The new thread.
     ///
@@ -2506,6 +3478,33 @@ impl ThreadStartedNotification {
     }
 }
 
+impl ::serde::Serialize for ThreadStartedNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ThreadStartedNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for ThreadStartedNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        ThreadStartedNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThreadStartedNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// W3C trace context a request may carry for distributed tracing.
 ///
 /// Schema: `/$defs/TraceContext`
@@ -2517,6 +3516,7 @@ impl ThreadStartedNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct TraceContext {
     /// The W3C `traceparent` header value.
     ///
@@ -2551,6 +3551,31 @@ impl TraceContext {
     }
 }
 
+impl ::serde::Serialize for TraceContext {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        TraceContext::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for TraceContext {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        TraceContext::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TraceContext {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// One utterance of the voice conversation that led to a handoff.
 ///
 /// Schema: `/$defs/TranscriptEntry`
@@ -2562,6 +3587,7 @@ impl TraceContext {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct TranscriptEntry {
     /// Who spoke: `user` or `assistant` (kept as a string; the realtime API may add roles).
     ///
@@ -2588,6 +3614,31 @@ impl TranscriptEntry {
     }
 }
 
+impl ::serde::Serialize for TranscriptEntry {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        TranscriptEntry::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for TranscriptEntry {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        TranscriptEntry::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TranscriptEntry {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// One turn of a thread: a user input and the agent's work on it.
 ///
 /// Schema: `/$defs/Turn`
@@ -2599,6 +3650,7 @@ impl TranscriptEntry {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct Turn {
     /// The turn's id.
     ///
@@ -2653,6 +3705,31 @@ impl Turn {
     }
 }
 
+impl ::serde::Serialize for Turn {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        Turn::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for Turn {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        Turn::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Turn {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of the `turn/completed` notification: the turn ended (completed, interrupted or failed).
 ///
 /// Schema: `/$defs/TurnCompletedNotification`
@@ -2664,6 +3741,7 @@ impl Turn {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct TurnCompletedNotification {
     /// Thread the turn ran in.
     ///
@@ -2691,6 +3769,33 @@ impl TurnCompletedNotification {
     }
 }
 
+impl ::serde::Serialize for TurnCompletedNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        TurnCompletedNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for TurnCompletedNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        TurnCompletedNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TurnCompletedNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of `turn/start`: send user input into a thread and run the agent on it. Overrides apply to this turn and the ones after it.
 ///
 /// Schema: `/$defs/TurnStartParams`
@@ -2702,6 +3807,7 @@ impl TurnCompletedNotification {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct TurnStartParams {
     /// The thread that receives the turn. In a handoff it is the resumed or cached handoff thread, never the voice thread.
     ///
@@ -2782,6 +3888,31 @@ impl TurnStartParams {
     }
 }
 
+impl ::serde::Serialize for TurnStartParams {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        TurnStartParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for TurnStartParams {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        TurnStartParams::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TurnStartParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Result of `turn/start`: the turn that was started.
 ///
 /// Schema: `/$defs/TurnStartResponse`
@@ -2793,6 +3924,7 @@ impl TurnStartParams {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct TurnStartResponse {
     /// The new turn, usually in progress.
     ///
@@ -2814,6 +3946,33 @@ impl TurnStartResponse {
     }
 }
 
+impl ::serde::Serialize for TurnStartResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        TurnStartResponse::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for TurnStartResponse {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        TurnStartResponse::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TurnStartResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Params of the `turn/started` notification.
 ///
 /// Schema: `/$defs/TurnStartedNotification`
@@ -2825,6 +3984,7 @@ impl TurnStartResponse {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+#[serde(remote = "Self")]
 pub struct TurnStartedNotification {
     /// Thread the turn runs in.
     ///
@@ -2849,6 +4009,33 @@ impl TurnStartedNotification {
             turn,
             extra: ::serde_json::Map::new(),
         }
+    }
+}
+
+impl ::serde::Serialize for TurnStartedNotification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        TurnStartedNotification::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for TurnStartedNotification {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        TurnStartedNotification::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TurnStartedNotification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
     }
 }
 
