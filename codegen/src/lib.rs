@@ -6,6 +6,7 @@
 use handoff_schema::Ir;
 
 mod files;
+pub mod realtime;
 pub mod rust;
 
 pub use files::{Drift, DriftKind, GeneratedFile, Output, apply, diff};
@@ -23,7 +24,7 @@ pub enum CodegenError {
 
 /// Every backend's output, in a fixed order.
 pub fn generate_all(ir: &Ir) -> Result<Vec<Output>, CodegenError> {
-    Ok(vec![rust::generate(ir)?])
+    Ok(vec![rust::generate(ir)?, realtime::generate(ir)?])
 }
 
 /// The "generated, do not edit" preamble, as line comments with `prefix` (`//`, `#`).

@@ -26,6 +26,7 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     output.add("src/lib.rs", render(lib_rs(ir))?);
     output.add("src/types.rs", render(types_rs(ir)?)?);
     output.add("src/methods.rs", render(methods_rs(ir))?);
+    output.add("src/realtime.rs", render(crate::realtime::rust_module(ir)?)?);
     output.add("src/registry.rs", render(registry_rs(ir))?);
     output.add("src/support.rs", render(support_rs(ir))?);
     Ok(output)
@@ -94,6 +95,8 @@ fn lib_rs(ir: &Ir) -> TokenStream {
 
         #[rustfmt::skip]
         pub mod methods;
+        #[rustfmt::skip]
+        pub mod realtime;
         #[rustfmt::skip]
         pub mod registry;
         #[rustfmt::skip]

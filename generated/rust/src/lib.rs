@@ -10,6 +10,9 @@
 pub mod methods;
 
 #[rustfmt::skip]
+pub mod realtime;
+
+#[rustfmt::skip]
 pub mod registry;
 
 #[rustfmt::skip]
