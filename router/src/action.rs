@@ -1,0 +1,205 @@
+//! What goes into the router and what comes out of it.
+
+use serde_json::Value;
+
+use crate::contract::{
+    JsonRpcError, JsonRpcErrorObject, JsonRpcRequest, JsonRpcResponse, RealtimeHandoffRequested, RealtimeItem,
+    RequestId, ThreadId, ThreadRealtimeFinalizeHandoffParams, ThreadRealtimeItemAddedNotification,
+    ThreadRealtimeResolveHandoffParams, ThreadResumeParams, ThreadStartParams, TurnStartParams, methods,
+};
+
+/// One event for the router.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A `handoff_request` item arrived on `voice_server` for the voice thread `voice_thread`.
+    HandoffRequested { voice_server: String, voice_thread: ThreadId, item: RealtimeHandoffRequested },
+    /// A successful response from `server`.
+    Response { server: String, id: RequestId, result: Value },
+    /// An error response from `server`.
+    ErrorResponse { server: String, id: RequestId, error: JsonRpcErrorObject },
+    /// A notification from `server` (turn progress, agent output, errors).
+    Notification { server: String, method: String, params: Value },
+    /// Time passed; open handoffs without progress for too long time out.
+    Tick,
+    /// The user switched to another context (thread) on `server`: its cached handoff thread is forgotten.
+    ContextSwitched { server: String },
+}
+
+/// A server message the router could not make sense of, with the JSON pointer of the offending member.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("message from server {server:?} at {pointer:?}: {reason}")]
+pub struct InputError {
+    pub server: String,
+    pub pointer: String,
+    pub reason: String,
+}
+
+impl Input {
+    /// Classifies one message an app-server sent to the client. `Ok(None)` for messages the router has no use for
+    /// (requests the server sends to the client, realtime items that are not handoffs).
+    pub fn from_server_message(server: &str, message: &Value) -> Result<Option<Input>, InputError> {
+        let error = |pointer: &str, reason: String| InputError {
+            server: server.to_owned(),
+            pointer: pointer.to_owned(),
+            reason,
+        };
+        let Some(object) = message.as_object() else {
+            return Err(error("", "not a JSON object".to_owned()));
+        };
+        let method = object.get("method");
+        let id = object.get("id");
+        match (method, id) {
+            // A request from the server to the client (dynamic tool calls, approvals): not the router's business.
+            (Some(_), Some(_)) => Ok(None),
+            (Some(method), None) => {
+                let Some(method) = method.as_str() else {
+                    return Err(error("/method", "method is not a string".to_owned()));
+                };
+                let params = object.get("params").cloned().unwrap_or(Value::Null);
+                if method != methods::THREAD_REALTIME_ITEM_ADDED {
+                    return Ok(Some(Input::Notification {
+                        server: server.to_owned(),
+                        method: method.to_owned(),
+                        params,
+                    }));
+                }
+                let added: ThreadRealtimeItemAddedNotification =
+                    serde_json::from_value(params).map_err(|e| error("/params", e.to_string()))?;
+                Ok(match added.item {
+                    RealtimeItem::HandoffRequest(item) => Some(Input::HandoffRequested {
+                        voice_server: server.to_owned(),
+                        voice_thread: added.thread_id,
+                        item,
+                    }),
+                    RealtimeItem::Other(_) => None,
+                })
+            }
+            (None, Some(_)) if object.contains_key("error") => {
+                let response: JsonRpcError =
+                    serde_json::from_value(message.clone()).map_err(|e| error("", e.to_string()))?;
+                Ok(Some(Input::ErrorResponse { server: server.to_owned(), id: response.id, error: response.error }))
+            }
+            (None, Some(_)) => {
+                let response: JsonRpcResponse =
+                    serde_json::from_value(message.clone()).map_err(|e| error("", e.to_string()))?;
+                Ok(Some(Input::Response { server: server.to_owned(), id: response.id, result: response.result }))
+            }
+            (None, None) => Err(error("", "neither a request, a response nor a notification".to_owned())),
+        }
+    }
+}
+
+/// A request the router sends to an app-server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientRequest {
+    ResumeThread(ThreadResumeParams),
+    StartThread(ThreadStartParams),
+    StartTurn(TurnStartParams),
+    ResolveHandoff(ThreadRealtimeResolveHandoffParams),
+    FinalizeHandoff(ThreadRealtimeFinalizeHandoffParams),
+}
+
+impl ClientRequest {
+    /// The JSON-RPC method.
+    pub fn method(&self) -> &'static str {
+        match self {
+            ClientRequest::ResumeThread(_) => methods::THREAD_RESUME,
+            ClientRequest::StartThread(_) => methods::THREAD_START,
+            ClientRequest::StartTurn(_) => methods::TURN_START,
+            ClientRequest::ResolveHandoff(_) => methods::THREAD_REALTIME_RESOLVE_HANDOFF,
+            ClientRequest::FinalizeHandoff(_) => methods::THREAD_REALTIME_FINALIZE_HANDOFF,
+        }
+    }
+
+    /// The wire message `{id, method, params}` (the app-server protocol has no `jsonrpc` member).
+    pub fn to_message(&self, id: &RequestId) -> Result<Value, serde_json::Error> {
+        let params = match self {
+            ClientRequest::ResumeThread(params) => serde_json::to_value(params)?,
+            ClientRequest::StartThread(params) => serde_json::to_value(params)?,
+            ClientRequest::StartTurn(params) => serde_json::to_value(params)?,
+            ClientRequest::ResolveHandoff(params) => serde_json::to_value(params)?,
+            ClientRequest::FinalizeHandoff(params) => serde_json::to_value(params)?,
+        };
+        let mut request = JsonRpcRequest::new(id.clone(), self.method().to_owned());
+        request.params = Some(params);
+        serde_json::to_value(request)
+    }
+}
+
+/// What the voice side shows while a handoff runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoicePhase {
+    /// A handoff is open: the voice model waits for the agent.
+    Delegating { handoff_id: String },
+    /// No handoff open on the voice thread.
+    Idle,
+}
+
+/// One thing for the caller to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Send `request` with `id` to the server with id `server`.
+    Send { server: String, id: RequestId, request: ClientRequest },
+    /// Show `phase` for the voice thread.
+    SetVoicePhase { voice_thread: ThreadId, phase: VoicePhase },
+    /// Something went wrong that no handoff can carry back (a response to an unknown request, a malformed
+    /// notification); log or surface it.
+    ReportError { message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn classifies_server_messages() {
+        let item = json!({"method": "thread/realtime/itemAdded", "params": {"threadId": "voice_1", "item": {
+            "type": "handoff_request", "handoff_id": "h1", "item_id": "i1", "input_transcript": "fix it",
+            "active_transcript": [], "server": "bigpc", "thread_id": "thr_123"}}});
+        match Input::from_server_message("local", &item) {
+            Ok(Some(Input::HandoffRequested { voice_server, voice_thread, item })) => {
+                assert_eq!(voice_server, "local");
+                assert_eq!(voice_thread.as_str(), "voice_1");
+                assert_eq!(item.server.as_deref(), Some("bigpc"));
+                assert_eq!(item.thread_id.as_ref().map(ThreadId::as_str), Some("thr_123"));
+            }
+            other => panic!("not a handoff: {other:?}"),
+        }
+        let response = Input::from_server_message("s", &json!({"id": 3, "result": {}})).unwrap();
+        assert_eq!(
+            response,
+            Some(Input::Response { server: "s".into(), id: RequestId::Integer(3), result: json!({}) })
+        );
+        let error =
+            Input::from_server_message("s", &json!({"id": 4, "error": {"code": -32600, "message": "no"}})).unwrap();
+        assert!(matches!(error, Some(Input::ErrorResponse { id: RequestId::Integer(4), .. })));
+        let request = Input::from_server_message("s", &json!({"id": 1, "method": "item/tool/call", "params": {}}));
+        assert_eq!(request, Ok(None));
+        let other_item = json!({"method": "thread/realtime/itemAdded",
+            "params": {"threadId": "voice_1", "item": {"type": "message"}}});
+        assert_eq!(Input::from_server_message("s", &other_item), Ok(None));
+    }
+
+    #[test]
+    fn malformed_messages_are_located_errors() {
+        let not_object = Input::from_server_message("s", &json!([1])).unwrap_err();
+        assert_eq!(not_object.pointer, "");
+        let bad_method = Input::from_server_message("s", &json!({"method": 5})).unwrap_err();
+        assert_eq!(bad_method.pointer, "/method");
+        let bad_thread =
+            json!({"method": "thread/realtime/itemAdded", "params": {"threadId": "has space", "item": {}}});
+        let error = Input::from_server_message("s", &bad_thread).unwrap_err();
+        assert_eq!(error.pointer, "/params");
+        assert!(error.to_string().contains("server \"s\""), "{error}");
+    }
+
+    #[test]
+    fn requests_serialize_with_method_constants() {
+        let thread = ThreadId::new("thr_123").unwrap();
+        let request = ClientRequest::ResumeThread(ThreadResumeParams::new(thread));
+        let message = request.to_message(&RequestId::Integer(7)).unwrap();
+        assert_eq!(message, json!({"id": 7, "method": "thread/resume", "params": {"threadId": "thr_123"}}));
+    }
+}
