@@ -5,6 +5,7 @@
 //! assert!(contract.ir.method("thread/resume").is_some());
 //! ```
 
+pub mod compat;
 mod error;
 pub mod ir;
 mod lower;

@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
 
+mod compat_cmd;
 mod gen_cmd;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Regenerate every output from schema/protocol.schema.json.
     Gen(gen_cmd::Args),
+    /// Compare the schema with an older one and flag breaking changes (exit 1 unless x-version's major was raised).
+    Compat(compat_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Gen(args) => gen_cmd::run(&args),
+        Command::Compat(args) => compat_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
