@@ -320,3 +320,31 @@ fn recursive_types_are_an_error_not_a_panic() {
     let message = realtime::tools_json(&ir).expect_err("recursion cannot be inlined").to_string();
     assert!(message.contains("Node") && message.contains("recursive"), "unclear error: {message}");
 }
+
+#[test]
+fn the_readme_session_update_carries_valid_tools_and_filled_instructions() {
+    use codex_handoff_contract::realtime::{self as generated, ServerInfo};
+    // The client code of the README's "Realtime tools" section.
+    fn session_update(servers: &[ServerInfo]) -> Value {
+        let tools: Value = serde_json::from_str(generated::TOOLS_JSON).expect("generated JSON");
+        json!({
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "instructions": generated::render_instructions(servers),
+                "tools": tools,
+                "tool_choice": "auto",
+            },
+        })
+    }
+    let servers =
+        [ServerInfo::new("bigpc", "srv_1"), ServerInfo { is_local: true, ..ServerInfo::new("laptop", "laptop") }];
+    let event = session_update(&servers);
+    let fixture =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/realtime/session_update_tools.schema.json"))
+            .unwrap();
+    let problems = errors(&validator(&serde_json::from_str(&fixture).unwrap()), &event["session"]["tools"]);
+    assert!(problems.is_empty(), "{problems:?}");
+    let instructions = event["session"]["instructions"].as_str().unwrap();
+    assert!(instructions.contains("- bigpc (id: srv_1)\n- laptop (local)\n"), "{instructions}");
+}
