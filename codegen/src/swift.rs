@@ -1,0 +1,65 @@
+//! IR → the `CodexHandoffContract` Swift package under `generated/swift`: `Codable` structs with exact wire
+//! names, open string enums, tagged unions, constraint-checked newtypes, the JSON-RPC method table, and an
+//! XCTest target over the shared fixtures.
+//!
+//! Source files are grouped by protocol area ([`groups`]); each is deterministic text from a line writer
+//! ([`code`]), since no Swift formatter runs here. Tests parse every file with tree-sitter's Swift grammar.
+
+mod code;
+mod groups;
+mod methods;
+mod names;
+mod package;
+mod support;
+mod types;
+
+use handoff_schema::Ir;
+
+use self::code::Code;
+use self::groups::Group;
+use crate::{CodegenError, Output, header};
+
+pub const ROOT: &str = "generated/swift";
+/// The library product, target and module name.
+pub const MODULE: &str = "CodexHandoffContract";
+pub const TEST_TARGET: &str = "CodexHandoffContractTests";
+
+pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
+    let mut output = Output::new(ROOT);
+    output.add("Package.swift", package::package_swift());
+    let sources = format!("Sources/{MODULE}");
+    let groups = groups::assign(ir);
+    for group in Group::ALL {
+        let members: Vec<_> = ir.types.values().filter(|def| groups[&def.name] == group).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut code = source_file(group.summary());
+        for def in members {
+            code.blank();
+            types::render(ir, def, &mut code)?;
+        }
+        output.add(&format!("{sources}/{}", group.file_name()), finish(code));
+    }
+    let mut code = source_file("The JSON-RPC method table of the app-server protocol.");
+    code.blank();
+    methods::render(ir, &mut code)?;
+    output.add(&format!("{sources}/Methods.swift"), finish(code));
+    output.add(&format!("{sources}/Support.swift"), support::support_swift(ir));
+    output.add(&format!("Tests/{TEST_TARGET}/FixtureTests.swift"), package::fixture_tests_swift(ir));
+    output.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(output)
+}
+
+/// A new source file: imports and a one-line summary (the header is added by [`finish`]).
+fn source_file(summary: &str) -> Code {
+    let mut code = Code::new();
+    code.line("import Foundation");
+    code.blank();
+    code.line(format!("// {summary}"));
+    code
+}
+
+fn finish(code: Code) -> String {
+    format!("{}\n{}", header("//"), code.finish())
+}

@@ -1,0 +1,218 @@
+//! `Package.swift` and the XCTest target that decodes the shared message fixtures, for `swift test`.
+
+use handoff_schema::{EnumOrigin, Ir, TypeKind};
+
+use super::code::{Code, string_literal};
+use super::{MODULE, TEST_TARGET};
+
+pub(crate) fn package_swift() -> String {
+    // SwiftPM reads `swift-tools-version` from the very first line, so the generated-file header comes after it.
+    format!(
+        r#"// swift-tools-version:5.9
+{header}
+import PackageDescription
+
+let package = Package(
+    name: "{MODULE}",
+    platforms: [
+        .iOS(.v16),
+        .macOS(.v13),
+    ],
+    products: [
+        .library(name: "{MODULE}", targets: ["{MODULE}"]),
+    ],
+    targets: [
+        .target(name: "{MODULE}"),
+        .testTarget(name: "{TEST_TARGET}", dependencies: ["{MODULE}"]),
+    ]
+)
+"#,
+        header = crate::header("//").trim_end(),
+    )
+}
+
+/// The XCTest file: every valid fixture decodes and re-encodes to its canonical form, every invalid one is
+/// rejected, plus checks of the behaviours the fixtures cannot show on their own (unknown enum values, aliases).
+pub(crate) fn fixture_tests_swift(ir: &Ir) -> String {
+    let mut code = Code::new();
+    code.line("import Foundation");
+    code.line("import XCTest");
+    code.blank();
+    code.line(format!("import {MODULE}"));
+    code.blank();
+    code.doc(
+        "Decodes the shared message fixtures (`tests/fixtures/messages/<Type>.json` in the contract repository) with\n\
+         the generated types. Run from a checkout of the repository: `cd generated/swift && swift test`.",
+    );
+    code.open("final class FixtureTests: XCTestCase");
+    code.doc("Every generated type by its schema name: decodes JSON as the type and encodes it back.");
+    code.line("static let codecs: [String: (Data) throws -> Data] = [");
+    code.indented(|code| {
+        for def in ir.types.values() {
+            code.line(format!("{}: roundTrip({}.self),", string_literal(&def.name), def.name));
+        }
+    });
+    code.line("]");
+    code.blank();
+    code.raw(FIXED_TESTS);
+    if let Some(TypeKind::Newtype(_)) = ir.types.get("ThreadId").map(|d| &d.kind) {
+        code.blank();
+        code.raw(THREAD_ID_TEST);
+    }
+    let open_enums: Vec<&str> = ir
+        .types
+        .values()
+        .filter(|d| matches!(&d.kind, TypeKind::StringEnum(e) if e.origin == EnumOrigin::Enum))
+        .map(|d| d.name.as_str())
+        .collect();
+    if !open_enums.is_empty() {
+        code.blank();
+        code.open("func testStringEnumsKeepUnknownValues() throws");
+        code.line("let newer = \"a-value-from-a-newer-server\"");
+        for name in open_enums {
+            code.line(format!(
+                "XCTAssertEqual(try JSONDecoder().decode({name}.self, from: jsonString(newer)), .unknown(newer))"
+            ));
+            code.line(format!(
+                "XCTAssertEqual(try JSONEncoder().encode({name}.unknown(newer)), try jsonString(newer))"
+            ));
+        }
+        code.close();
+    }
+    code.close();
+    code.blank();
+    code.raw(HELPERS);
+    format!("{}\n{}", crate::header("//"), code.finish())
+}
+
+/// The test methods; they read the fixture files, so they do not depend on which types the schema has.
+const FIXED_TESTS: &str = r#"    func testValidFixturesDecodeAndReencodeCanonically() throws {
+        let fixtures = try loadFixtures()
+        for (typeName, file) in fixtures {
+            let codec = try XCTUnwrap(Self.codecs[typeName], "no generated type for fixture \(typeName).json")
+            for fixture in file.valid {
+                let encoded: Data
+                do {
+                    encoded = try codec(fixture.value)
+                } catch {
+                    XCTFail("\(typeName).json valid case \"\(fixture.name)\" does not decode: \(error)")
+                    continue
+                }
+                let expected = try JSONDecoder().decode(JSONValue.self, from: fixture.canonical ?? fixture.value)
+                let actual = try JSONDecoder().decode(JSONValue.self, from: encoded)
+                XCTAssertEqual(actual, expected, "\(typeName).json valid case \"\(fixture.name)\" re-encodes differently")
+            }
+        }
+    }
+
+    func testInvalidFixturesAreRejected() throws {
+        let fixtures = try loadFixtures()
+        for (typeName, file) in fixtures {
+            let codec = try XCTUnwrap(Self.codecs[typeName], "no generated type for fixture \(typeName).json")
+            for fixture in file.invalid {
+                // Swift decoding reads a null optional member as absent (`decodeIfPresent`), a documented
+                // leniency; cases whose only fault may be such a null are not held against it.
+                if fixture.containsNull {
+                    continue
+                }
+                XCTAssertThrowsError(
+                    try codec(fixture.value),
+                    "\(typeName).json invalid case \"\(fixture.name)\" decodes"
+                )
+            }
+        }
+    }"#;
+
+/// Constraint checks of `ThreadId`, the type that guards model output.
+const THREAD_ID_TEST: &str = r#"    func testThreadIdChecksItsConstraints() throws {
+        XCTAssertEqual(try ThreadId("thr_123").rawValue, "thr_123")
+        XCTAssertNotNil(ThreadId(rawValue: "7f9c2ba4-e88f-4d1a-9e37-4b6f0c7d8e21"))
+        for bad in ["", " thr", "a/b", "thr\n", String(repeating: "a", count: 129)] {
+            XCTAssertThrowsError(try ThreadId(bad), "ThreadId accepted \(String(reflecting: bad))")
+            XCTAssertThrowsError(try JSONDecoder().decode(ThreadId.self, from: jsonString(bad)))
+        }
+    }"#;
+
+/// File-level helpers of the test file.
+const HELPERS: &str = r#"private func roundTrip<T: Codable>(_ type: T.Type) -> (Data) throws -> Data {
+    return { data in
+        let value = try JSONDecoder().decode(T.self, from: data)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(value)
+    }
+}
+
+/// `text` as a JSON string document.
+private func jsonString(_ text: String) throws -> Data {
+    try JSONEncoder().encode(text)
+}
+
+private struct Fixture {
+    var name: String
+    var value: Data
+    var canonical: Data?
+    var containsNull: Bool
+}
+
+private struct FixtureFile {
+    var valid: [Fixture] = []
+    var invalid: [Fixture] = []
+}
+
+/// `tests/fixtures/messages` of the repository this package was generated in, found from this file's path.
+private func fixturesDirectory() -> URL {
+    URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // CodexHandoffContractTests
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()  // swift
+        .deletingLastPathComponent()  // generated
+        .deletingLastPathComponent()  // repository root
+        .appendingPathComponent("tests/fixtures/messages")
+}
+
+private func loadFixtures() throws -> [(String, FixtureFile)] {
+    let directory = fixturesDirectory()
+    guard FileManager.default.fileExists(atPath: directory.path) else {
+        throw XCTSkip("no fixtures at \(directory.path): run the tests from a checkout of the contract repository")
+    }
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        .filter { $0.hasSuffix(".json") }
+        .sorted()
+    return try names.map { name in
+        let data = try Data(contentsOf: directory.appendingPathComponent(name))
+        let root = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(name): not an object")
+        var file = FixtureFile()
+        file.valid = try fixtures(in: root["valid"], file: name)
+        file.invalid = try fixtures(in: root["invalid"], file: name)
+        return (String(name.dropLast(".json".count)), file)
+    }
+}
+
+private func fixtures(in list: Any?, file: String) throws -> [Fixture] {
+    guard let list = list as? [[String: Any]] else {
+        return []
+    }
+    return try list.map { entry in
+        let value = try XCTUnwrap(entry["value"], "\(file): a case without `value`")
+        return Fixture(
+            name: entry["case"] as? String ?? "?",
+            value: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]),
+            canonical: try entry["canonical"].map { try JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) },
+            containsNull: containsNull(value)
+        )
+    }
+}
+
+private func containsNull(_ value: Any) -> Bool {
+    switch value {
+    case is NSNull:
+        return true
+    case let array as [Any]:
+        return array.contains(where: containsNull)
+    case let object as [String: Any]:
+        return object.values.contains(where: containsNull)
+    default:
+        return false
+    }
+}"#;

@@ -1,0 +1,242 @@
+//! `Support.swift`: the small runtime the generated types share. It is fixed text apart from the contract
+//! version; the helpers are `internal` so they do not leak into an app's namespace, except the types an app
+//! handles (`JSONValue`, `ContractConstraintError`, `HandoffContract`).
+
+use handoff_schema::Ir;
+
+use super::code::string_literal;
+
+pub(crate) fn support_swift(ir: &Ir) -> String {
+    format!(
+        "{}\nimport Foundation\n\n/// Facts about the contract these types were generated from.\npublic enum HandoffContract {{\n    /// Version of the contract schema (`x-version`); its major number is raised for breaking changes.\n    public static let version = {}\n}}\n\n{}",
+        crate::header("//"),
+        string_literal(&ir.version),
+        BODY
+    )
+}
+
+const BODY: &str = r#"/// Any JSON value: members whose shape the app-server owns and the handoff flow does not use, and the unknown
+/// members an open object keeps so a decode/encode round trip loses nothing.
+public enum JSONValue: Codable, Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        // Bool before the numbers and integers before doubles, so `true` and `3` keep their JSON kind.
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null:
+            try container.encodeNil()
+        case .bool(let value):
+            try container.encode(value)
+        case .integer(let value):
+            try container.encode(value)
+        case .number(let value):
+            try container.encode(value)
+        case .string(let value):
+            try container.encode(value)
+        case .array(let value):
+            try container.encode(value)
+        case .object(let value):
+            try container.encode(value)
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByNilLiteral {
+    public init(nilLiteral: ()) {
+        self = .null
+    }
+}
+
+extension JSONValue: ExpressibleByBooleanLiteral {
+    public init(booleanLiteral value: Bool) {
+        self = .bool(value)
+    }
+}
+
+extension JSONValue: ExpressibleByIntegerLiteral {
+    public init(integerLiteral value: Int64) {
+        self = .integer(value)
+    }
+}
+
+extension JSONValue: ExpressibleByFloatLiteral {
+    public init(floatLiteral value: Double) {
+        self = .number(value)
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) {
+        self = .string(value)
+    }
+}
+
+extension JSONValue: ExpressibleByArrayLiteral {
+    public init(arrayLiteral elements: JSONValue...) {
+        self = .array(elements)
+    }
+}
+
+extension JSONValue: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+/// A value broke a constraint of its schema type (pattern, length, range, excluded value).
+public struct ContractConstraintError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The schema type whose constraint failed.
+    public let typeName: String
+    /// The offending value, as text.
+    public let value: String
+    /// What the value must be.
+    public let reason: String
+
+    public init(typeName: String, value: String, reason: String) {
+        self.typeName = typeName
+        self.value = value
+        self.reason = reason
+    }
+
+    public var description: String {
+        "invalid \(typeName) \"\(value)\": \(reason)"
+    }
+}
+
+/// A coding key made from any member name: reads and writes members that are not known at compile time
+/// (unknown members of open objects, legacy aliases).
+struct AnyCodingKey: CodingKey, Hashable, Sendable {
+    var stringValue: String
+    var intValue: Int?
+
+    init(_ name: String) {
+        self.stringValue = name
+        self.intValue = nil
+    }
+
+    init?(stringValue: String) {
+        self.init(stringValue)
+    }
+
+    init?(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+}
+
+extension Decoder {
+    /// The members outside `known`, for an open object's `extra`.
+    func unknownMembers(known: Set<String>) throws -> [String: JSONValue] {
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        var extra: [String: JSONValue] = [:]
+        for key in container.allKeys where !known.contains(key.stringValue) {
+            extra[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
+        }
+        return extra
+    }
+
+    /// Throws for the first member (in name order) outside `known`: a closed object accepts only its own.
+    func rejectUnknownMembers(known: Set<String>, typeName: String) throws {
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        let unknown = container.allKeys.filter { !known.contains($0.stringValue) }
+        if let key = unknown.min(by: { $0.stringValue < $1.stringValue }) {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: codingPath + [key],
+                    debugDescription: "unknown member `\(key.stringValue)`: \(typeName) is a closed object"
+                )
+            )
+        }
+    }
+}
+
+extension Encoder {
+    /// Writes an open object's unknown members back, in name order; a member the type models wins over an
+    /// `extra` entry of the same name.
+    func encodeUnknownMembers(_ extra: [String: JSONValue], known: Set<String>) throws {
+        var container = self.container(keyedBy: AnyCodingKey.self)
+        for (key, value) in extra.sorted(by: { $0.key < $1.key }) where !known.contains(key) {
+            try container.encode(value, forKey: AnyCodingKey(key))
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes the required member `key`, or else the first of its legacy `aliases` that is present
+    /// (e.g. `server_hint` for `server`). Aliases are read, never written.
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key, aliases: [String], decoder: any Decoder) throws -> T {
+        if contains(key) {
+            return try decode(type, forKey: key)
+        }
+        let members = try decoder.container(keyedBy: AnyCodingKey.self)
+        for alias in aliases where members.contains(AnyCodingKey(alias)) {
+            return try members.decode(type, forKey: AnyCodingKey(alias))
+        }
+        let accepted = aliases.map { "`\($0)`" }.joined(separator: ", ")
+        throw DecodingError.keyNotFound(
+            key,
+            DecodingError.Context(
+                codingPath: codingPath,
+                debugDescription: "missing member `\(key.stringValue)` (also accepted as \(accepted))"
+            )
+        )
+    }
+
+    /// Decodes the optional member `key`, or else the first of its legacy `aliases` that is present; absent
+    /// and null both give nil.
+    func decodeIfPresent<T: Decodable>(
+        _ type: T.Type,
+        forKey key: Key,
+        aliases: [String],
+        decoder: any Decoder
+    ) throws -> T? {
+        if contains(key) {
+            return try decodeIfPresent(type, forKey: key)
+        }
+        let members = try decoder.container(keyedBy: AnyCodingKey.self)
+        for alias in aliases where members.contains(AnyCodingKey(alias)) {
+            return try members.decodeIfPresent(type, forKey: AnyCodingKey(alias))
+        }
+        return nil
+    }
+}
+
+extension String {
+    /// True when the ICU regular expression `pattern` matches the whole string. Comparing the match with the
+    /// full range matters: ICU's `$` also matches before a final newline, which the schema's pattern rejects.
+    func matchesWhole(pattern: String) -> Bool {
+        guard let range = self.range(of: pattern, options: .regularExpression) else {
+            return false
+        }
+        return range == startIndex..<endIndex
+    }
+}
+"#;
