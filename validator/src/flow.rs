@@ -1,7 +1,31 @@
 //! Flow rules over recorded app-server traffic (design.md, "Flow rules").
 //!
-//! This is the agreed interface the validator calls; the rule logic is filled in on top of the
-//! shared state machine of the `handoff-router` crate.
+//! The checker replays a capture through the reference router's state machine ([`handoff_router::flow`]): one
+//! [`ThreadCache`] per server id and one [`HandoffFlow`] per handoff. It only has to attribute each recorded frame
+//! to a handoff and a step; whether the step is allowed is decided by the same code the router runs.
+//!
+//! Attribution:
+//! - a `handoff_request` item (`thread/realtime/itemAdded`, server → client) opens a handoff on its voice thread;
+//!   its target is the server id equal to its `server` value, or the server it arrived on for "local"/none. A second
+//!   item for a voice thread with an open handoff waits until that one finalizes, as the router does;
+//! - `thread/resume`, `thread/start` and `turn/start` sent to the target while the handoff is open belong to it;
+//!   outside any open handoff they are the user's own work, and a resume or start there counts as the user
+//!   switching context on that server (the router then forgets the cached thread);
+//! - `resolveHandoff`/`finalizeHandoff` belong to the open handoff of the voice thread they name;
+//! - responses are matched to requests by id per server.
+//!
+//! A server whose capture holds no responses (the mobile recorder keeps requests and notifications only) is
+//! checked on request order: a turn after the resume or start request passes, and the summary says so. Findings
+//! that depend on a missing response are held back until a response from that server shows responses were recorded.
+
+use std::collections::{HashMap, VecDeque};
+
+use handoff_router::contract::{
+    RealtimeItem, ThreadId, ThreadRealtimeItemAddedNotification, ThreadStartResponse, ThreadStartedNotification,
+    methods,
+};
+use handoff_router::flow::{FlowRule, FlowStep, FlowViolation, HandoffFlow, HandoffPhase, ThreadCache};
+use serde_json::Value;
 
 /// Which way a recorded app-server frame travelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +51,7 @@ pub struct FlowFrame<'a> {
 pub struct FlowFinding {
     pub rule: &'static str,
     pub message: String,
+    /// JSON pointer into the message the finding is about ("" for the whole message).
     pub pointer: String,
     pub method: Option<String>,
     pub position: u64,
@@ -35,8 +60,63 @@ pub struct FlowFinding {
 /// Incremental checker of the flow rules over one capture.
 #[derive(Debug, Default)]
 pub struct FlowCheck {
-    frames_seen: u64,
+    servers: HashMap<String, ServerTrack>,
+    handoffs: Vec<HandoffTrack>,
+    /// Open and waiting handoffs by (voice server id, voice thread id).
+    voices: HashMap<(String, String), VoiceTrack>,
+    /// The open handoff whose requests go to a server, by server id.
+    active_on: HashMap<String, usize>,
 }
+
+#[derive(Debug, Default)]
+struct ServerTrack {
+    cache: ThreadCache,
+    responses_seen: bool,
+    /// Flow requests (resume, start, turn, resolve, finalize) sent to this server.
+    flow_requests: u64,
+    /// Unanswered flow requests by request id (its JSON text, so `1` and `"1"` differ).
+    pending: HashMap<String, PendingRequest>,
+    /// Findings that only hold if this server's responses were recorded.
+    deferred: Vec<FlowFinding>,
+}
+
+#[derive(Debug)]
+struct PendingRequest {
+    kind: RequestKind,
+    handoff: Option<usize>,
+}
+
+#[derive(Debug)]
+enum RequestKind {
+    Resume(ThreadId),
+    Start,
+    Other,
+}
+
+#[derive(Debug)]
+struct HandoffTrack {
+    handoff_id: String,
+    target: String,
+    requested: Option<ThreadId>,
+    /// `None` while queued behind another handoff of the same voice thread.
+    flow: Option<HandoffFlow>,
+    position: u64,
+}
+
+#[derive(Debug, Default)]
+struct VoiceTrack {
+    open: Option<usize>,
+    queued: VecDeque<usize>,
+}
+
+/// What one frame is, as far as the flow is concerned.
+enum Frame<'a> {
+    Request { id: String, method: &'a str, params: &'a Value },
+    Response { id: String, result: Option<&'a Value> },
+    Notification { method: &'a str, params: &'a Value },
+}
+
+const THREAD_POINTER: &str = "/params/threadId";
 
 impl FlowCheck {
     pub fn new() -> FlowCheck {
@@ -45,13 +125,667 @@ impl FlowCheck {
 
     /// Every app-server frame of one capture (not realtime API events), in capture order.
     pub fn observe(&mut self, frame: &FlowFrame<'_>, findings: &mut Vec<FlowFinding>) {
-        let _ = (frame, findings);
-        self.frames_seen += 1;
+        let Some(kind) = classify(frame.message) else { return };
+        match (frame.direction, kind) {
+            (FlowDirection::ClientToServer, Frame::Request { id, method, params }) => {
+                self.client_request(frame, id, method, params, findings)
+            }
+            (FlowDirection::ServerToClient, Frame::Response { id, result }) => {
+                self.server_response(frame.server_id, id, result, findings)
+            }
+            (FlowDirection::ServerToClient, Frame::Notification { method, params }) => {
+                self.server_notification(frame, method, params)
+            }
+            // Requests the server sends the client, their answers and client notifications are not flow steps.
+            _ => {}
+        }
     }
 
     /// End of capture: handoffs still open etc. Returns summary notes.
     pub fn finish(self, findings: &mut Vec<FlowFinding>) -> Vec<String> {
-        let _ = findings;
-        Vec::new()
+        let mut open: Vec<FlowFinding> = Vec::new();
+        for handoff in &self.handoffs {
+            let violation = match &handoff.flow {
+                Some(flow) => flow.finish().err(),
+                None => Some(FlowViolation {
+                    rule: FlowRule::UnresolvedHandoff,
+                    message: "handoff never started: another handoff of its voice thread stayed open".to_owned(),
+                }),
+            };
+            if let Some(violation) = violation {
+                open.push(FlowFinding {
+                    rule: violation.rule.id(),
+                    message: format!("handoff {:?}: {}", handoff.handoff_id, violation.message),
+                    pointer: "/params/item/handoff_id".to_owned(),
+                    method: Some(methods::THREAD_REALTIME_ITEM_ADDED.to_owned()),
+                    position: handoff.position,
+                });
+            }
+        }
+        open.sort_by_key(|finding| finding.position);
+        findings.extend(open);
+        let mut quiet: Vec<&String> = self
+            .servers
+            .iter()
+            .filter(|(_, server)| !server.responses_seen && server.flow_requests > 0)
+            .map(|(id, _)| id)
+            .collect();
+        quiet.sort();
+        quiet
+            .into_iter()
+            .map(|id| format!("server {id}: no responses recorded; flow checked on request order"))
+            .collect()
+    }
+
+    fn client_request(
+        &mut self,
+        frame: &FlowFrame<'_>,
+        id: String,
+        method: &str,
+        params: &Value,
+        findings: &mut Vec<FlowFinding>,
+    ) {
+        let server_id = frame.server_id;
+        let thread = thread_param(params);
+        let finding = |violation: FlowViolation, handoff: &str, pointer: &str| FlowFinding {
+            rule: violation.rule.id(),
+            message: format!("handoff {handoff:?}: {}", violation.message),
+            pointer: pointer.to_owned(),
+            method: Some(method.to_owned()),
+            position: frame.position,
+        };
+        match method {
+            methods::THREAD_RESUME | methods::THREAD_START | methods::TURN_START => {
+                let is_resume = method == methods::THREAD_RESUME;
+                let is_start = method == methods::THREAD_START;
+                let active = self.active_on.get(server_id).copied();
+                let server = self.servers.entry(server_id.to_owned()).or_default();
+                server.flow_requests += 1;
+                let kind = match (&thread, is_resume, is_start) {
+                    (Some(thread), true, _) => RequestKind::Resume(thread.clone()),
+                    (_, _, true) => RequestKind::Start,
+                    _ => RequestKind::Other,
+                };
+                server.pending.insert(id, PendingRequest { kind, handoff: active });
+                let Some(index) = active else {
+                    if is_resume || is_start {
+                        server.cache.context_switched();
+                    }
+                    return;
+                };
+                let handoff = &mut self.handoffs[index];
+                let Some(flow) = handoff.flow.as_mut() else { return };
+                let result = if is_start {
+                    flow.apply(FlowStep::StartSent, &mut server.cache)
+                } else if let Some(thread) = &thread {
+                    if is_resume {
+                        flow.apply(FlowStep::ResumeSent(thread), &mut server.cache)
+                    } else if server.responses_seen
+                        || !matches!(flow.phase(), HandoffPhase::Resuming(_) | HandoffPhase::Starting)
+                    {
+                        flow.apply(FlowStep::TurnSent(thread), &mut server.cache)
+                    } else {
+                        // The resume or start is unanswered and this server has sent no response so far: judge the
+                        // turn on request order, and keep what a recorded response would have shown in case one
+                        // turns up later.
+                        let mut strict_flow = flow.clone();
+                        let mut strict_cache = server.cache.clone();
+                        if let Err(violation) = strict_flow.apply(FlowStep::TurnSent(thread), &mut strict_cache) {
+                            server.deferred.push(finding(violation, &handoff.handoff_id, THREAD_POINTER));
+                        }
+                        match flow.phase().clone() {
+                            HandoffPhase::Resuming(resumed) => {
+                                let _ = flow.apply(FlowStep::ResumeSucceeded(&resumed), &mut server.cache);
+                            }
+                            HandoffPhase::Starting => {
+                                let _ = flow.apply(FlowStep::StartSucceeded(thread), &mut server.cache);
+                            }
+                            _ => {}
+                        }
+                        flow.apply(FlowStep::TurnSent(thread), &mut server.cache)
+                    }
+                } else {
+                    // No readable thread id: the schema check reports it; the flow cannot place the request.
+                    Ok(())
+                };
+                if let Err(violation) = result {
+                    let pointer = if is_start { "" } else { THREAD_POINTER };
+                    findings.push(finding(violation, &handoff.handoff_id, pointer));
+                }
+            }
+            methods::THREAD_REALTIME_RESOLVE_HANDOFF | methods::THREAD_REALTIME_FINALIZE_HANDOFF => {
+                self.servers.entry(server_id.to_owned()).or_default().flow_requests += 1;
+                let Some(voice_thread) = thread else { return };
+                let key = (server_id.to_owned(), voice_thread.as_str().to_owned());
+                let open = self.voices.get(&key).and_then(|voice| voice.open);
+                let Some(index) = open else {
+                    findings.push(FlowFinding {
+                        rule: FlowRule::UnresolvedHandoff.id(),
+                        message: format!("{method} for voice thread {voice_thread}, which has no open handoff"),
+                        pointer: THREAD_POINTER.to_owned(),
+                        method: Some(method.to_owned()),
+                        position: frame.position,
+                    });
+                    return;
+                };
+                let finalize = method == methods::THREAD_REALTIME_FINALIZE_HANDOFF;
+                let handoff = &mut self.handoffs[index];
+                let target_cache = &mut self.servers.entry(handoff.target.clone()).or_default().cache;
+                if let Some(flow) = handoff.flow.as_mut() {
+                    let step = if finalize { FlowStep::Finalized } else { FlowStep::Resolved };
+                    if let Err(violation) = flow.apply(step, target_cache) {
+                        findings.push(finding(violation, &handoff.handoff_id, THREAD_POINTER));
+                    }
+                }
+                if finalize {
+                    self.close(key, index);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn server_response(
+        &mut self,
+        server_id: &str,
+        id: String,
+        result: Option<&Value>,
+        findings: &mut Vec<FlowFinding>,
+    ) {
+        let server = self.servers.entry(server_id.to_owned()).or_default();
+        if !server.responses_seen {
+            server.responses_seen = true;
+            findings.append(&mut server.deferred);
+        }
+        let Some(pending) = server.pending.remove(&id) else { return };
+        let Some(flow) = pending.handoff.and_then(|index| self.handoffs[index].flow.as_mut()) else { return };
+        // Answers only move the state forward; the violations are in the requests that follow them.
+        let _ = match (&pending.kind, result) {
+            (RequestKind::Resume(thread), Some(_)) => flow.apply(FlowStep::ResumeSucceeded(thread), &mut server.cache),
+            (RequestKind::Resume(thread), None) => flow.apply(FlowStep::ResumeFailed(thread), &mut server.cache),
+            (RequestKind::Start, Some(result)) => match serde_json::from_value::<ThreadStartResponse>(result.clone()) {
+                Ok(started) => flow.apply(FlowStep::StartSucceeded(&started.thread.id), &mut server.cache),
+                Err(_) => Ok(()),
+            },
+            _ => Ok(()),
+        };
+    }
+
+    fn server_notification(&mut self, frame: &FlowFrame<'_>, method: &str, params: &Value) {
+        match method {
+            methods::THREAD_REALTIME_ITEM_ADDED => {
+                let Ok(added) = serde_json::from_value::<ThreadRealtimeItemAddedNotification>(params.clone()) else {
+                    return;
+                };
+                let RealtimeItem::HandoffRequest(item) = added.item else { return };
+                let target = match item.server.as_deref().map(str::trim) {
+                    None | Some("") => frame.server_id.to_owned(),
+                    Some(local) if local.eq_ignore_ascii_case("local") => frame.server_id.to_owned(),
+                    Some(named) => named.to_owned(),
+                };
+                let index = self.handoffs.len();
+                self.handoffs.push(HandoffTrack {
+                    handoff_id: item.handoff_id,
+                    target,
+                    requested: item.thread_id,
+                    flow: None,
+                    position: frame.position,
+                });
+                let key = (frame.server_id.to_owned(), added.thread_id.into_inner());
+                let voice = self.voices.entry(key).or_default();
+                if voice.open.is_some() {
+                    voice.queued.push_back(index);
+                } else {
+                    voice.open = Some(index);
+                    self.activate(index);
+                }
+            }
+            methods::THREAD_STARTED => {
+                // The new thread's id, also where no responses are recorded: the start of a handoff succeeded.
+                let Ok(started) = serde_json::from_value::<ThreadStartedNotification>(params.clone()) else { return };
+                let Some(&index) = self.active_on.get(frame.server_id) else { return };
+                let server = self.servers.entry(frame.server_id.to_owned()).or_default();
+                if let Some(flow) = self.handoffs[index].flow.as_mut()
+                    && *flow.phase() == HandoffPhase::Starting
+                {
+                    let _ = flow.apply(FlowStep::StartSucceeded(&started.thread.id), &mut server.cache);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts a handoff: its plan comes from its target's cache as it is now.
+    fn activate(&mut self, index: usize) {
+        let handoff = &mut self.handoffs[index];
+        let server = self.servers.entry(handoff.target.clone()).or_default();
+        handoff.flow = Some(HandoffFlow::begin(&server.cache, handoff.requested.as_ref()));
+        self.active_on.insert(handoff.target.clone(), index);
+    }
+
+    /// After a finalize: the voice thread's next handoff, if one waits, opens.
+    fn close(&mut self, key: (String, String), index: usize) {
+        let target = &self.handoffs[index].target;
+        if self.active_on.get(target) == Some(&index) {
+            self.active_on.remove(target);
+        }
+        let Some(voice) = self.voices.get_mut(&key) else { return };
+        voice.open = voice.queued.pop_front();
+        if let Some(next) = voice.open {
+            self.activate(next);
+        }
+    }
+}
+
+fn classify(message: &Value) -> Option<Frame<'_>> {
+    let object = message.as_object()?;
+    let id = object.get("id").map(Value::to_string);
+    let method = object.get("method").and_then(Value::as_str);
+    static NULL: Value = Value::Null;
+    let params = object.get("params").unwrap_or(&NULL);
+    match (id, method) {
+        (Some(id), Some(method)) => Some(Frame::Request { id, method, params }),
+        (None, Some(method)) => Some(Frame::Notification { method, params }),
+        (Some(id), None) if object.contains_key("error") => Some(Frame::Response { id, result: None }),
+        (Some(id), None) => Some(Frame::Response { id, result: Some(object.get("result").unwrap_or(&NULL)) }),
+        (None, None) => None,
+    }
+}
+
+/// `params.threadId` when it is a valid thread id (an invalid one is the schema check's finding).
+fn thread_param(params: &Value) -> Option<ThreadId> {
+    params.get("threadId").and_then(Value::as_str).and_then(|id| ThreadId::new(id).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// One capture entry: direction ("out" = client → server), server id, message.
+    type Entry = (&'static str, &'static str, Value);
+
+    /// Runs a capture through the checker; positions are 1-based entry numbers.
+    fn check(entries: &[Entry]) -> (Vec<FlowFinding>, Vec<String>) {
+        let mut check = FlowCheck::new();
+        let mut findings = Vec::new();
+        for (index, (dir, server_id, message)) in entries.iter().enumerate() {
+            let direction = if *dir == "out" { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
+            let frame = FlowFrame { server_id, direction, message, position: index as u64 + 1 };
+            check.observe(&frame, &mut findings);
+        }
+        let notes = check.finish(&mut findings);
+        (findings, notes)
+    }
+
+    fn rules(findings: &[FlowFinding]) -> Vec<(u64, &'static str)> {
+        findings.iter().map(|finding| (finding.position, finding.rule)).collect()
+    }
+
+    fn handoff(id: &str, server: Option<&str>, thread: Option<&str>) -> Entry {
+        let mut item = json!({"type": "handoff_request", "handoff_id": id, "item_id": format!("item_{id}"),
+            "input_transcript": "continue that session", "active_transcript": []});
+        if let Some(server) = server {
+            item["server"] = json!(server);
+        }
+        if let Some(thread) = thread {
+            item["thread_id"] = json!(thread);
+        }
+        ("in", "local", json!({"method": "thread/realtime/itemAdded", "params": {"threadId": "voice_1", "item": item}}))
+    }
+
+    fn request(server: &'static str, id: u64, method: &str, params: Value) -> Entry {
+        ("out", server, json!({"id": id, "method": method, "params": params}))
+    }
+
+    fn resume(server: &'static str, id: u64, thread: &str) -> Entry {
+        request(server, id, "thread/resume", json!({"threadId": thread}))
+    }
+
+    fn turn(server: &'static str, id: u64, thread: &str) -> Entry {
+        request(server, id, "turn/start", json!({"threadId": thread, "input": [{"type": "text", "text": "go"}]}))
+    }
+
+    fn start(server: &'static str, id: u64) -> Entry {
+        request(server, id, "thread/start", json!({}))
+    }
+
+    fn resolve(id: u64, text: &str) -> Entry {
+        request("local", id, "thread/realtime/resolveHandoff", json!({"threadId": "voice_1", "toolCallOutput": text}))
+    }
+
+    fn finalize(id: u64) -> Entry {
+        request("local", id, "thread/realtime/finalizeHandoff", json!({"threadId": "voice_1"}))
+    }
+
+    fn ok(server: &'static str, id: u64, result: Value) -> Entry {
+        ("in", server, json!({"id": id, "result": result}))
+    }
+
+    fn resumed(server: &'static str, id: u64, thread: &str) -> Entry {
+        ok(
+            server,
+            id,
+            json!({"thread": {"id": thread}, "model": "m", "modelProvider": "p", "cwd": "/",
+            "approvalPolicy": "never", "sandbox": {"type": "readOnly"}}),
+        )
+    }
+
+    fn started(server: &'static str, id: u64, thread: &str) -> Entry {
+        ok(
+            server,
+            id,
+            json!({"thread": {"id": thread}, "model": "m", "modelProvider": "p", "cwd": "/",
+            "approvalPolicy": "never", "sandbox": {"type": "readOnly"}}),
+        )
+    }
+
+    fn failed(server: &'static str, id: u64, thread: &str) -> Entry {
+        (
+            "in",
+            server,
+            json!({"id": id, "error": {"code": -32600, "message": format!("no rollout found for thread id {thread}")}}),
+        )
+    }
+
+    /// The seed flow: "continue that session on bigpc" with thread_id thr_123.
+    fn seed_flow() -> Vec<Entry> {
+        vec![
+            handoff("h1", Some("bigpc"), Some("thr_123")),
+            resume("bigpc", 1, "thr_123"),
+            resumed("bigpc", 1, "thr_123"),
+            turn("bigpc", 2, "thr_123"),
+            ok("bigpc", 2, json!({"turn": {"id": "turn_1", "status": "inProgress"}})),
+            (
+                "in",
+                "bigpc",
+                json!({"method": "item/agentMessage/delta",
+                "params": {"threadId": "thr_123", "turnId": "turn_1", "itemId": "msg_1", "delta": "Done."}}),
+            ),
+            resolve(3, "Done."),
+            ok("local", 3, json!({})),
+            (
+                "in",
+                "bigpc",
+                json!({"method": "turn/completed",
+                "params": {"threadId": "thr_123", "turn": {"id": "turn_1", "status": "completed"}}}),
+            ),
+            finalize(4),
+            ok("local", 4, json!({})),
+        ]
+    }
+
+    #[test]
+    fn seed_flow_is_clean() {
+        let (findings, notes) = check(&seed_flow());
+        assert_eq!(findings, []);
+        assert_eq!(notes, Vec::<String>::new());
+    }
+
+    #[test]
+    fn turn_before_the_resume_response_breaks_resume_before_turn() {
+        let mut entries = seed_flow();
+        entries.swap(2, 3); // turn/start now precedes the resume response
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")]);
+        assert_eq!(findings[0].pointer, "/params/threadId");
+        assert_eq!(findings[0].method.as_deref(), Some("turn/start"));
+    }
+
+    #[test]
+    fn turn_without_any_resume_breaks_resume_before_turn() {
+        let entries = vec![
+            handoff("h1", Some("bigpc"), Some("thr_123")),
+            turn("bigpc", 1, "thr_123"),
+            resolve(2, "x"),
+            finalize(3),
+            ok("local", 2, json!({})),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(2, "flow/resume-before-turn")]);
+    }
+
+    #[test]
+    fn resuming_the_cached_thread_again_breaks_repeated_resume() {
+        let mut entries = seed_flow();
+        entries.extend([
+            handoff("h2", Some("bigpc"), Some("thr_123")),
+            resume("bigpc", 5, "thr_123"),
+            resumed("bigpc", 5, "thr_123"),
+            turn("bigpc", 6, "thr_123"),
+            resolve(7, "again"),
+            finalize(8),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(13, "flow/repeated-resume")]);
+    }
+
+    #[test]
+    fn follow_up_without_thread_id_reuses_the_cached_thread() {
+        let mut entries = seed_flow();
+        entries.extend([
+            handoff("h2", Some("bigpc"), None),
+            turn("bigpc", 5, "thr_123"),
+            resolve(6, "ok"),
+            finalize(7),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn a_new_thread_despite_a_cached_one_breaks_scratch_fallback() {
+        let mut entries = seed_flow();
+        entries.extend([
+            handoff("h2", Some("bigpc"), None),
+            start("bigpc", 5),
+            started("bigpc", 5, "thr_scratch"),
+            turn("bigpc", 6, "thr_scratch"),
+            resolve(7, "ok"),
+            finalize(8),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(13, "flow/scratch-fallback"), (15, "flow/scratch-fallback")]);
+    }
+
+    #[test]
+    fn first_handoff_without_thread_starts_one_and_caches_it() {
+        let entries = vec![
+            handoff("h1", None, None),
+            start("local", 1),
+            started("local", 1, "thr_new"),
+            turn("local", 2, "thr_new"),
+            resolve(3, "(No response)"),
+            finalize(4),
+            handoff("h2", Some("local"), None),
+            turn("local", 5, "thr_new"),
+            resolve(6, "ok"),
+            finalize(7),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn anything_after_a_failed_resume_breaks_resume_failure_fallback() {
+        let entries = vec![
+            handoff("h1", Some("bigpc"), Some("thr_gone")),
+            resume("bigpc", 1, "thr_gone"),
+            failed("bigpc", 1, "thr_gone"),
+            start("bigpc", 2),
+            started("bigpc", 2, "thr_scratch"),
+            turn("bigpc", 3, "thr_scratch"),
+            resolve(4, "x"),
+            finalize(5),
+            ok("local", 4, json!({})),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(4, "flow/resume-failure-fallback"), (6, "flow/resume-failure-fallback")]);
+    }
+
+    #[test]
+    fn failed_resume_that_fails_closed_is_clean_and_keeps_the_cache() {
+        let mut entries = seed_flow();
+        entries.extend([
+            handoff("h2", Some("bigpc"), Some("thr_gone")),
+            resume("bigpc", 5, "thr_gone"),
+            failed("bigpc", 5, "thr_gone"),
+            resolve(6, "Error: could not resume thread thr_gone"),
+            finalize(7),
+            // The cache still holds thr_123: a follow-up without thread_id goes there.
+            handoff("h3", Some("bigpc"), None),
+            turn("bigpc", 8, "thr_123"),
+            resolve(9, "ok"),
+            finalize(10),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn resolve_and_finalize_mistakes_break_unresolved_handoff() {
+        let entries = vec![
+            handoff("h1", Some("bigpc"), Some("thr_123")),
+            finalize(1),
+            resolve(2, "late"),
+            finalize(3),
+            handoff("h2", Some("bigpc"), Some("thr_123")),
+            ok("local", 1, json!({})),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(
+            rules(&findings),
+            [
+                (2, "flow/unresolved-handoff"),
+                (3, "flow/unresolved-handoff"),
+                (4, "flow/unresolved-handoff"),
+                (5, "flow/unresolved-handoff")
+            ]
+        );
+        assert_eq!(findings[3].pointer, "/params/item/handoff_id");
+        assert!(findings[3].message.contains("h2"), "{}", findings[3].message);
+    }
+
+    #[test]
+    fn a_second_handoff_waits_for_the_first_to_finalize() {
+        let entries = vec![
+            handoff("h1", Some("bigpc"), Some("thr_123")),
+            handoff("h2", Some("bigpc"), Some("thr_456")),
+            resume("bigpc", 1, "thr_123"),
+            resumed("bigpc", 1, "thr_123"),
+            turn("bigpc", 2, "thr_123"),
+            resolve(3, "one"),
+            finalize(4),
+            resume("bigpc", 5, "thr_456"),
+            resumed("bigpc", 5, "thr_456"),
+            turn("bigpc", 6, "thr_456"),
+            resolve(7, "two"),
+            finalize(8),
+            ok("local", 3, json!({})),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+        let (findings, _) = check(&entries[..7]);
+        assert_eq!(rules(&findings), [(2, "flow/unresolved-handoff")], "h2 never opened");
+    }
+
+    #[test]
+    fn captures_without_responses_are_checked_on_request_order() {
+        let entries = vec![
+            handoff("h1", Some("bigpc"), Some("thr_123")),
+            resume("bigpc", 1, "thr_123"),
+            turn("bigpc", 2, "thr_123"),
+            resolve(3, "ok"),
+            finalize(4),
+            handoff("h2", Some("bigpc"), Some("thr_123")),
+            resume("bigpc", 5, "thr_123"),
+            turn("bigpc", 6, "thr_123"),
+            resolve(7, "ok"),
+            finalize(8),
+        ];
+        let (findings, notes) = check(&entries);
+        assert_eq!(rules(&findings), [(7, "flow/repeated-resume")], "the assumed resume cached thr_123");
+        assert_eq!(
+            notes,
+            [
+                "server bigpc: no responses recorded; flow checked on request order",
+                "server local: no responses recorded; flow checked on request order"
+            ]
+        );
+        let out_of_order = vec![
+            handoff("h1", Some("bigpc"), Some("thr_123")),
+            turn("bigpc", 1, "thr_123"),
+            resume("bigpc", 2, "thr_123"),
+        ];
+        let (findings, _) = check(&out_of_order);
+        assert_eq!(rules(&findings), [(2, "flow/resume-before-turn"), (1, "flow/unresolved-handoff")]);
+        // Reported once, even when a response later shows that responses were recorded.
+        let mut answered = out_of_order.clone();
+        answered.push(resumed("bigpc", 2, "thr_123"));
+        let (findings, _) = check(&answered);
+        assert_eq!(rules(&findings), [(2, "flow/resume-before-turn"), (1, "flow/unresolved-handoff")]);
+    }
+
+    #[test]
+    fn held_back_findings_surface_once_a_response_shows_up() {
+        let entries = vec![
+            handoff("h1", Some("bigpc"), Some("thr_123")),
+            resume("bigpc", 1, "thr_123"),
+            turn("bigpc", 2, "thr_123"),
+            resumed("bigpc", 1, "thr_123"),
+            resolve(3, "ok"),
+            finalize(4),
+        ];
+        let (findings, notes) = check(&entries);
+        assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")]);
+        assert_eq!(notes, ["server local: no responses recorded; flow checked on request order"]);
+    }
+
+    #[test]
+    fn thread_started_notification_stands_in_for_the_start_response() {
+        let entries = vec![
+            handoff("h1", None, None),
+            start("local", 1),
+            ("in", "local", json!({"method": "thread/started", "params": {"thread": {"id": "thr_new"}}})),
+            turn("local", 2, "thr_new"),
+            resolve(3, "ok"),
+            finalize(4),
+            ok("local", 2, json!({"turn": {"id": "t"}})),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn user_context_switch_lets_the_old_thread_be_resumed_again() {
+        let mut entries = seed_flow();
+        entries.extend([
+            // The user opens another thread on bigpc by hand: not part of any handoff.
+            start("bigpc", 20),
+            started("bigpc", 20, "thr_user"),
+            handoff("h2", Some("bigpc"), Some("thr_123")),
+            resume("bigpc", 21, "thr_123"),
+            resumed("bigpc", 21, "thr_123"),
+            turn("bigpc", 22, "thr_123"),
+            resolve(23, "ok"),
+            finalize(24),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn unrelated_and_malformed_frames_are_ignored() {
+        let entries = vec![
+            ("in", "bigpc", json!("not an object")),
+            ("in", "bigpc", json!({"method": "thread/realtime/itemAdded", "params": {"threadId": 5}})),
+            ("out", "bigpc", json!({"id": 1, "method": "turn/start", "params": {"threadId": "bad id"}})),
+            ("in", "bigpc", json!({"id": 99, "result": {}})),
+            ("out", "bigpc", json!({"id": 2, "method": "model/list"})),
+            ("in", "bigpc", json!({"id": "x", "method": "item/tool/call", "params": {}})),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
     }
 }

@@ -1,0 +1,2 @@
+//! Runs the validator's flow checker unit tests against this crate's state machine.
+mod common;
