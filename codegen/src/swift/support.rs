@@ -69,12 +69,6 @@ public enum JSONValue: Codable, Sendable, Hashable {
     }
 }
 
-extension JSONValue: ExpressibleByNilLiteral {
-    public init(nilLiteral: ()) {
-        self = .null
-    }
-}
-
 extension JSONValue: ExpressibleByBooleanLiteral {
     public init(booleanLiteral value: Bool) {
         self = .bool(value)
@@ -208,6 +202,15 @@ extension KeyedDecodingContainer {
                 debugDescription: "missing member `\(key.stringValue)` (also accepted as \(accepted))"
             )
         )
+    }
+
+    /// Decodes an any-JSON member: absent gives nil, while an explicit null is a value (`.null`) and is kept,
+    /// so a round trip writes it back.
+    func decodeJSONIfPresent(forKey key: Key) throws -> JSONValue? {
+        if contains(key) {
+            return try decode(JSONValue.self, forKey: key)
+        }
+        return nil
     }
 
     /// Decodes the optional member `key`, or else the first of its legacy `aliases` that is present; absent

@@ -208,17 +208,17 @@ fn render_memberwise_init(ir: &Ir, s: &StructDef, code: &mut Code) {
     }
     code.doc("Creates a value from its members; optional members default to nil.");
     if params.is_empty() {
-        code.open("public init()");
-    } else {
-        code.line("public init(");
-        code.indented(|code| {
-            let last = params.len() - 1;
-            for (index, param) in params.iter().enumerate() {
-                code.line(if index == last { param.clone() } else { format!("{param},") });
-            }
-        });
-        code.open(")");
+        code.line("public init() {}");
+        return;
     }
+    code.line("public init(");
+    code.indented(|code| {
+        let last = params.len() - 1;
+        for (index, param) in params.iter().enumerate() {
+            code.line(if index == last { param.clone() } else { format!("{param},") });
+        }
+    });
+    code.open(")");
     for field in &s.fields {
         let ident = member_ident(&field.name);
         code.line(format!("self.{ident} = {ident}"));
@@ -245,7 +245,7 @@ fn decode_expression(field: &Field) -> String {
         Presence::RequiredNullable => format!("try container.decode({base}?.self, forKey: {key}{aliases})"),
         // An any-JSON member keeps an explicit null (`.null`); only absence is nil.
         Presence::Optional | Presence::OptionalNullable if field.ty == TypeRef::Any && field.aliases.is_empty() => {
-            format!("try container.contains({key}) ? container.decode(JSONValue.self, forKey: {key}) : nil")
+            format!("try container.decodeJSONIfPresent(forKey: {key})")
         }
         Presence::Optional | Presence::OptionalNullable => {
             format!("try container.decodeIfPresent({base}.self, forKey: {key}{aliases})")

@@ -101,7 +101,7 @@ public struct JsonRpcErrorObject: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.code = try container.decode(Int64.self, forKey: .code)
         self.message = try container.decode(String.self, forKey: .message)
-        self.data = try container.contains(.data) ? container.decode(JSONValue.self, forKey: .data) : nil
+        self.data = try container.decodeJSONIfPresent(forKey: .data)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -152,7 +152,7 @@ public struct JsonRpcNotification: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.method = try container.decode(String.self, forKey: .method)
-        self.params = try container.contains(.params) ? container.decode(JSONValue.self, forKey: .params) : nil
+        self.params = try container.decodeJSONIfPresent(forKey: .params)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -217,7 +217,7 @@ public struct JsonRpcRequest: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.id = try container.decode(RequestId.self, forKey: .id)
         self.method = try container.decode(String.self, forKey: .method)
-        self.params = try container.contains(.params) ? container.decode(JSONValue.self, forKey: .params) : nil
+        self.params = try container.decodeJSONIfPresent(forKey: .params)
         self.trace = try container.decodeIfPresent(TraceContext.self, forKey: .trace)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }

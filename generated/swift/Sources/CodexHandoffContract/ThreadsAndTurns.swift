@@ -602,15 +602,15 @@ public struct ThreadResumeParams: Codable, Sendable, Hashable {
         self.path = try container.decodeIfPresent(String.self, forKey: .path)
         self.model = try container.decodeIfPresent(String.self, forKey: .model)
         self.modelProvider = try container.decodeIfPresent(String.self, forKey: .modelProvider)
-        self.serviceTier = try container.contains(.serviceTier) ? container.decode(JSONValue.self, forKey: .serviceTier) : nil
+        self.serviceTier = try container.decodeJSONIfPresent(forKey: .serviceTier)
         self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd)
-        self.approvalPolicy = try container.contains(.approvalPolicy) ? container.decode(JSONValue.self, forKey: .approvalPolicy) : nil
-        self.approvalsReviewer = try container.contains(.approvalsReviewer) ? container.decode(JSONValue.self, forKey: .approvalsReviewer) : nil
+        self.approvalPolicy = try container.decodeJSONIfPresent(forKey: .approvalPolicy)
+        self.approvalsReviewer = try container.decodeJSONIfPresent(forKey: .approvalsReviewer)
         self.sandbox = try container.decodeIfPresent(String.self, forKey: .sandbox)
         self.config = try container.decodeIfPresent([String: JSONValue].self, forKey: .config)
         self.baseInstructions = try container.decodeIfPresent(String.self, forKey: .baseInstructions)
         self.developerInstructions = try container.decodeIfPresent(String.self, forKey: .developerInstructions)
-        self.personality = try container.contains(.personality) ? container.decode(JSONValue.self, forKey: .personality) : nil
+        self.personality = try container.decodeJSONIfPresent(forKey: .personality)
         self.excludeTurns = try container.decodeIfPresent(Bool.self, forKey: .excludeTurns)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
@@ -813,7 +813,7 @@ public struct ThreadStartParams: Codable, Sendable, Hashable {
         self.model = try container.decodeIfPresent(String.self, forKey: .model)
         self.modelProvider = try container.decodeIfPresent(String.self, forKey: .modelProvider)
         self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd)
-        self.approvalPolicy = try container.contains(.approvalPolicy) ? container.decode(JSONValue.self, forKey: .approvalPolicy) : nil
+        self.approvalPolicy = try container.decodeJSONIfPresent(forKey: .approvalPolicy)
         self.sandbox = try container.decodeIfPresent(String.self, forKey: .sandbox)
         self.config = try container.decodeIfPresent([String: JSONValue].self, forKey: .config)
         self.baseInstructions = try container.decodeIfPresent(String.self, forKey: .baseInstructions)
@@ -1025,7 +1025,7 @@ public struct Turn: Codable, Sendable, Hashable {
         self.id = try container.decode(String.self, forKey: .id)
         self.status = try container.decodeIfPresent(TurnStatus.self, forKey: .status)
         self.items = try container.decodeIfPresent([JSONValue].self, forKey: .items)
-        self.error = try container.contains(.error) ? container.decode(JSONValue.self, forKey: .error) : nil
+        self.error = try container.decodeJSONIfPresent(forKey: .error)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -1171,11 +1171,11 @@ public struct TurnStartParams: Codable, Sendable, Hashable {
         self.threadId = try container.decode(ThreadId.self, forKey: .threadId)
         self.input = try container.decode([UserInput].self, forKey: .input)
         self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd)
-        self.approvalPolicy = try container.contains(.approvalPolicy) ? container.decode(JSONValue.self, forKey: .approvalPolicy) : nil
-        self.sandboxPolicy = try container.contains(.sandboxPolicy) ? container.decode(JSONValue.self, forKey: .sandboxPolicy) : nil
+        self.approvalPolicy = try container.decodeJSONIfPresent(forKey: .approvalPolicy)
+        self.sandboxPolicy = try container.decodeJSONIfPresent(forKey: .sandboxPolicy)
         self.model = try container.decodeIfPresent(String.self, forKey: .model)
         self.effort = try container.decodeIfPresent(String.self, forKey: .effort)
-        self.summary = try container.contains(.summary) ? container.decode(JSONValue.self, forKey: .summary) : nil
+        self.summary = try container.decodeJSONIfPresent(forKey: .summary)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 

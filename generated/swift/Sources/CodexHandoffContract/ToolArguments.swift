@@ -64,8 +64,7 @@ public struct CodexToolArguments: Codable, Sendable, Hashable {
 /// - Remark: Generated from `#/$defs/ListServersArguments`.
 public struct ListServersArguments: Codable, Sendable, Hashable {
     /// Creates a value from its members; optional members default to nil.
-    public init() {
-    }
+    public init() {}
 
     /// Member names this closed object accepts, aliases included; any other member is a decoding error.
     static let knownMembers: Set<String> = []

@@ -1,0 +1,161 @@
+//! The generated Swift agrees with the schema, read from the parse tree rather than from the text: every
+//! object def is a struct whose `CodingKeys` raw values are the schema's member names in order, whose
+//! optional members are Swift optionals and required ones are not, and which keeps unknown members
+//! (`extra`) exactly when the object is open.
+
+mod swift_common;
+
+use std::collections::BTreeMap;
+
+use handoff_codegen::swift;
+use handoff_schema::{Contract, TypeKind};
+use serde_json::Value;
+use swift_common::{SwiftStruct, structs, swift_files};
+
+fn generated_structs() -> BTreeMap<String, SwiftStruct> {
+    let contract = Contract::canonical().expect("canonical contract");
+    let output = swift::generate(&contract.ir).expect("swift backend");
+    let mut all = BTreeMap::new();
+    for (path, source) in swift_files(&output) {
+        if !path.contains("/Sources/") {
+            continue;
+        }
+        for item in structs(source) {
+            let name = item.name.clone();
+            assert!(all.insert(name.clone(), item).is_none(), "struct {name} is declared twice");
+        }
+    }
+    all
+}
+
+#[test]
+fn structs_match_the_schema_members() {
+    let contract = Contract::canonical().expect("canonical contract");
+    let structs = generated_structs();
+    let mut checked = 0;
+    for def in contract.ir.types.values() {
+        let TypeKind::Struct(s) = &def.kind else { continue };
+        let name = &def.name;
+        let swift = structs.get(name).unwrap_or_else(|| panic!("no Swift struct for object def {name}"));
+
+        let raw_values: Vec<&str> = swift.coding_keys.iter().map(|(_, raw)| raw.as_str()).collect();
+        let wire_names: Vec<&str> = s.fields.iter().map(|f| f.wire_name.as_str()).collect();
+        assert_eq!(raw_values, wire_names, "{name}: CodingKeys raw values are not the schema's member names");
+        assert_eq!(swift.has_coding_keys, !s.fields.is_empty(), "{name}: CodingKeys present iff it has members");
+
+        for (field, (case, _)) in s.fields.iter().zip(&swift.coding_keys) {
+            let (_, ty) = swift
+                .properties
+                .iter()
+                .find(|(property, _)| property == case)
+                .unwrap_or_else(|| panic!("{name}: CodingKeys case `{case}` has no property of that name"));
+            let optional = ty.ends_with('?');
+            assert_eq!(
+                optional,
+                field.presence.is_optional_in_code(),
+                "{name}.{case} ({:?}) has Swift type `{ty}`",
+                field.presence
+            );
+        }
+
+        let extra = swift.properties.iter().find(|(property, _)| property == "extra");
+        if s.closed {
+            assert!(extra.is_none(), "{name} is closed but keeps unknown members");
+            assert_eq!(swift.properties.len(), s.fields.len(), "{name}: properties beyond the schema's members");
+        } else {
+            assert_eq!(extra.map(|(_, ty)| ty.as_str()), Some("[String: JSONValue]"), "{name} is open: needs `extra`");
+            assert_eq!(swift.properties.len(), s.fields.len() + 1, "{name}: properties beyond the members and `extra`");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} object defs checked");
+}
+
+/// The schema document itself, not the IR, as a cross-check of the wire names the IR carries.
+#[test]
+fn coding_keys_use_the_wire_names_of_the_schema_document() {
+    let contract = Contract::canonical().expect("canonical contract");
+    let structs = generated_structs();
+    let defs = contract.document["$defs"].as_object().expect("$defs");
+    for (name, def) in defs {
+        let Some(properties) = def.get("properties").and_then(Value::as_object) else { continue };
+        let swift = structs.get(name).unwrap_or_else(|| panic!("no Swift struct for {name}"));
+        let mut expected: Vec<&str> = properties.keys().map(String::as_str).collect();
+        let mut actual: Vec<&str> = swift.coding_keys.iter().map(|(_, raw)| raw.as_str()).collect();
+        expected.sort_unstable();
+        actual.sort_unstable();
+        assert_eq!(actual, expected, "{name}");
+        let required: Vec<&str> =
+            def.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        for (case, raw) in &swift.coding_keys {
+            let (_, ty) = swift.properties.iter().find(|(p, _)| p == case).expect("property per case");
+            let nullable = nullable_in_schema(&properties[raw.as_str()]);
+            let must_have_value = required.contains(&raw.as_str()) && !nullable;
+            assert_eq!(!ty.ends_with('?'), must_have_value, "{name}.{raw}: Swift type `{ty}`");
+        }
+    }
+}
+
+/// `type: [.., "null"]` or `anyOf: [.., {type: null}]`.
+fn nullable_in_schema(member: &Value) -> bool {
+    let type_has_null = member.get("type").and_then(Value::as_array).is_some_and(|t| t.iter().any(|v| v == "null"));
+    let any_of_null = member
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .is_some_and(|variants| variants.iter().any(|v| v.get("type").is_some_and(|t| t == "null")));
+    type_has_null || any_of_null
+}
+
+#[test]
+fn the_handoff_item_reads_thread_id() {
+    let structs = generated_structs();
+    let item = &structs["RealtimeHandoffRequested"];
+    assert!(item.coding_keys.contains(&("threadId".to_owned(), "thread_id".to_owned())));
+    assert!(item.properties.contains(&("threadId".to_owned(), "ThreadId?".to_owned())));
+    let params = &structs["ThreadResumeParams"];
+    assert!(params.coding_keys.contains(&("threadId".to_owned(), "threadId".to_owned())));
+    assert!(params.properties.contains(&("threadId".to_owned(), "ThreadId".to_owned())));
+}
+
+#[test]
+fn every_def_has_exactly_one_swift_declaration() {
+    let contract = Contract::canonical().expect("canonical contract");
+    let output = swift::generate(&contract.ir).expect("swift backend");
+    for name in contract.ir.types.keys() {
+        let declarations: Vec<&str> = swift_files(&output)
+            .into_iter()
+            .filter(|(path, _)| path.contains("/Sources/"))
+            .filter(|(_, source)| {
+                ["struct", "enum", "typealias"].iter().any(|keyword| {
+                    source.lines().any(|l| l.starts_with(&format!("public {keyword} {name}")) && is_decl_end(l, name))
+                })
+            })
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(declarations.len(), 1, "{name} declared in {declarations:?}");
+    }
+}
+
+/// The declaration line names exactly `name` (not a longer name it prefixes).
+fn is_decl_end(line: &str, name: &str) -> bool {
+    let after = line.split_once(&format!(" {name}")).map(|(_, rest)| rest).unwrap_or("");
+    after.starts_with(':') || after.starts_with(" =") || after.starts_with(" {")
+}
+
+#[test]
+fn method_constants_cover_the_rpc_table() {
+    let contract = Contract::canonical().expect("canonical contract");
+    let output = swift::generate(&contract.ir).expect("swift backend");
+    let methods = swift_files(&output)
+        .into_iter()
+        .find(|(path, _)| path.ends_with("/Methods.swift"))
+        .map(|(_, source)| source)
+        .expect("Methods.swift");
+    assert!(methods.contains("public static let threadResume = \"thread/resume\""));
+    for method in &contract.ir.methods {
+        let literal = format!(" = {}\n", serde_json::to_string(&method.name).expect("string"));
+        assert!(methods.contains(&literal), "no constant for {}", method.name);
+    }
+    assert!(methods.contains("public enum ThreadResume: RPCRequest"));
+    assert!(methods.contains("public typealias Params = ThreadResumeParams"));
+}
