@@ -46,10 +46,11 @@ pub(crate) fn fixture_tests_swift(ir: &Ir) -> String {
     );
     code.open("final class FixtureTests: XCTestCase");
     code.doc("Every generated type by its schema name: decodes JSON as the type and encodes it back.");
-    code.line("static let codecs: [String: (Data) throws -> Data] = [");
+    code.line("static let codecs: [String: @Sendable (Data) throws -> Data] = [");
     code.indented(|code| {
         for def in ir.types.values() {
-            code.line(format!("{}: roundTrip({}.self),", string_literal(&def.name), def.name));
+            // Module-qualified: `Thread` alone is ambiguous next to Foundation's.
+            code.line(format!("{}: roundTrip({MODULE}.{}.self),", string_literal(&def.name), def.name));
         }
     });
     code.line("]");
@@ -134,7 +135,7 @@ const THREAD_ID_TEST: &str = r#"    func testThreadIdChecksItsConstraints() thro
     }"#;
 
 /// File-level helpers of the test file.
-const HELPERS: &str = r#"private func roundTrip<T: Codable>(_ type: T.Type) -> (Data) throws -> Data {
+const HELPERS: &str = r#"private func roundTrip<T: Codable>(_ type: T.Type) -> @Sendable (Data) throws -> Data {
     return { data in
         let value = try JSONDecoder().decode(T.self, from: data)
         let encoder = JSONEncoder()
