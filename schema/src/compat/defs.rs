@@ -44,10 +44,10 @@ pub fn diff_defs(old: &Ir, new: &Ir, out: &mut Vec<Change>) {
 /// The def a finding is reported under: a synthesized type (a union tag, say) belongs to the def whose member
 /// made it, which its pointer names (`/$defs/Parent/properties/type`).
 fn owner(def: &TypeDef) -> String {
-    if def.synthesized {
-        if let Some(parent) = def.pointer.strip_prefix("/$defs/").and_then(|rest| rest.split('/').next()) {
-            return parent.to_owned();
-        }
+    if def.synthesized
+        && let Some(parent) = def.pointer.strip_prefix("/$defs/").and_then(|rest| rest.split('/').next())
+    {
+        return parent.to_owned();
     }
     def.name.clone()
 }
@@ -119,7 +119,7 @@ impl DefDiff<'_> {
         for old_field in &old.fields {
             match new.fields.iter().find(|f| f.wire_name == old_field.wire_name) {
                 Some(new_field) => self.field(old_field, new_field),
-                None => self.removed_field(old_field, old, new),
+                None => self.removed_field(old_field, new),
             }
         }
         for new_field in &new.fields {
@@ -129,7 +129,7 @@ impl DefDiff<'_> {
         }
     }
 
-    fn removed_field(&mut self, field: &Field, old: &StructDef, new: &StructDef) {
+    fn removed_field(&mut self, field: &Field, new: &StructDef) {
         let name = &field.wire_name;
         let effect = Effect {
             // A closed object now rejects the member old messages carry; an open one keeps it as unknown.
@@ -137,12 +137,10 @@ impl DefDiff<'_> {
             // Old decoders insist on a member that new writers no longer send.
             rejects_new: if field.presence.is_required() { NewMessages::Always } else { NewMessages::Accepted },
         };
-        let what = match (field.presence.is_required(), old.closed && new.closed) {
-            (true, _) => "required member",
-            (false, true) => "optional member of a closed object",
-            (false, false) => "optional member",
-        };
-        self.push(&field.pointer, ChangeKind::FieldRemoved, effect, format!("{what} `{name}` removed"));
+        let what = if field.presence.is_required() { "required" } else { "optional" };
+        let object = if new.closed { "a closed object" } else { "an open object" };
+        let message = format!("{what} member `{name}` removed from {object}");
+        self.push(&field.pointer, ChangeKind::FieldRemoved, effect, message);
     }
 
     fn added_field(&mut self, field: &Field, old: &StructDef) {
@@ -244,11 +242,17 @@ impl DefDiff<'_> {
         }
         for (index, value) in new_values.iter().enumerate().filter(|(_, v)| !old_values.contains(v)) {
             let pointer = format!("{}/enum/{index}", self.new.pointer);
-            let message = format!(
-                "enum value `{value}` added; the Rust decoders' enums are closed and reject values they do not list \
-                 (Swift's keep them as `unknown`)"
+            let change = Change::new(
+                &owner(self.new),
+                &pointer,
+                ChangeKind::EnumValueAdded,
+                Effect::MAY_REJECT_NEW,
+                format!("enum value `{value}` added"),
             );
-            self.push(&pointer, ChangeKind::EnumValueAdded, Effect::MAY_REJECT_NEW, message);
+            self.out.push(change.with_decoded_note(
+                "the generated Rust enums are closed and reject values they do not list (Swift's keep them as \
+                 `unknown`)",
+            ));
         }
     }
 

@@ -131,6 +131,7 @@ pub enum ChangeKind {
     MethodDirectionChanged,
     ToolAdded,
     ToolRemoved,
+    ToolRenamed,
     ToolAliasAdded,
     ToolAliasRemoved,
 }
@@ -175,6 +176,7 @@ impl ChangeKind {
             MethodDirectionChanged => "method-direction-changed",
             ToolAdded => "tool-added",
             ToolRemoved => "tool-removed",
+            ToolRenamed => "tool-renamed",
             ToolAliasAdded => "tool-alias-added",
             ToolAliasRemoved => "tool-alias-removed",
         }
@@ -244,15 +246,30 @@ pub(crate) struct Change {
     pub message: String,
     /// Set for changes whose direction is fixed by where they are (a method's params or result), not by the def.
     pub usage: Option<Usage>,
+    /// Appended to the message when the client decodes the def: what the generated decoders do with the change.
+    pub decoded_note: Option<&'static str>,
 }
 
 impl Change {
     pub fn new(def: &str, pointer: &str, kind: ChangeKind, effect: Effect, message: impl Into<String>) -> Change {
-        Change { def: def.to_owned(), pointer: pointer.to_owned(), kind, effect, message: message.into(), usage: None }
+        Change {
+            def: def.to_owned(),
+            pointer: pointer.to_owned(),
+            kind,
+            effect,
+            message: message.into(),
+            usage: None,
+            decoded_note: None,
+        }
     }
 
     pub fn with_usage(mut self, usage: Usage) -> Change {
         self.usage = Some(usage);
+        self
+    }
+
+    pub fn with_decoded_note(mut self, note: &'static str) -> Change {
+        self.decoded_note = Some(note);
         self
     }
 }
@@ -275,7 +292,8 @@ pub fn compare(old: &Ir, new: &Ir) -> Report {
         .map(|change| {
             let usage = change.usage.unwrap_or_else(|| def_usage(&change.def));
             let class = classify(change.effect, usage);
-            let message = format!("{} ({})", change.message, explain(change.effect, usage, class));
+            let note = change.decoded_note.filter(|_| usage.decoded).map(|n| format!("; {n}")).unwrap_or_default();
+            let message = format!("{}{note} ({})", change.message, explain(change.effect, usage, class));
             Finding {
                 def: change.def,
                 pointer: change.pointer,
@@ -311,8 +329,8 @@ fn explain(effect: Effect, usage: Usage, class: Class) -> String {
             reasons.push("decoders built from the old schema can reject new messages that use it")
         }
         NewMessages::Possible => reasons.push(
-            "old app-servers can reject new messages that use it, but the client encodes this def and only uses \
-             the addition with servers that know it",
+            "the client encodes this def: old app-servers reject only new messages that make use of the change, \
+             which clients send by choice, while what old clients send still decodes",
         ),
         NewMessages::Always => {
             reasons.push("decoders built from the old schema reject every new message that holds it")

@@ -19,7 +19,13 @@ pub fn render_human(report: &Report, old_source: &str, new_source: &str) -> Stri
     for finding in &report.findings {
         if current_def != Some(finding.def.as_str()) {
             current_def = Some(&finding.def);
-            let _ = writeln!(out, "\n{} ({})", finding.def, finding.usage.describe());
+            let what = match finding.def.as_str() {
+                // Methods and tools each have their own direction; the group has none.
+                super::RPC_GROUP => "the method table",
+                super::TOOLS_GROUP => "the voice model's tools, decoded by the client",
+                _ => finding.usage.describe(),
+            };
+            let _ = writeln!(out, "\n{} ({what})", finding.def);
         }
         let _ = writeln!(
             out,

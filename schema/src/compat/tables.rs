@@ -83,7 +83,7 @@ pub fn diff_tools(old: &Ir, new: &Ir, out: &mut Vec<Change>) {
         if new_tool.name != tool.name {
             let message =
                 format!("realtime tool `{}` renamed to `{}`, old name kept as an alias", tool.name, new_tool.name);
-            push(out, &pointer, ChangeKind::ToolAliasAdded, Effect::NONE, message);
+            push(out, &pointer, ChangeKind::ToolRenamed, Effect::NONE, message);
         }
         let (old_args, new_args) = (TypeRef::Named(tool.arguments.clone()), TypeRef::Named(new_tool.arguments.clone()));
         if let Some((kind, effect)) = relation(old, new, &old_args, &new_args).change() {
@@ -95,7 +95,7 @@ pub fn diff_tools(old: &Ir, new: &Ir, out: &mut Vec<Change>) {
             );
             push(out, &format!("{pointer}/arguments"), kind, effect, message);
         }
-        for alias in tool.aliases.iter().filter(|a| !new.realtime_tool(a).is_some_and(|t| t.name == new_tool.name)) {
+        for alias in tool.aliases.iter().filter(|a| new.realtime_tool(a).is_none_or(|t| t.name != new_tool.name)) {
             let message = format!("realtime tool `{}` no longer answers to its legacy name `{alias}`", tool.name);
             push(out, &format!("{pointer}/aliases"), ChangeKind::ToolAliasRemoved, Effect::REJECTS_OLD, message);
         }
