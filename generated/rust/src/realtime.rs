@@ -243,6 +243,23 @@ impl ::std::fmt::Display for ToolCallError {
     }
 }
 
+impl ToolCallError {
+    /// A stable snake_case name of the variant, for reports and fixtures.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownTool { .. } => "unknown_tool",
+            Self::InvalidJson { .. } => "invalid_json",
+            Self::NotAnObject { .. } => "not_an_object",
+            Self::UnknownMember { .. } => "unknown_member",
+            Self::DuplicateMember { .. } => "duplicate_member",
+            Self::MissingMember { .. } => "missing_member",
+            Self::WrongType { .. } => "wrong_type",
+            Self::InvalidValue { .. } => "invalid_value",
+            Self::Decode { .. } => "decode",
+        }
+    }
+}
+
 impl ::std::error::Error for ToolCallError {}
 /// Parses a `function_call` item of the voice model: its `name` (a tool or one of its aliases, such as
 /// `background_agent` for `codex`) and its `arguments` JSON string.
