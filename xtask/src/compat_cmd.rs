@@ -23,7 +23,8 @@ pub struct Args {
     /// uncommitted changes, else HEAD~1.
     #[arg(long, value_name = "GIT_REF|FILE")]
     against: Option<String>,
-    /// The new schema file. Default: the workspace's schema/protocol.schema.json.
+    /// The new schema file. Default: the workspace's schema/protocol.schema.json. A git ref given to --against is
+    /// read from the repository holding this file, at this file's path.
     #[arg(long, value_name = "FILE")]
     schema: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
@@ -47,7 +48,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let new =
         Contract::from_str(&new_text, &new_source).with_context(|| format!("the schema {new_source} is invalid"))?;
 
-    let git = Git { root: &root };
+    let git = match &args.schema {
+        None => Git { root, path: SCHEMA_PATH.to_owned() },
+        Some(file) => Git::holding(file).unwrap_or(Git { root, path: SCHEMA_PATH.to_owned() }),
+    };
     let old = match &args.against {
         Some(against) if Path::new(against).is_file() => {
             let text = std::fs::read_to_string(against).with_context(|| format!("cannot read {against}"))?;
@@ -80,7 +84,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// The old schema when `--against` is not given: what this branch changed since it left `main`; on `main` itself,
 /// the uncommitted edit of the schema if there is one, else the last commit.
 fn default_old_schema(git: &Git) -> anyhow::Result<OldSchema> {
-    let head = git.commit("HEAD").context("HEAD is not a commit; pass --against")?;
+    git.check_installed()?;
+    let Some(head) = git.commit("HEAD") else {
+        return Ok(OldSchema::Absent { note: format!("the repository at {} has no commit yet", git.root.display()) });
+    };
     let main = ["main", "origin/main"].into_iter().find_map(|name| git.commit(name).map(|c| (name, c)));
     if let Some((name, main_commit)) = main
         && let Some(base) = git.output(&["merge-base", "HEAD", &main_commit])
@@ -88,7 +95,7 @@ fn default_old_schema(git: &Git) -> anyhow::Result<OldSchema> {
     {
         return git.schema_at(&base, &format!("merge base with {name} ({})", short(&base)));
     }
-    if git.output(&["diff", "--quiet", "HEAD", "--", SCHEMA_PATH]).is_none() {
+    if git.output(&["diff", "--quiet", "HEAD", "--", &format!(":/{}", git.path)]).is_none() {
         return git.schema_at("HEAD", &format!("HEAD ({})", short(&head)));
     }
     match git.commit("HEAD~1") {
@@ -101,14 +108,32 @@ fn short(commit: &str) -> &str {
     &commit[..commit.len().min(12)]
 }
 
-struct Git<'a> {
-    root: &'a Path,
+/// The repository the old schema is read from, and the schema's path inside it.
+struct Git {
+    root: PathBuf,
+    path: String,
 }
 
-impl Git<'_> {
-    /// Runs git in the workspace; `Some(stdout)` on success, trimmed.
+impl Git {
+    /// The repository holding `file`, if it is inside one.
+    fn holding(file: &Path) -> Option<Git> {
+        let file = file.canonicalize().ok()?;
+        let output = Command::new("git").arg("-C").arg(file.parent()?).args(["rev-parse", "--show-toplevel"]).output();
+        let output = output.ok().filter(|o| o.status.success())?;
+        let root = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim()).canonicalize().ok()?;
+        let path = file.strip_prefix(&root).ok()?.to_str()?.replace('\\', "/");
+        Some(Git { root, path })
+    }
+
+    /// Without git, every ref would look missing: say so instead.
+    fn check_installed(&self) -> anyhow::Result<()> {
+        Command::new("git").arg("--version").output().context("cannot run git")?;
+        Ok(())
+    }
+
+    /// Runs git in the repository; `Some(stdout)` on success, trimmed.
     fn output(&self, args: &[&str]) -> Option<String> {
-        let output = Command::new("git").arg("-C").arg(self.root).args(args).output().ok()?;
+        let output = Command::new("git").arg("-C").arg(&self.root).args(args).output().ok()?;
         output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
 
@@ -120,17 +145,17 @@ impl Git<'_> {
     /// The schema file as committed at `rev`. A ref that names no commit is an error; a commit without the schema
     /// file has nothing to compare with.
     fn schema_at(&self, rev: &str, label: &str) -> anyhow::Result<OldSchema> {
-        Command::new("git").arg("--version").output().context("cannot run git")?;
+        self.check_installed()?;
         let Some(commit) = self.commit(rev) else {
             bail!("`{rev}` is neither a file nor a git commit in {}", self.root.display());
         };
-        let object = format!("{commit}:{SCHEMA_PATH}");
+        let object = format!("{commit}:{}", self.path);
         if self.output(&["cat-file", "-e", &object]).is_none() {
-            return Ok(OldSchema::Absent { note: format!("{label} has no {SCHEMA_PATH}") });
+            return Ok(OldSchema::Absent { note: format!("{label} has no {}", self.path) });
         }
         let output = Command::new("git")
             .arg("-C")
-            .arg(self.root)
+            .arg(&self.root)
             .args(["show", &object])
             .output()
             .with_context(|| format!("cannot run `git show {object}`"))?;
@@ -138,6 +163,6 @@ impl Git<'_> {
             bail!("`git show {object}` failed: {}", String::from_utf8_lossy(&output.stderr).trim());
         }
         let text = String::from_utf8(output.stdout).with_context(|| format!("{object} is not UTF-8"))?;
-        Ok(OldSchema::Found { text, source: format!("{label}:{SCHEMA_PATH}") })
+        Ok(OldSchema::Found { text, source: format!("{label}:{}", self.path) })
     }
 }

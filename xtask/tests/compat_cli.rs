@@ -100,3 +100,71 @@ fn bad_input_exits_2() {
         assert!(run.stderr.contains("error"), "{args:?}: {}", run.stderr);
     }
 }
+
+fn git(dir: &Scratch, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(&dir.0)
+        .args(["-c", "user.name=compat test", "-c", "user.email=compat@example.invalid", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+}
+
+/// The default old schema, in a scratch repository: nothing to compare before the schema exists, then the previous
+/// commit on main, the uncommitted edit, the merge base on a branch; and `--against REF`.
+#[test]
+fn default_old_schema_follows_git_history() {
+    let repo = scratch("git");
+    std::fs::create_dir_all(repo.0.join("schema")).unwrap();
+    let schema = repo.0.join("schema/protocol.schema.json");
+    let schema_arg = schema.to_str().unwrap().to_owned();
+    let compat = |extra: &[&str]| xtask(&[&["compat", "--schema", &schema_arg], extra].concat());
+    git(&repo, &["init", "-q", "-b", "main"]);
+
+    std::fs::write(&schema, SCHEMA_JSON).unwrap();
+    let run = compat(&[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("has no commit yet; nothing to compare"), "{}", run.stdout);
+
+    git(&repo, &["commit", "-q", "--allow-empty", "-m", "empty"]);
+    git(&repo, &["add", "schema"]);
+    git(&repo, &["commit", "-q", "-m", "schema"]);
+    let run = compat(&[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("HEAD~1 (") && run.stdout.contains("has no schema/protocol.schema.json"),
+        "{}",
+        run.stdout
+    );
+
+    // An uncommitted breaking edit on main is compared with HEAD.
+    std::fs::write(&schema, thread_id_required("1.0.0")).unwrap();
+    let run = compat(&[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("with HEAD ("), "{}", run.stdout);
+
+    // Committed, it is compared with the previous commit.
+    git(&repo, &["commit", "-q", "-am", "breaking"]);
+    let run = compat(&[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("with HEAD~1 ("), "{}", run.stdout);
+    assert_eq!(compat(&["--against", "HEAD"]).code, Some(0));
+    assert_eq!(compat(&["--against", "HEAD~1"]).code, Some(1));
+    assert_eq!(compat(&["--against", "HEAD~2"]).code, Some(0), "the first commit has no schema file");
+    assert_eq!(compat(&["--against", "HEAD~9"]).code, Some(2), "no such commit");
+
+    // On a branch, everything since the merge base with main counts, not just the last commit.
+    git(&repo, &["checkout", "-q", "-b", "feature"]);
+    std::fs::write(&schema, thread_id_required("1.1.0")).unwrap();
+    git(&repo, &["commit", "-q", "-am", "minor bump"]);
+    let run = compat(&[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("with merge base with main ("), "{}", run.stdout);
+    std::fs::write(&schema, SCHEMA_JSON).unwrap();
+    git(&repo, &["commit", "-q", "-am", "thread_id optional again"]);
+    let run = compat(&["--format", "json"]);
+    assert_eq!(run.code, Some(1), "optional again is breaking for old decoders: {}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("\"kind\": \"field-optional\""), "{}", run.stdout);
+}
