@@ -46,8 +46,11 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     methods::render(ir, &mut code)?;
     output.add(&format!("{sources}/Methods.swift"), finish(code));
     output.add(&format!("{sources}/Support.swift"), support::support_swift(ir));
-    // The realtime backend owns the tool list and prompt text; the package carries them as constants.
-    output.add(&format!("{sources}/Realtime.swift"), crate::realtime::swift_source(ir)?);
+    // The realtime backend owns the tool list and prompt text; the package carries them as constants. A
+    // contract without realtime tools (the backend's small test IRs) has nothing to put there.
+    if !ir.realtime_tools.is_empty() {
+        output.add(&format!("{sources}/Realtime.swift"), crate::realtime::swift_source(ir)?);
+    }
     output.add(&format!("Tests/{TEST_TARGET}/FixtureTests.swift"), package::fixture_tests_swift(ir));
     output.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(output)

@@ -6,6 +6,7 @@
 mod swift_common;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use handoff_codegen::swift;
 use handoff_schema::{Contract, TypeKind};
@@ -158,4 +159,39 @@ fn method_constants_cover_the_rpc_table() {
     }
     assert!(methods.contains("public enum ThreadResume: RPCRequest"));
     assert!(methods.contains("public typealias Params = ThreadResumeParams"));
+}
+
+/// The XCTest target decodes every shared fixture file by its def name, and reads every section the files
+/// have; a fixture file for a type the package lacks, or a new section, would go unchecked by `swift test`.
+#[test]
+fn the_xctest_target_covers_every_fixture_file() {
+    let contract = Contract::canonical().expect("canonical contract");
+    let output = swift::generate(&contract.ir).expect("swift backend");
+    let tests = swift_files(&output)
+        .into_iter()
+        .find(|(path, _)| path.ends_with("/FixtureTests.swift"))
+        .map(|(_, source)| source)
+        .expect("FixtureTests.swift");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/messages");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap_or_else(|e| panic!("{}: {e}", fixtures.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures under {}", fixtures.display());
+    for path in files {
+        let name = path.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name");
+        let codec = format!("\"{name}\": roundTrip(CodexHandoffContract.{name}.self),");
+        assert!(tests.contains(&codec), "FixtureTests.swift has no codec for {name}.json");
+        let text = std::fs::read_to_string(&path).expect("readable fixture");
+        let document: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for section in document.as_object().expect("fixture file is an object").keys() {
+            assert!(
+                ["valid", "aliased", "invalid"].contains(&section.as_str()),
+                "{}: section `{section}` is not read by FixtureTests.swift",
+                path.display()
+            );
+        }
+    }
 }

@@ -116,7 +116,11 @@ fn keywords_are_escaped_with_backticks() {
 #[test]
 fn string_enums_keep_unknown_values() {
     let source = render(vec![def("Status", string_enum(&["completed", "in_progress"], EnumOrigin::Enum))]);
-    assert!(source.contains("public enum Status: RawRepresentable, Codable, Sendable, Hashable {"));
+    assert!(source.contains("public enum Status: OpenStringEnum, Codable, Sendable, Hashable {"));
+    assert!(
+        source
+            .contains("        if case .unknown = self {\n            return true\n        }\n        return false\n")
+    );
     assert!(source.contains("    case completed\n    /// `in_progress`\n    case inProgress\n"), "{source}");
     assert!(source.contains("    case unknown(String)\n"));
     assert!(source.contains("        case \"in_progress\":\n            self = .inProgress\n"));

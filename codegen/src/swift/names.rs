@@ -92,6 +92,7 @@ pub(crate) const RESERVED_TYPE_NAMES: &[&str] = &[
     "Int",
     "Int64",
     "JSONValue",
+    "OpenStringEnum",
     "Optional",
     "RPCDirection",
     "RPCMethod",

@@ -287,7 +287,7 @@ fn check_case_names(def: &TypeDef, e: &StringEnumDef, open: bool) -> Result<(), 
 /// older app. Equality and hashing go by the wire value, so `.unknown("completed") == .completed`.
 fn render_open_enum(def: &TypeDef, e: &StringEnumDef, code: &mut Code) -> Result<(), CodegenError> {
     check_case_names(def, e, true)?;
-    code.open(format!("public enum {}: RawRepresentable, Codable, Sendable, Hashable", def.name));
+    code.open(format!("public enum {}: OpenStringEnum, Codable, Sendable, Hashable", def.name));
     for value in &e.values {
         code.doc(&format!("`{}`", value.wire));
         code.line(format!("case {}", member_ident(&value.name)));
@@ -319,6 +319,15 @@ fn render_open_enum(def: &TypeDef, e: &StringEnumDef, code: &mut Code) -> Result
     code.case_label(format!("case .{UNKNOWN_CASE}(let value):"));
     code.line("return value");
     code.close();
+    code.close();
+
+    code.blank();
+    code.doc("True for a value the contract does not list.");
+    code.open("public var isUnknown: Bool");
+    code.open(format!("if case .{UNKNOWN_CASE} = self"));
+    code.line("return true");
+    code.close();
+    code.line("return false");
     code.close();
 
     code.blank();

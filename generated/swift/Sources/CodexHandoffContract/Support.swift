@@ -178,24 +178,56 @@ extension Encoder {
 }
 
 extension KeyedDecodingContainer {
-    /// Decodes the required member `key`, or else the first of its legacy `aliases` that is present
+    /// Decodes the required member `key`, or else the one of its legacy `aliases` that is present
     /// (e.g. `server_hint` for `server`). Aliases are read, never written.
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key, aliases: [String], decoder: any Decoder) throws -> T {
-        if contains(key) {
-            return try decode(type, forKey: key)
-        }
         let members = try decoder.container(keyedBy: AnyCodingKey.self)
-        for alias in aliases where members.contains(AnyCodingKey(alias)) {
-            return try members.decode(type, forKey: AnyCodingKey(alias))
-        }
-        let accepted = aliases.map { "`\($0)`" }.joined(separator: ", ")
-        throw DecodingError.keyNotFound(
-            key,
-            DecodingError.Context(
-                codingPath: codingPath,
-                debugDescription: "missing member `\(key.stringValue)` (also accepted as \(accepted))"
+        guard let spelling = try presentSpelling(of: key, aliases: aliases, in: members) else {
+            let accepted = aliases.map { "`\($0)`" }.joined(separator: ", ")
+            throw DecodingError.keyNotFound(
+                key,
+                DecodingError.Context(
+                    codingPath: codingPath,
+                    debugDescription: "missing member `\(key.stringValue)` (also accepted as \(accepted))"
+                )
             )
-        )
+        }
+        return try members.decode(type, forKey: AnyCodingKey(spelling))
+    }
+
+    /// Decodes the optional member `key`, or else the one of its legacy `aliases` that is present; absent
+    /// and null both give nil.
+    func decodeIfPresent<T: Decodable>(
+        _ type: T.Type,
+        forKey key: Key,
+        aliases: [String],
+        decoder: any Decoder
+    ) throws -> T? {
+        let members = try decoder.container(keyedBy: AnyCodingKey.self)
+        guard let spelling = try presentSpelling(of: key, aliases: aliases, in: members) else {
+            return nil
+        }
+        return try members.decodeIfPresent(type, forKey: AnyCodingKey(spelling))
+    }
+
+    /// The name under which the member is present: its own or one alias. Two spellings at once are
+    /// ambiguous and an error, as in the schema's other implementations.
+    private func presentSpelling(
+        of key: Key,
+        aliases: [String],
+        in members: KeyedDecodingContainer<AnyCodingKey>
+    ) throws -> String? {
+        let present = ([key.stringValue] + aliases).filter { members.contains(AnyCodingKey($0)) }
+        if present.count > 1 {
+            let spellings = present.map { "`\($0)`" }.joined(separator: " and ")
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: codingPath,
+                    debugDescription: "member `\(key.stringValue)` is given twice, as \(spellings)"
+                )
+            )
+        }
+        return present.first
     }
 
     /// Decodes an any-JSON member: absent gives nil, while an explicit null is a value (`.null`) and is kept,
@@ -206,24 +238,13 @@ extension KeyedDecodingContainer {
         }
         return nil
     }
+}
 
-    /// Decodes the optional member `key`, or else the first of its legacy `aliases` that is present; absent
-    /// and null both give nil.
-    func decodeIfPresent<T: Decodable>(
-        _ type: T.Type,
-        forKey key: Key,
-        aliases: [String],
-        decoder: any Decoder
-    ) throws -> T? {
-        if contains(key) {
-            return try decodeIfPresent(type, forKey: key)
-        }
-        let members = try decoder.container(keyedBy: AnyCodingKey.self)
-        for alias in aliases where members.contains(AnyCodingKey(alias)) {
-            return try members.decodeIfPresent(type, forKey: AnyCodingKey(alias))
-        }
-        return nil
-    }
+/// A string enum that keeps the values the contract does not list in an `unknown(String)` case, so a newer
+/// server never breaks an older app.
+public protocol OpenStringEnum: RawRepresentable where RawValue == String {
+    /// True for a value the contract does not list.
+    var isUnknown: Bool { get }
 }
 
 extension String {

@@ -1287,7 +1287,7 @@ public struct TurnStartedNotification: Codable, Sendable, Hashable {
 /// Lifecycle state of a turn.
 ///
 /// - Remark: Generated from `#/$defs/TurnStatus`.
-public enum TurnStatus: RawRepresentable, Codable, Sendable, Hashable {
+public enum TurnStatus: OpenStringEnum, Codable, Sendable, Hashable {
     /// `completed`
     case completed
     /// `interrupted`
@@ -1329,6 +1329,14 @@ public enum TurnStatus: RawRepresentable, Codable, Sendable, Hashable {
         case .unknown(let value):
             return value
         }
+    }
+
+    /// True for a value the contract does not list.
+    public var isUnknown: Bool {
+        if case .unknown = self {
+            return true
+        }
+        return false
     }
 
     public init(from decoder: any Decoder) throws {
