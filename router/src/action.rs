@@ -90,6 +90,9 @@ impl Input {
 }
 
 /// A request the router sends to an app-server.
+// The params types are as large as the app-server's option lists; each request is built once and moved to the
+// caller, so boxing would only add an allocation and a `Box` in every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientRequest {
     ResumeThread(ThreadResumeParams),
@@ -136,6 +139,7 @@ pub enum VoicePhase {
 }
 
 /// One thing for the caller to do.
+#[allow(clippy::large_enum_variant)] // as for ClientRequest: built once, moved once
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Send `request` with `id` to the server with id `server`.
