@@ -51,17 +51,8 @@ impl Effect {
     pub const NONE: Effect = Effect { rejects_old: false, rejects_new: NewMessages::Accepted };
     pub const REJECTS_OLD: Effect = Effect { rejects_old: true, rejects_new: NewMessages::Accepted };
     pub const MAY_REJECT_NEW: Effect = Effect { rejects_old: false, rejects_new: NewMessages::Possible };
-    pub const ALWAYS_REJECTS_NEW: Effect = Effect { rejects_old: false, rejects_new: NewMessages::Always };
     /// A replacement: old messages fail new decoders and new messages fail old ones.
     pub const BOTH: Effect = Effect { rejects_old: true, rejects_new: NewMessages::Always };
-
-    /// Both effects at once, each at its strongest.
-    pub fn and(self, other: Effect) -> Effect {
-        Effect {
-            rejects_old: self.rejects_old || other.rejects_old,
-            rejects_new: self.rejects_new.max(other.rejects_new),
-        }
-    }
 }
 
 /// How decoders built from the old schema fare with messages written to the new one.
