@@ -19,14 +19,15 @@ pub enum Format {
 #[derive(clap::Args)]
 pub struct Args {
     /// The old schema: a file path, or a git ref whose schema/protocol.schema.json is read (an existing file wins).
-    /// Default: the merge base of HEAD with `main` when HEAD is not on main; on main, HEAD when the schema has
-    /// uncommitted changes, else HEAD~1.
+    /// Default: the merge base of HEAD with `main` when HEAD has commits main lacks; otherwise HEAD when the schema
+    /// has uncommitted changes, else HEAD~1.
     #[arg(long, value_name = "GIT_REF|FILE")]
     against: Option<String>,
     /// The new schema file. Default: the workspace's schema/protocol.schema.json. A git ref given to --against is
     /// read from the repository holding this file, at this file's path.
     #[arg(long, value_name = "FILE")]
     schema: Option<PathBuf>,
+    /// `human`: findings grouped by def with pointers; `json`: one JSON document (see README "Schema evolution").
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
 }
