@@ -158,7 +158,10 @@ fn method_constants_cover_the_rpc_table() {
         assert!(methods.contains(&literal), "no constant for {}", method.name);
     }
     assert!(methods.contains("public enum ThreadResume: RPCRequest"));
-    assert!(methods.contains("public typealias Params = ThreadResumeParams"));
+    assert!(methods.contains("public typealias Params = CodexHandoffContract.ThreadResumeParams"));
+    // `error` would give a nested `RPCMethod.Error` that shadows Swift's `Error`.
+    assert!(methods.contains("public enum ErrorMethod: RPCNotification"));
+    assert!(!methods.contains("public enum Error:"));
 }
 
 /// The XCTest target decodes every shared fixture file by its def name, and reads every section the files

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use handoff_schema::{Direction, Ir, RpcMethod};
 use heck::ToUpperCamelCase;
 
+use super::MODULE;
 use super::code::{Code, string_literal};
-use super::names::{escape, member_name};
+use super::names::{RESERVED_TYPE_NAMES, escape, is_keyword, member_name};
 use crate::CodegenError;
 
 fn direction_case(direction: Direction) -> String {
@@ -47,7 +48,7 @@ pub(crate) fn render(ir: &Ir, code: &mut Code) -> Result<(), CodegenError> {
         if !constants.insert(constant.clone()) {
             return Err(method_error(method, format!("its Swift constant `{constant}` is already taken")));
         }
-        if (method.params.is_some() || method.result.is_some()) && !markers.insert(method.ident.to_upper_camel_case()) {
+        if (method.params.is_some() || method.result.is_some()) && !markers.insert(marker_name(method)) {
             return Err(method_error(method, "its Swift marker type name is already taken".to_owned()));
         }
     }
@@ -148,14 +149,16 @@ pub(crate) fn render(ir: &Ir, code: &mut Code) -> Result<(), CodegenError> {
         code.blank();
         code.open("extension RPCMethod");
         for method in typed {
-            let marker = method.ident.to_upper_camel_case();
+            let marker = marker_name(method);
             let constant = escape(&member_name(&method.ident));
             code.doc(&format!("`{}`: ties the method name to its params and result types.", method.name));
-            let params = method.params.as_deref().unwrap_or("JSONValue");
+            // Module-qualified, so a marker that happens to share a def's name cannot capture the reference.
+            let qualified = |name: Option<&str>| format!("{MODULE}.{}", name.unwrap_or("JSONValue"));
+            let params = qualified(method.params.as_deref());
             if method.direction.is_request() {
                 code.open(format!("public enum {marker}: RPCRequest"));
                 code.line(format!("public typealias Params = {params}"));
-                code.line(format!("public typealias Result = {}", method.result.as_deref().unwrap_or("JSONValue")));
+                code.line(format!("public typealias Result = {}", qualified(method.result.as_deref())));
             } else {
                 code.open(format!("public enum {marker}: RPCNotification"));
                 code.line(format!("public typealias Params = {params}"));
@@ -167,6 +170,13 @@ pub(crate) fn render(ir: &Ir, code: &mut Code) -> Result<(), CodegenError> {
         code.close();
     }
     Ok(())
+}
+
+/// The marker type of a method inside `RPCMethod` (`RPCMethod.ThreadResume`). A name that would shadow a type
+/// the package uses inside that scope (`Error`, `String`) gets a `Method` suffix (`RPCMethod.ErrorMethod`).
+fn marker_name(method: &RpcMethod) -> String {
+    let name = method.ident.to_upper_camel_case();
+    if RESERVED_TYPE_NAMES.contains(&name.as_str()) || is_keyword(&name) { format!("{name}Method") } else { name }
 }
 
 fn upper_first(text: &str) -> String {

@@ -669,99 +669,99 @@ public enum RPCMethod {
 
 extension RPCMethod {
     /// `error`: ties the method name to its params and result types.
-    public enum Error: RPCNotification {
-        public typealias Params = ErrorNotification
+    public enum ErrorMethod: RPCNotification {
+        public typealias Params = CodexHandoffContract.ErrorNotification
         public static let method = RPCMethod.error
     }
 
     /// `item/agentMessage/delta`: ties the method name to its params and result types.
     public enum ItemAgentMessageDelta: RPCNotification {
-        public typealias Params = AgentMessageDeltaNotification
+        public typealias Params = CodexHandoffContract.AgentMessageDeltaNotification
         public static let method = RPCMethod.itemAgentMessageDelta
     }
 
     /// `item/completed`: ties the method name to its params and result types.
     public enum ItemCompleted: RPCNotification {
-        public typealias Params = ItemCompletedNotification
+        public typealias Params = CodexHandoffContract.ItemCompletedNotification
         public static let method = RPCMethod.itemCompleted
     }
 
     /// `item/started`: ties the method name to its params and result types.
     public enum ItemStarted: RPCNotification {
-        public typealias Params = ItemStartedNotification
+        public typealias Params = CodexHandoffContract.ItemStartedNotification
         public static let method = RPCMethod.itemStarted
     }
 
     /// `item/tool/call`: ties the method name to its params and result types.
     public enum ItemToolCall: RPCRequest {
-        public typealias Params = DynamicToolCallParams
-        public typealias Result = DynamicToolCallResponse
+        public typealias Params = CodexHandoffContract.DynamicToolCallParams
+        public typealias Result = CodexHandoffContract.DynamicToolCallResponse
         public static let method = RPCMethod.itemToolCall
     }
 
     /// `thread/realtime/finalizeHandoff`: ties the method name to its params and result types.
     public enum ThreadRealtimeFinalizeHandoff: RPCRequest {
-        public typealias Params = ThreadRealtimeFinalizeHandoffParams
-        public typealias Result = ThreadRealtimeFinalizeHandoffResponse
+        public typealias Params = CodexHandoffContract.ThreadRealtimeFinalizeHandoffParams
+        public typealias Result = CodexHandoffContract.ThreadRealtimeFinalizeHandoffResponse
         public static let method = RPCMethod.threadRealtimeFinalizeHandoff
     }
 
     /// `thread/realtime/itemAdded`: ties the method name to its params and result types.
     public enum ThreadRealtimeItemAdded: RPCNotification {
-        public typealias Params = ThreadRealtimeItemAddedNotification
+        public typealias Params = CodexHandoffContract.ThreadRealtimeItemAddedNotification
         public static let method = RPCMethod.threadRealtimeItemAdded
     }
 
     /// `thread/realtime/resolveHandoff`: ties the method name to its params and result types.
     public enum ThreadRealtimeResolveHandoff: RPCRequest {
-        public typealias Params = ThreadRealtimeResolveHandoffParams
-        public typealias Result = ThreadRealtimeResolveHandoffResponse
+        public typealias Params = CodexHandoffContract.ThreadRealtimeResolveHandoffParams
+        public typealias Result = CodexHandoffContract.ThreadRealtimeResolveHandoffResponse
         public static let method = RPCMethod.threadRealtimeResolveHandoff
     }
 
     /// `thread/realtime/start`: ties the method name to its params and result types.
     public enum ThreadRealtimeStart: RPCRequest {
-        public typealias Params = ThreadRealtimeStartParams
-        public typealias Result = JSONValue
+        public typealias Params = CodexHandoffContract.ThreadRealtimeStartParams
+        public typealias Result = CodexHandoffContract.JSONValue
         public static let method = RPCMethod.threadRealtimeStart
     }
 
     /// `thread/resume`: ties the method name to its params and result types.
     public enum ThreadResume: RPCRequest {
-        public typealias Params = ThreadResumeParams
-        public typealias Result = ThreadResumeResponse
+        public typealias Params = CodexHandoffContract.ThreadResumeParams
+        public typealias Result = CodexHandoffContract.ThreadResumeResponse
         public static let method = RPCMethod.threadResume
     }
 
     /// `thread/start`: ties the method name to its params and result types.
     public enum ThreadStart: RPCRequest {
-        public typealias Params = ThreadStartParams
-        public typealias Result = ThreadStartResponse
+        public typealias Params = CodexHandoffContract.ThreadStartParams
+        public typealias Result = CodexHandoffContract.ThreadStartResponse
         public static let method = RPCMethod.threadStart
     }
 
     /// `thread/started`: ties the method name to its params and result types.
     public enum ThreadStarted: RPCNotification {
-        public typealias Params = ThreadStartedNotification
+        public typealias Params = CodexHandoffContract.ThreadStartedNotification
         public static let method = RPCMethod.threadStarted
     }
 
     /// `turn/completed`: ties the method name to its params and result types.
     public enum TurnCompleted: RPCNotification {
-        public typealias Params = TurnCompletedNotification
+        public typealias Params = CodexHandoffContract.TurnCompletedNotification
         public static let method = RPCMethod.turnCompleted
     }
 
     /// `turn/start`: ties the method name to its params and result types.
     public enum TurnStart: RPCRequest {
-        public typealias Params = TurnStartParams
-        public typealias Result = TurnStartResponse
+        public typealias Params = CodexHandoffContract.TurnStartParams
+        public typealias Result = CodexHandoffContract.TurnStartResponse
         public static let method = RPCMethod.turnStart
     }
 
     /// `turn/started`: ties the method name to its params and result types.
     public enum TurnStarted: RPCNotification {
-        public typealias Params = TurnStartedNotification
+        public typealias Params = CodexHandoffContract.TurnStartedNotification
         public static let method = RPCMethod.turnStarted
     }
 }
