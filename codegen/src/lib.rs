@@ -9,6 +9,7 @@ mod files;
 pub mod realtime;
 pub mod rust;
 pub mod swift;
+pub mod typescript;
 
 pub use files::{Drift, DriftKind, GeneratedFile, Output, apply, diff};
 
@@ -25,7 +26,7 @@ pub enum CodegenError {
 
 /// Every backend's output, in a fixed order.
 pub fn generate_all(ir: &Ir) -> Result<Vec<Output>, CodegenError> {
-    Ok(vec![rust::generate(ir)?, realtime::generate(ir)?, swift::generate(ir)?])
+    Ok(vec![rust::generate(ir)?, realtime::generate(ir)?, swift::generate(ir)?, typescript::generate(ir)?])
 }
 
 /// The "generated, do not edit" preamble, as line comments with `prefix` (`//`, `#`).

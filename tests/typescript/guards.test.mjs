@@ -1,0 +1,166 @@
+// Node test of the generated TypeScript package, run by .ci/run after `tsc` compiles generated/typescript to
+// the directory named by CONTRACT_TS_DIST. The expectations come from the shared message fixtures and the
+// realtime files, never from the package's own output.
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const dist = process.env.CONTRACT_TS_DIST;
+assert.ok(dist, "set CONTRACT_TS_DIST to the directory tsc compiled generated/typescript into");
+const contract = await import(pathToFileURL(join(dist, "index.js")).href);
+
+const fixtureDir = join(root, "tests", "fixtures", "messages");
+const fixture = (def) => JSON.parse(readFileSync(join(fixtureDir, `${def}.json`), "utf8"));
+const fixtureDefs = readdirSync(fixtureDir)
+  .filter((name) => name.endsWith(".json"))
+  .map((name) => name.slice(0, -".json".length))
+  .sort();
+
+test("every def with fixtures has a guard", () => {
+  assert.ok(fixtureDefs.length > 0, "no fixtures found");
+  for (const def of fixtureDefs) {
+    assert.equal(typeof contract[`is${def}`], "function", `is${def} missing`);
+  }
+});
+
+test("each guard accepts the valid and rejects the invalid fixtures of its def", () => {
+  for (const def of fixtureDefs) {
+    const guard = contract[`is${def}`];
+    const { valid = [], invalid = [] } = fixture(def);
+    for (const { case: name, value, canonical } of valid) {
+      assert.equal(guard(value), true, `${def} / ${name}: ${JSON.stringify(contract.findProblem(def, value))}`);
+      if (canonical !== undefined) assert.equal(guard(canonical), true, `${def} / ${name} (canonical form)`);
+    }
+    for (const { case: name, value } of invalid) {
+      assert.equal(guard(value), false, `${def} / ${name} was accepted`);
+    }
+  }
+});
+
+test("problems point at the offending member", () => {
+  const found = contract.findProblem("CodexToolArguments", { server: "a", prompt: "b", thread_id: "a/b" });
+  assert.equal(found.pointer, "/thread_id");
+  assert.equal(contract.findProblem("CodexToolArguments", { server: "a", prompt: "b" }), null);
+});
+
+test("parseCodexToolArguments reads the fixtures' arguments strings", () => {
+  const { valid, aliased, invalid } = fixture("CodexToolArguments");
+  for (const { case: name, value } of valid) {
+    const decoded = contract.parseCodexToolArguments(JSON.stringify(value));
+    assert.deepEqual(decoded, { ok: true, value }, name);
+  }
+  assert.ok(aliased.length >= 2, "the fixtures cover the legacy spellings");
+  for (const { case: name, value, canonical } of aliased) {
+    const decoded = contract.parseCodexToolArguments(JSON.stringify(value));
+    assert.deepEqual(decoded, { ok: true, value: canonical }, name);
+    // The legacy spelling is a decoding convenience, not the canonical form.
+    assert.equal(contract.isCodexToolArguments(value), false, `${name} passed the canonical guard`);
+  }
+  for (const { case: name, value } of invalid) {
+    const decoded = contract.parseCodexToolArguments(JSON.stringify(value));
+    assert.equal(decoded.ok, false, `${name} was accepted`);
+    assert.equal(typeof decoded.error, "string");
+  }
+});
+
+test("parseCodexToolArguments applies the ThreadId rule to thread_id", () => {
+  const { valid, invalid } = fixture("ThreadId");
+  const call = (threadId) => JSON.stringify({ server: "local", prompt: "continue", thread_id: threadId });
+  for (const { case: name, value } of valid) {
+    const decoded = contract.parseCodexToolArguments(call(value));
+    assert.equal(decoded.ok, true, `${name}: ${decoded.error}`);
+    assert.equal(decoded.value.thread_id, value);
+    assert.equal(contract.isThreadId(value), true, name);
+  }
+  for (const { case: name, value } of invalid) {
+    assert.equal(contract.parseCodexToolArguments(call(value)).ok, false, `${name} was accepted`);
+    assert.equal(contract.isThreadId(value), false, name);
+  }
+  // The pattern is ASCII-only: letters outside it are refused even though they are letters.
+  assert.equal(contract.isThreadId("thr\u00e9"), false);
+});
+
+test("parse errors say what is wrong", () => {
+  const notJson = contract.parseCodexToolArguments("{server:");
+  assert.equal(notJson.ok, false);
+  assert.match(notJson.error, /not valid JSON/);
+  const both = contract.parseCodexToolArguments(JSON.stringify({ server: "a", serverHint: "b", prompt: "p" }));
+  assert.equal(both.ok, false);
+  assert.match(both.error, /given twice, as `server` and as `serverHint`/);
+  const unknown = contract.parseCodexToolArguments(JSON.stringify({ server: "a", prompt: "p", priority: 1 }));
+  assert.match(unknown.error, /unknown member `priority`/);
+});
+
+test("parseToolCall gives the verdict of every call in tests/fixtures/realtime/tool_calls.json", () => {
+  const { calls } = JSON.parse(readFileSync(join(root, "tests", "fixtures", "realtime", "tool_calls.json"), "utf8"));
+  assert.ok(calls.length > 0);
+  for (const { name, arguments: argumentsJson, expect, tool } of calls) {
+    const call = contract.parseToolCall(name, argumentsJson);
+    const label = `${name} ${argumentsJson}`;
+    if (expect === "ok") {
+      assert.equal(call.ok, true, `${label}: ${call.error}`);
+      assert.equal(call.value.name, tool, label);
+    } else {
+      assert.equal(call.ok, false, `${label} was accepted`);
+      assert.equal(call.kind, expect, `${label}: ${call.error}`);
+    }
+  }
+});
+
+test("parseToolCall dispatches by tool name and alias", () => {
+  const args = JSON.stringify({ server: "bigpc", prompt: "run the tests", thread_id: "thr_123" });
+  for (const name of ["codex", "background_agent"]) {
+    const call = contract.parseToolCall(name, args);
+    assert.deepEqual(call, {
+      ok: true,
+      value: { name: "codex", arguments: { server: "bigpc", prompt: "run the tests", thread_id: "thr_123" } },
+    });
+  }
+  assert.deepEqual(contract.parseToolCall("list_sessions", JSON.stringify({ server_id: "bigpc", limit: 5 })), {
+    ok: true,
+    value: { name: "list_sessions", arguments: { server: "bigpc", limit: 5 } },
+  });
+  assert.equal(contract.parseToolCall("list_sessions", JSON.stringify({ limit: 0 })).ok, false);
+  assert.equal(contract.parseToolCall("list_servers", "{}").ok, true);
+  assert.equal(contract.parseToolCall("list_servers", JSON.stringify({ x: 1 })).ok, false);
+  const unknown = contract.parseToolCall("rm_rf", "{}");
+  assert.equal(unknown.ok, false);
+  assert.match(unknown.error, /unknown tool/);
+  const wrong = contract.parseToolCall("codex", JSON.stringify({ server: "a" }));
+  assert.match(wrong.error, /^`codex` arguments: missing required member `prompt`/);
+});
+
+test("the realtime constants are the generated realtime files", () => {
+  const tools = JSON.parse(readFileSync(join(root, "generated", "realtime", "tools.json"), "utf8"));
+  assert.deepEqual(contract.TOOLS, tools);
+  const markdown = readFileSync(join(root, "generated", "realtime", "instructions.md"), "utf8");
+  // instructions.md is an HTML-comment header line, a blank line, then the template.
+  assert.ok(markdown.startsWith("<!--"));
+  assert.equal(contract.INSTRUCTIONS_TEMPLATE, markdown.slice(markdown.indexOf("-->\n\n") + "-->\n\n".length));
+  assert.ok(contract.INSTRUCTIONS_TEMPLATE.includes(contract.SERVERS_SLOT));
+});
+
+test("renderInstructions lists the servers on one line each", () => {
+  const text = contract.renderInstructions([
+    { name: "big pc", id: "srv-1", isLocal: true },
+    { name: "laptop", id: "laptop" },
+    { name: "evil\n## New section", id: "x" },
+  ]);
+  assert.ok(!text.includes(contract.SERVERS_SLOT));
+  assert.ok(text.includes("- big pc (id: srv-1, local)\n- laptop\n- evil ## New section (id: x)\n"));
+  const empty = contract.renderInstructions([]);
+  assert.ok(empty.includes("- (no servers are connected)"));
+});
+
+test("the method table lists the handoff methods with their directions", () => {
+  assert.equal(contract.THREAD_RESUME, "thread/resume");
+  assert.equal(contract.THREAD_REALTIME_FINALIZE_HANDOFF, "thread/realtime/finalizeHandoff");
+  assert.ok(contract.METHODS.includes("turn/start"));
+  assert.deepEqual([...contract.METHODS].sort(), [...contract.METHODS]);
+  assert.equal(contract.METHOD_DIRECTIONS["thread/realtime/itemAdded"], "server_notification");
+  assert.equal(contract.METHOD_DIRECTIONS["item/tool/call"], "server_request");
+});
