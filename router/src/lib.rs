@@ -4,6 +4,25 @@
 //! ticks, context switches) and returns [`Action`]s (requests to send, voice phases to set, errors to report). It
 //! owns no sockets and reads no clock, so every behaviour is reproducible in tests.
 //!
+//! ```
+//! use handoff_router::{Action, Input, Router, RouterConfig, ServerInfo};
+//! use serde_json::json;
+//!
+//! let config = RouterConfig::new(vec![ServerInfo::new("mac", "laptop"), ServerInfo::new("srv-2", "bigpc")], "mac")
+//!     .expect("the local server is listed");
+//! let mut router = Router::new(config);
+//! let item = json!({"method": "thread/realtime/itemAdded", "params": {"threadId": "voice_1", "item": {
+//!     "type": "handoff_request", "handoff_id": "h1", "item_id": "i1", "active_transcript": [],
+//!     "input_transcript": "continue that session on bigpc", "server": "bigpc", "thread_id": "thr_123"}}});
+//! let input = Input::from_server_message("mac", &item).expect("well-formed").expect("a handoff");
+//! let actions = router.handle(0, input);
+//! let sent: Vec<_> = actions.iter().filter_map(|action| match action {
+//!     Action::Send { server, request, .. } => Some((server.as_str(), request.method())),
+//!     _ => None,
+//! }).collect();
+//! assert_eq!(sent, [("srv-2", handoff_router::contract::methods::THREAD_RESUME)]);
+//! ```
+//!
 //! [`flow`] holds the per-server thread cache and the per-handoff state machine. The router drives its decisions
 //! through it, and the validator's flow rules apply the same transitions to recorded traffic, so the rules and the
 //! reference behaviour cannot drift apart.
