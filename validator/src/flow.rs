@@ -261,7 +261,7 @@ impl FlowCheck {
                 let Some(index) = open else {
                     findings.push(FlowFinding {
                         rule: FlowRule::UnresolvedHandoff.id(),
-                        message: format!("{method} for voice thread {voice_thread}, which has no open handoff"),
+                        message: format!("no handoff is open on voice thread {voice_thread}"),
                         pointer: THREAD_POINTER.to_owned(),
                         method: Some(method.to_owned()),
                         position: frame.position,
