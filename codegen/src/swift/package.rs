@@ -45,8 +45,10 @@ pub(crate) fn fixture_tests_swift(ir: &Ir) -> String {
          the generated types. Run from a checkout of the repository: `cd generated/swift && swift test`.",
     );
     code.open("final class FixtureTests: XCTestCase");
+    // Computed rather than stored: no shared mutable-looking global state for strict concurrency checking.
     code.doc("Every generated type by its schema name: decodes JSON as the type and encodes it back.");
-    code.line("static let codecs: [String: @Sendable (Data) throws -> Decoded] = [");
+    code.open("static var codecs: [String: Codec]");
+    code.line("[");
     code.indented(|code| {
         for def in ir.types.values() {
             // Module-qualified: `Thread` alone is ambiguous next to Foundation's.
@@ -54,6 +56,7 @@ pub(crate) fn fixture_tests_swift(ir: &Ir) -> String {
         }
     });
     code.line("]");
+    code.close();
     code.blank();
     code.raw(FIXED_TESTS);
     if let Some(TypeKind::Newtype(_)) = ir.types.get("ThreadId").map(|d| &d.kind) {
@@ -149,7 +152,10 @@ struct Decoded {
     var keepsUnknownEnumValue: Bool
 }
 
-private func roundTrip<T: Codable>(_ type: T.Type) -> @Sendable (Data) throws -> Decoded {
+/// Decodes a fixture value as one generated type and encodes it again.
+typealias Codec = (Data) throws -> Decoded
+
+private func roundTrip<T: Codable>(_ type: T.Type) -> Codec {
     return { data in
         let value = try JSONDecoder().decode(T.self, from: data)
         let encoder = JSONEncoder()
