@@ -1,0 +1,568 @@
+//! Per-capture checking: classify each frame, check it against its def, track request ids, feed the flow rules.
+//!
+//! One [`CaptureCheck`] per input file, fed frames in capture order. Everything it keeps between frames is
+//! bounded by what is open in the capture (unanswered requests, open handoffs), not by the capture's size.
+
+use std::collections::HashMap;
+
+use handoff_schema::Direction;
+use serde_json::{Map, Value};
+
+use crate::fast::{self, FastFrame};
+use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame};
+use crate::report::{Diagnostic, Severity};
+use crate::schemas::{self, Schemas};
+use crate::strict;
+
+/// Server id of realtime API events in a capture.
+pub const REALTIME_SERVER_ID: &str = "realtime";
+
+/// Realtime events that carry a completed function call item, and the one that carries the call at top level.
+const ITEM_EVENTS: [&str; 2] = ["conversation.item.created", "response.output_item.done"];
+const ARGUMENTS_DONE_EVENT: &str = "response.function_call_arguments.done";
+
+pub mod rule {
+    pub const PARSE: &str = "parse";
+    pub const SCHEMA: &str = "schema";
+    pub const UNKNOWN_METHOD: &str = "rpc/unknown-method";
+    pub const ORPHAN_RESPONSE: &str = "rpc/orphan-response";
+    pub const DUPLICATE_ID: &str = "rpc/duplicate-id";
+    pub const UNKNOWN_MEMBER: &str = "strict/unknown-member";
+}
+
+/// How the checker runs; the fast path can be switched off to prove it changes nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    pub strict: bool,
+    pub fast_path: bool,
+}
+
+/// A request id as JSON-RPC compares them: `7` and `"7"` are different ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum RequestId {
+    Int(i64),
+    Str(String),
+}
+
+impl RequestId {
+    fn from_value(value: &Value) -> Option<RequestId> {
+        match value {
+            Value::String(s) => Some(RequestId::Str(s.clone())),
+            Value::Number(n) => n.as_i64().map(RequestId::Int),
+            _ => None,
+        }
+    }
+
+    fn show(&self) -> String {
+        match self {
+            RequestId::Int(n) => n.to_string(),
+            RequestId::Str(s) => format!("{s:?}"),
+        }
+    }
+}
+
+/// Requests are scoped by server id and by who sent them (`true`: the client).
+type Scope = (String, bool);
+
+fn scope(server_id: &str, sender: FlowDirection) -> Scope {
+    (server_id.to_owned(), sender == FlowDirection::ClientToServer)
+}
+
+struct Pending {
+    method: String,
+    line: u64,
+}
+
+/// Where a frame sits in its capture.
+#[derive(Debug, Clone, Copy)]
+pub struct Location {
+    pub line: u64,
+    pub index: Option<u64>,
+}
+
+impl Location {
+    /// The opaque flow position: line in the high 32 bits, element index (or all ones) in the low 32.
+    fn position(self) -> u64 {
+        let line = self.line.min(u64::from(u32::MAX));
+        let index = self.index.map_or(u64::from(u32::MAX), |i| i.min(u64::from(u32::MAX) - 1));
+        (line << 32) | index
+    }
+
+    fn from_position(position: u64) -> Location {
+        let index = position & u64::from(u32::MAX);
+        Location { line: position >> 32, index: (index != u64::from(u32::MAX)).then_some(index) }
+    }
+}
+
+pub struct CaptureCheck<'s> {
+    schemas: &'s Schemas,
+    options: CheckOptions,
+    pending: HashMap<Scope, HashMap<RequestId, Pending>>,
+    flow: FlowCheck,
+    flow_findings: Vec<FlowFinding>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'s> CaptureCheck<'s> {
+    pub fn new(schemas: &'s Schemas, options: CheckOptions) -> CaptureCheck<'s> {
+        CaptureCheck {
+            schemas,
+            options,
+            pending: HashMap::new(),
+            flow: FlowCheck::new(),
+            flow_findings: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// A problem the reader found (over-long frame, broken array, bad UTF-8).
+    pub fn parse_error(&mut self, at: Location, message: String) {
+        self.push(at, rule::PARSE, None, String::new(), message, Severity::Error);
+    }
+
+    /// One frame's text. `last_unterminated` marks a final line without a newline, to name truncation.
+    pub fn frame(&mut self, at: Location, text: &str, last_unterminated: bool) {
+        if self.options.fast_path && self.schemas.fast_path_ok {
+            match fast::probe(text) {
+                Some(FastFrame::Clean) => return,
+                Some(FastFrame::Delta(delta)) => {
+                    let message = delta.to_message();
+                    let direction = FlowDirection::ServerToClient;
+                    self.observe_flow(at, &delta.server_id, direction, &message);
+                    return;
+                }
+                None => {}
+            }
+        }
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(error) => {
+                let message = if last_unterminated && error.is_eof() {
+                    format!("truncated last line (no newline at the end of the file): {error}")
+                } else {
+                    format!("not JSON: {error}")
+                };
+                self.parse_error(at, message);
+                return;
+            }
+        };
+        let Value::Object(mut object) = value else {
+            self.parse_error(at, format!("a frame must be a JSON object, found {}", kind(&value)));
+            return;
+        };
+        if object.contains_key("json") && object.contains_key("dir") {
+            self.entry(at, object);
+        } else {
+            self.app_server(at, "", None, Value::Object(std::mem::take(&mut object)));
+        }
+    }
+
+    /// A capture entry `{ts_ms, dir, server_id, json}`.
+    fn entry(&mut self, at: Location, mut entry: Map<String, Value>) {
+        let direction = match entry.get("dir").and_then(Value::as_str) {
+            Some("out") => FlowDirection::ClientToServer,
+            Some("in") => FlowDirection::ServerToClient,
+            _ => {
+                let message = "entry `dir` must be \"in\" (app-server to client) or \"out\" (client to app-server)";
+                self.push(at, rule::PARSE, None, "/dir".into(), message.into(), Severity::Error);
+                return;
+            }
+        };
+        let server_id = match entry.get("server_id") {
+            Some(Value::String(s)) => s.clone(),
+            _ => {
+                let message = "entry `server_id` must be a string".to_owned();
+                self.push(at, rule::PARSE, None, "/server_id".into(), message, Severity::Error);
+                return;
+            }
+        };
+        let message = match entry.remove("json") {
+            Some(Value::Object(message)) => message,
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(message)) => message,
+                Ok(other) => {
+                    let message = format!("the entry's `json` string must hold a JSON object, found {}", kind(&other));
+                    self.push(at, rule::PARSE, None, "/json".into(), message, Severity::Error);
+                    return;
+                }
+                Err(error) => {
+                    let message = format!("the entry's `json` string is not JSON: {error}");
+                    self.push(at, rule::PARSE, None, "/json".into(), message, Severity::Error);
+                    return;
+                }
+            },
+            other => {
+                let found = other.as_ref().map_or("nothing", kind);
+                let message = format!("entry `json` must be a message object or a string holding one, found {found}");
+                self.push(at, rule::PARSE, None, "/json".into(), message, Severity::Error);
+                return;
+            }
+        };
+        if server_id == REALTIME_SERVER_ID {
+            self.realtime(at, &message);
+        } else {
+            self.app_server(at, &server_id, Some(direction), Value::Object(message));
+        }
+    }
+
+    /// A JSON-RPC frame on an app-server connection. `direction` is `None` for bare messages: inferred.
+    fn app_server(&mut self, at: Location, server_id: &str, direction: Option<FlowDirection>, message: Value) {
+        let object = message.as_object().expect("frames are objects here");
+        let has_id = object.contains_key("id");
+        let direction = match object.get("method") {
+            Some(method) => {
+                let method = method.as_str();
+                let envelope = if has_id { schemas::REQUEST_DEF } else { schemas::NOTIFICATION_DEF };
+                self.check_def(at, method, envelope, &message, "");
+                match method {
+                    Some(method) => self.call(at, server_id, direction, method, has_id, object),
+                    None => direction.unwrap_or(FlowDirection::ClientToServer),
+                }
+            }
+            None if has_id => self.response(at, server_id, direction, object, &message),
+            None => {
+                let text = "not a JSON-RPC message: it has neither `method` nor `id`".to_owned();
+                self.push(at, rule::SCHEMA, None, String::new(), text, Severity::Error);
+                direction.unwrap_or(FlowDirection::ClientToServer)
+            }
+        };
+        self.observe_flow(at, server_id, direction, &message);
+    }
+
+    /// A request (`has_id`) or notification; returns the direction it travelled.
+    fn call(
+        &mut self,
+        at: Location,
+        server_id: &str,
+        direction: Option<FlowDirection>,
+        method: &str,
+        has_id: bool,
+        object: &Map<String, Value>,
+    ) -> FlowDirection {
+        let schemas = self.schemas;
+        let Some(rpc) = schemas.method(method) else {
+            let text = format!("`{method}` is not a method of the contract's x-rpc table");
+            self.push(at, rule::UNKNOWN_METHOD, Some(method), "/method".into(), text, Severity::Error);
+            let direction = direction.unwrap_or(FlowDirection::ClientToServer);
+            if has_id {
+                self.track_request(at, server_id, direction, method, object);
+            }
+            return direction;
+        };
+        let by_client = schemas::sent_by_client(rpc.direction);
+        let expected = if by_client { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
+        let direction = direction.unwrap_or(expected);
+        if direction != expected {
+            let text = format!("`{method}` is {}, but this frame travels {}", describe(rpc.direction), arrow(direction));
+            self.push(at, rule::SCHEMA, Some(method), "/method".into(), text, Severity::Error);
+        }
+        if has_id && !rpc.direction.is_request() {
+            let text = format!("`{method}` is a notification and carries no `id`");
+            self.push(at, rule::SCHEMA, Some(method), "/id".into(), text, Severity::Error);
+        } else if !has_id && rpc.direction.is_request() {
+            let text = format!("`{method}` is a request and needs an `id`");
+            self.push(at, rule::SCHEMA, Some(method), String::new(), text, Severity::Error);
+        }
+        if let Some(def) = &rpc.params {
+            match object.get("params") {
+                Some(params) => self.check_def(at, Some(method), def, params, "/params"),
+                None => {
+                    let text = format!("`{method}` takes params ({def}) but the frame has no `params`");
+                    self.push(at, rule::SCHEMA, Some(method), String::new(), text, Severity::Error);
+                }
+            }
+        }
+        if has_id {
+            self.track_request(at, server_id, direction, method, object);
+        }
+        direction
+    }
+
+    fn track_request(
+        &mut self,
+        at: Location,
+        server_id: &str,
+        direction: FlowDirection,
+        method: &str,
+        object: &Map<String, Value>,
+    ) {
+        // An id that is neither a string nor an int64 was reported by the envelope check; it cannot be answered.
+        let Some(id) = object.get("id").and_then(RequestId::from_value) else { return };
+        let scope = self.pending.entry(scope(server_id, direction)).or_default();
+        if let Some(first) = scope.get(&id) {
+            let text = format!(
+                "request id {} is already used by the unanswered `{}` request on line {}",
+                id.show(),
+                first.method,
+                first.line
+            );
+            self.push(at, rule::DUPLICATE_ID, Some(method), "/id".into(), text, Severity::Error);
+            return;
+        }
+        scope.insert(id, Pending { method: method.to_owned(), line: at.line });
+    }
+
+    /// A response or error; returns the direction it travelled.
+    fn response(
+        &mut self,
+        at: Location,
+        server_id: &str,
+        direction: Option<FlowDirection>,
+        object: &Map<String, Value>,
+        message: &Value,
+    ) -> FlowDirection {
+        let is_error = object.contains_key("error");
+        let id = object.get("id").and_then(RequestId::from_value);
+        // A response travels against the request it answers; bare captures try both directions.
+        let candidates: &[FlowDirection] = match direction {
+            Some(FlowDirection::ServerToClient) => &[FlowDirection::ClientToServer],
+            Some(FlowDirection::ClientToServer) => &[FlowDirection::ServerToClient],
+            None => &[FlowDirection::ClientToServer, FlowDirection::ServerToClient],
+        };
+        let mut answered = None;
+        if let Some(id) = &id {
+            for &request_direction in candidates {
+                let scope = scope(server_id, request_direction);
+                if let Some(pending) = self.pending.get_mut(&scope).and_then(|requests| requests.remove(id)) {
+                    answered = Some((request_direction, pending.method));
+                    break;
+                }
+            }
+        }
+        let method = answered.as_ref().map(|(_, m)| m.as_str());
+        let envelope = if is_error { schemas::ERROR_DEF } else { schemas::RESPONSE_DEF };
+        self.check_def(at, method, envelope, message, "");
+        match &answered {
+            Some((request_direction, method)) => {
+                let rpc_result = self.schemas.method(method).and_then(|rpc| rpc.result.clone());
+                if let (false, Some(def), Some(result)) = (is_error, rpc_result, object.get("result")) {
+                    self.check_def(at, Some(method), &def, result, "/result");
+                }
+                opposite(*request_direction)
+            }
+            None => {
+                if let Some(id) = &id {
+                    let scope = match direction {
+                        Some(d) => format!(", {}", arrow(d)),
+                        None => String::new(),
+                    };
+                    let server = if server_id.is_empty() { String::new() } else { format!(" on server `{server_id}`") };
+                    let text = format!("answers no unanswered request: no request with id {}{server}{scope}", id.show());
+                    self.push(at, rule::ORPHAN_RESPONSE, None, "/id".into(), text, Severity::Error);
+                }
+                direction.unwrap_or(FlowDirection::ServerToClient)
+            }
+        }
+    }
+
+    /// A realtime API event: only function calls are checked, their arguments against the tool's def.
+    fn realtime(&mut self, at: Location, event: &Map<String, Value>) {
+        let Some(kind) = event.get("type").and_then(Value::as_str) else {
+            let text = "a realtime event needs a string `type`".to_owned();
+            self.push(at, rule::SCHEMA, None, "/type".into(), text, Severity::Error);
+            return;
+        };
+        if ITEM_EVENTS.contains(&kind) {
+            let Some(item) = event.get("item") else { return };
+            if item.get("type").and_then(Value::as_str) != Some("function_call") {
+                return;
+            }
+            let before = self.diagnostics.len();
+            self.check_def(at, Some(kind), schemas::FUNCTION_CALL_DEF, item, "/item");
+            if self.diagnostics[before..].iter().any(|d| d.severity == Severity::Error) {
+                return;
+            }
+            let name = item["name"].as_str().unwrap_or_default();
+            let arguments = item["arguments"].as_str().unwrap_or_default();
+            self.tool_call(at, kind, name, arguments, "/item");
+        } else if kind == ARGUMENTS_DONE_EVENT {
+            let mut complete = true;
+            for member in ["name", "arguments"] {
+                if !event.get(member).is_some_and(Value::is_string) {
+                    let text = format!("`{kind}` needs a string `{member}`");
+                    self.push(at, rule::SCHEMA, Some(kind), format!("/{member}"), text, Severity::Error);
+                    complete = false;
+                }
+            }
+            if complete {
+                let name = event["name"].as_str().unwrap_or_default();
+                let arguments = event["arguments"].as_str().unwrap_or_default();
+                self.tool_call(at, kind, name, arguments, "");
+            }
+        }
+    }
+
+    /// Checks a function call's JSON-string arguments against its tool's def; pointers continue into the string.
+    fn tool_call(&mut self, at: Location, event: &str, name: &str, arguments: &str, prefix: &str) {
+        let schemas = self.schemas;
+        let Some(tool) = schemas.tool(name) else {
+            let known: Vec<&str> = schemas.ir.realtime_tools.iter().map(|t| t.name.as_str()).collect();
+            let text = format!("`{name}` is not a realtime tool of the contract (tools: {})", known.join(", "));
+            self.push(at, rule::SCHEMA, Some(event), format!("{prefix}/name"), text, Severity::Error);
+            return;
+        };
+        let mut value: Value = match serde_json::from_str(arguments) {
+            Ok(value) => value,
+            Err(error) => {
+                let text = format!("the `{name}` call's arguments are not JSON: {error}");
+                self.push(at, rule::SCHEMA, Some(event), format!("{prefix}/arguments"), text, Severity::Error);
+                return;
+            }
+        };
+        // Legacy member names (`server_hint`) stand for the current one; pointers keep the name the model used.
+        let mut renamed = Vec::new();
+        if let Value::Object(object) = &mut value {
+            for (alias, wire) in schemas.member_aliases(&tool.arguments) {
+                if !object.contains_key(&wire)
+                    && let Some(member) = object.remove(&alias)
+                {
+                    object.insert(wire.clone(), member);
+                    renamed.push((wire, alias));
+                }
+            }
+        }
+        let base = format!("{prefix}/arguments");
+        for violation in schemas.check(&tool.arguments, &value) {
+            let pointer = restore_alias(&violation.pointer, &renamed);
+            self.push(at, rule::SCHEMA, Some(event), format!("{base}{pointer}"), violation.message, Severity::Error);
+        }
+        if self.options.strict {
+            for pointer in strict::unknown_members(&schemas.ir, &tool.arguments, &value) {
+                let pointer = restore_alias(&pointer, &renamed);
+                let text = format!("`{name}` arguments: member unknown to {}", tool.arguments);
+                self.push(at, rule::UNKNOWN_MEMBER, Some(event), format!("{base}{pointer}"), text, Severity::Warning);
+            }
+        }
+    }
+
+    /// Schema violations of `value` against `def` (and, with --strict, its unknown members), under `prefix`.
+    fn check_def(&mut self, at: Location, method: Option<&str>, def: &str, value: &Value, prefix: &str) {
+        for violation in self.schemas.check(def, value) {
+            let pointer = format!("{prefix}{}", violation.pointer);
+            self.push(at, rule::SCHEMA, method, pointer, violation.message, Severity::Error);
+        }
+        if self.options.strict {
+            for pointer in strict::unknown_members(&self.schemas.ir, def, value) {
+                let text = format!("member unknown to {def}");
+                self.push(at, rule::UNKNOWN_MEMBER, method, format!("{prefix}{pointer}"), text, Severity::Warning);
+            }
+        }
+    }
+
+    fn observe_flow(&mut self, at: Location, server_id: &str, direction: FlowDirection, message: &Value) {
+        let frame = FlowFrame { server_id, direction, message, position: at.position() };
+        self.flow.observe(&frame, &mut self.flow_findings);
+        self.drain_flow();
+    }
+
+    fn drain_flow(&mut self) {
+        for finding in self.flow_findings.drain(..) {
+            let at = Location::from_position(finding.position);
+            self.diagnostics.push(Diagnostic {
+                line: at.line,
+                index: at.index,
+                rule: finding.rule.to_owned(),
+                method: finding.method,
+                pointer: finding.pointer,
+                message: finding.message,
+                severity: Severity::Error,
+            });
+        }
+    }
+
+    fn push(
+        &mut self,
+        at: Location,
+        rule: &str,
+        method: Option<&str>,
+        pointer: String,
+        message: String,
+        severity: Severity,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            line: at.line,
+            index: at.index,
+            rule: rule.to_owned(),
+            method: method.map(str::to_owned),
+            pointer,
+            message,
+            severity,
+        });
+    }
+
+    /// End of capture: the flow rules' end checks. Returns the diagnostics and the flow notes.
+    pub fn finish(mut self) -> (Vec<Diagnostic>, Vec<String>) {
+        let flow = std::mem::replace(&mut self.flow, FlowCheck::new());
+        let notes = flow.finish(&mut self.flow_findings);
+        self.drain_flow();
+        (self.diagnostics, notes)
+    }
+}
+
+fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
+    for (wire, alias) in renamed {
+        let token = format!("/{}", handoff_schema::escape_pointer_token(wire));
+        if let Some(rest) = pointer.strip_prefix(&token)
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return format!("/{}{rest}", handoff_schema::escape_pointer_token(alias));
+        }
+    }
+    pointer.to_owned()
+}
+
+fn opposite(direction: FlowDirection) -> FlowDirection {
+    match direction {
+        FlowDirection::ClientToServer => FlowDirection::ServerToClient,
+        FlowDirection::ServerToClient => FlowDirection::ClientToServer,
+    }
+}
+
+fn arrow(direction: FlowDirection) -> &'static str {
+    match direction {
+        FlowDirection::ClientToServer => "client → app-server",
+        FlowDirection::ServerToClient => "app-server → client",
+    }
+}
+
+fn describe(direction: Direction) -> &'static str {
+    match direction {
+        Direction::ClientRequest => "a client → app-server request",
+        Direction::ServerRequest => "an app-server → client request",
+        Direction::ServerNotification => "an app-server → client notification",
+        Direction::ClientNotification => "a client → app-server notification",
+    }
+}
+
+pub fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_round_trip() {
+        for at in [(1, None), (7, Some(0)), (123_456, Some(99_999)), (u64::from(u32::MAX), None)] {
+            let loc = Location { line: at.0, index: at.1 };
+            let back = Location::from_position(loc.position());
+            assert_eq!((back.line, back.index), at);
+        }
+    }
+
+    #[test]
+    fn alias_pointers_keep_the_models_name() {
+        let renamed = vec![("server".to_owned(), "server_hint".to_owned())];
+        assert_eq!(restore_alias("/server", &renamed), "/server_hint");
+        assert_eq!(restore_alias("/serverX", &renamed), "/serverX");
+        assert_eq!(restore_alias("", &renamed), "");
+    }
+}

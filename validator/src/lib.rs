@@ -1,0 +1,144 @@
+//! Streaming validator of recorded handoff traffic (design.md, "Recorded traffic and the validator").
+//!
+//! A capture is read frame by frame ([`read`]), each frame is classified and checked against its def from the
+//! canonical contract, request ids are tracked per server and direction, and app-server frames go through the
+//! flow rules ([`flow`]). Diagnostics come back per input ([`FileReport`]) and render as human lines or JSON.
+//!
+//! ```
+//! let schemas = handoff_validator::Schemas::canonical().unwrap();
+//! let capture = "{\"method\":\"thread/resumed\",\"params\":{}}\n";
+//! let report = handoff_validator::validate_reader(&schemas, &Default::default(), "-", capture.as_bytes(), None).unwrap();
+//! assert_eq!(report.diagnostics[0].rule, "rpc/unknown-method");
+//! ```
+
+pub mod check;
+pub mod cli;
+pub mod fast;
+pub mod fixtures;
+mod flow;
+pub mod read;
+pub mod report;
+mod schemas;
+mod strict;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+pub use check::{CaptureCheck, CheckOptions, Location};
+pub use report::{Diagnostic, FileReport, Severity, exit_code, render_human, render_json};
+pub use schemas::Schemas;
+
+/// Default limit on one line (or array element): bigger frames are reported, not loaded.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Inputs above this size get a progress bar when stderr is a terminal.
+const PROGRESS_MIN_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Read buffer per input: big enough that syscalls do not show in a profile.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Report members the contract does not know as `strict/unknown-member` warnings.
+    pub strict: bool,
+    pub max_line_bytes: usize,
+    /// The typed fast path for high-volume frames (on by default; off only to compare against the slow path).
+    pub fast_path: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { strict: false, max_line_bytes: DEFAULT_MAX_LINE_BYTES, fast_path: true }
+    }
+}
+
+impl Schemas {
+    /// The canonical contract, compiled.
+    pub fn canonical() -> Result<Schemas, String> {
+        let contract = handoff_schema::Contract::canonical().map_err(|e| format!("the canonical schema: {e}"))?;
+        Schemas::compile(&contract)
+    }
+}
+
+/// Validates one capture from any reader. `path` names it in the report. I/O errors are returned (exit code 2).
+pub fn validate_reader<R: BufRead>(
+    schemas: &Schemas,
+    config: &Config,
+    path: &str,
+    input: R,
+    progress: Option<&ProgressBar>,
+) -> io::Result<FileReport> {
+    let mut report = FileReport { path: path.to_owned(), ..FileReport::default() };
+    let options = CheckOptions { strict: config.strict, fast_path: config.fast_path };
+    let mut check = CaptureCheck::new(schemas, options);
+    let mut reader = read::FrameReader::new(input, config.max_line_bytes)?;
+    while let Some(frame) = reader.next_frame()? {
+        match frame {
+            read::RawFrame::Frame { line, index, bytes, last_unterminated } => {
+                report.messages += 1;
+                let at = Location { line, index };
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => check.frame(at, text, last_unterminated),
+                    Err(error) => check.parse_error(
+                        at,
+                        format!("not valid UTF-8: invalid byte at offset {} of the frame", error.valid_up_to()),
+                    ),
+                }
+            }
+            read::RawFrame::TooLong { line, index, len } => {
+                report.messages += 1;
+                let limit = config.max_line_bytes;
+                let message = format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
+                check.parse_error(Location { line, index }, message);
+            }
+            read::RawFrame::Broken { line, index, message } => check.parse_error(Location { line, index }, message),
+        }
+        if let Some(bar) = progress
+            && report.messages % 4096 == 0
+        {
+            bar.set_position(reader.consumed);
+        }
+    }
+    let (diagnostics, notes) = check.finish();
+    report.diagnostics = diagnostics;
+    report.notes = notes;
+    Ok(report)
+}
+
+/// Validates every path (`-` = stdin) in parallel; reports come back in argument order.
+pub fn validate_paths(schemas: &Schemas, config: &Config, paths: &[String]) -> Vec<FileReport> {
+    let bars = io::stderr().is_terminal().then(MultiProgress::new);
+    paths.par_iter().map(|path| validate_path(schemas, config, path, bars.as_ref())).collect()
+}
+
+fn validate_path(schemas: &Schemas, config: &Config, path: &str, bars: Option<&MultiProgress>) -> FileReport {
+    let outcome = if path == "-" {
+        validate_reader(schemas, config, path, BufReader::with_capacity(READ_BUFFER_BYTES, io::stdin().lock()), None)
+    } else {
+        File::open(path).and_then(|file| {
+            let size = file.metadata()?.len();
+            let bar = bars.filter(|_| size > PROGRESS_MIN_BYTES).map(|bars| {
+                let bar = bars.add(ProgressBar::new(size));
+                let style = ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+                bar.set_style(style);
+                bar.set_message(path.to_owned());
+                bar
+            });
+            let reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
+            let report = validate_reader(schemas, config, path, reader, bar.as_ref());
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            report
+        })
+    };
+    outcome.unwrap_or_else(|error| FileReport {
+        path: path.to_owned(),
+        read_error: Some(error.to_string()),
+        ..FileReport::default()
+    })
+}

@@ -1,0 +1,402 @@
+//! Capture readers: split a byte stream into frames without loading the whole input.
+//!
+//! Two physical layouts exist: JSON Lines (formats 1 and 3 of design.md; one frame per line) and the mobile
+//! recorder's dump (format 2; one JSON array whose elements are the frames). The layout is detected from the first
+//! non-whitespace byte. Both readers keep one reusable buffer of at most `max_frame_bytes`, so memory stays flat
+//! however large the capture is.
+
+use std::io::{self, BufRead};
+
+/// One frame as the reader found it, before any JSON parsing.
+#[derive(Debug)]
+pub enum RawFrame<'a> {
+    /// The frame's bytes; `index` is the array element number for dumps.
+    Frame { line: u64, index: Option<u64>, bytes: &'a [u8], last_unterminated: bool },
+    /// A frame longer than the limit; its bytes were skipped.
+    TooLong { line: u64, index: Option<u64>, len: u64 },
+    /// The capture's layout is broken at `line` (truncated array, data after the array, empty file); reading stops.
+    Broken { line: u64, index: Option<u64>, message: String },
+}
+
+/// Physical layout of a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    JsonLines,
+    Array,
+}
+
+/// Reads frames from either layout.
+pub struct FrameReader<R> {
+    input: R,
+    layout: Layout,
+    max_frame_bytes: usize,
+    buffer: Vec<u8>,
+    /// Line of the next unread byte (1-based).
+    line: u64,
+    /// Array dumps only: the next element number and the scanner state.
+    next_index: u64,
+    array_state: ArrayState,
+    finished: bool,
+    /// Set once a frame (or a layout error) was produced, to tell an empty capture apart.
+    produced: bool,
+    /// Bytes consumed so far, for the progress bar.
+    pub consumed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArrayState {
+    /// Just after `[`: an element or `]`.
+    First,
+    /// After `,`: an element must follow.
+    Element,
+    /// After an element: `,` or `]`.
+    Separator,
+    /// After the closing `]`: only whitespace.
+    Closed,
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl<R: BufRead> FrameReader<R> {
+    /// Detects the layout from the first non-whitespace byte (a leading UTF-8 byte-order mark is skipped).
+    pub fn new(mut input: R, max_frame_bytes: usize) -> io::Result<FrameReader<R>> {
+        let mut line = 1;
+        let mut consumed = 0u64;
+        let mut layout = Layout::JsonLines;
+        let mut first = true;
+        loop {
+            let available = input.fill_buf()?;
+            if available.is_empty() {
+                break;
+            }
+            let mut skip = 0;
+            if first && available.starts_with(BOM) {
+                skip = BOM.len();
+            }
+            first = false;
+            let rest = &available[skip..];
+            let whitespace = rest.iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')).count();
+            line += rest[..whitespace].iter().filter(|&&b| b == b'\n').count() as u64;
+            let stop = rest.get(whitespace).copied();
+            let used = skip + whitespace + usize::from(stop == Some(b'['));
+            if stop == Some(b'[') {
+                layout = Layout::Array;
+            }
+            input.consume(used);
+            consumed += used as u64;
+            if stop.is_some() {
+                break;
+            }
+        }
+        Ok(FrameReader {
+            input,
+            layout,
+            max_frame_bytes,
+            buffer: Vec::new(),
+            line,
+            next_index: 0,
+            array_state: ArrayState::First,
+            finished: false,
+            // An empty array `[]` is a well-formed dump with no frames, unlike an empty file.
+            produced: layout == Layout::Array,
+            consumed,
+        })
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The next frame, or `None` at the end of the capture. I/O errors are returned as such (exit 2).
+    pub fn next_frame(&mut self) -> io::Result<Option<RawFrame<'_>>> {
+        if self.finished {
+            return Ok(None);
+        }
+        let outcome = match self.layout {
+            Layout::JsonLines => self.next_line()?,
+            Layout::Array => self.next_element()?,
+        };
+        match outcome {
+            Outcome::Frame { line, index, len, last_unterminated } => {
+                self.produced = true;
+                Ok(Some(RawFrame::Frame { line, index, bytes: &self.buffer[..len], last_unterminated }))
+            }
+            Outcome::TooLong { line, index, len } => {
+                self.produced = true;
+                Ok(Some(RawFrame::TooLong { line, index, len }))
+            }
+            Outcome::Broken { line, index, message } => {
+                self.produced = true;
+                self.finished = true;
+                Ok(Some(RawFrame::Broken { line, index, message }))
+            }
+            Outcome::End => {
+                self.finished = true;
+                if self.produced {
+                    Ok(None)
+                } else {
+                    self.produced = true;
+                    let message = "empty capture: no frames (the file holds only whitespace)".to_owned();
+                    Ok(Some(RawFrame::Broken { line: 1, index: None, message }))
+                }
+            }
+        }
+    }
+
+    /// JSON Lines: the next non-blank line, without its `\n` / `\r\n`.
+    fn next_line(&mut self) -> io::Result<Outcome> {
+        loop {
+            self.buffer.clear();
+            let line = self.line;
+            let mut len: u64 = 0;
+            let mut terminated = false;
+            loop {
+                let available = self.input.fill_buf()?;
+                if available.is_empty() {
+                    break;
+                }
+                let (chunk, used) = match memchr::memchr(b'\n', available) {
+                    Some(at) => {
+                        terminated = true;
+                        (&available[..at], at + 1)
+                    }
+                    None => (available, available.len()),
+                };
+                len += chunk.len() as u64;
+                // Past the limit the bytes are counted, not kept: one oversized line must not take the memory.
+                if len <= self.max_frame_bytes as u64 {
+                    self.buffer.extend_from_slice(chunk);
+                }
+                self.input.consume(used);
+                self.consumed += used as u64;
+                if terminated {
+                    break;
+                }
+            }
+            if terminated {
+                self.line += 1;
+            }
+            if !terminated && len == 0 {
+                return Ok(Outcome::End);
+            }
+            if len > self.max_frame_bytes as u64 {
+                return Ok(Outcome::TooLong { line, index: None, len });
+            }
+            if self.buffer.last() == Some(&b'\r') {
+                self.buffer.pop();
+            }
+            if self.buffer.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+                if terminated {
+                    continue;
+                }
+                return Ok(Outcome::End);
+            }
+            let len = self.buffer.len();
+            return Ok(Outcome::Frame { line, index: None, len, last_unterminated: !terminated });
+        }
+    }
+
+    /// Array dump: the next element's bytes, found by tracking strings and bracket depth byte by byte.
+    fn next_element(&mut self) -> io::Result<Outcome> {
+        self.buffer.clear();
+        // Skip whitespace and separators until an element starts, the array closes or the input ends.
+        loop {
+            let Some(byte) = self.peek_byte()? else {
+                return Ok(match self.array_state {
+                    ArrayState::Closed => Outcome::End,
+                    _ => Outcome::Broken {
+                        line: self.line,
+                        index: None,
+                        message: "truncated capture: the array dump ends without its closing `]`".to_owned(),
+                    },
+                });
+            };
+            match (byte, self.array_state) {
+                (b' ' | b'\t' | b'\r' | b'\n', _) => self.take_byte(byte),
+                (b']', ArrayState::First | ArrayState::Separator) => {
+                    self.take_byte(byte);
+                    self.array_state = ArrayState::Closed;
+                }
+                (b',', ArrayState::Separator) => {
+                    self.take_byte(byte);
+                    self.array_state = ArrayState::Element;
+                }
+                (_, ArrayState::First | ArrayState::Element) => break,
+                (_, ArrayState::Closed) => {
+                    return Ok(Outcome::Broken {
+                        line: self.line,
+                        index: None,
+                        message: format!("unexpected data after the closing `]` of the array dump: {}", show(byte)),
+                    });
+                }
+                (_, ArrayState::Separator) => {
+                    return Ok(Outcome::Broken {
+                        line: self.line,
+                        index: Some(self.next_index),
+                        message: format!("expected `,` or `]` between array elements, found {}", show(byte)),
+                    });
+                }
+            }
+        }
+        let line = self.line;
+        let index = self.next_index;
+        self.next_index += 1;
+        let mut depth: u64 = 0;
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut len: u64 = 0;
+        loop {
+            let available = self.input.fill_buf()?;
+            if available.is_empty() {
+                return Ok(Outcome::Broken {
+                    line,
+                    index: Some(index),
+                    message: "truncated capture: the last array element is cut off".to_owned(),
+                });
+            }
+            let mut end = None;
+            let mut newlines = 0;
+            for (at, &byte) in available.iter().enumerate() {
+                if byte == b'\n' {
+                    newlines += 1;
+                }
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if byte == b'\\' {
+                        escaped = true;
+                    } else if byte == b'"' {
+                        in_string = false;
+                    }
+                    continue;
+                }
+                match byte {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => depth -= 1,
+                    b',' | b']' if depth == 0 => {
+                        end = Some(at);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let used = end.unwrap_or(available.len());
+            let chunk = &available[..used];
+            len += chunk.len() as u64;
+            if len <= self.max_frame_bytes as u64 {
+                self.buffer.extend_from_slice(chunk);
+            }
+            self.line += newlines;
+            self.input.consume(used);
+            self.consumed += used as u64;
+            if end.is_some() {
+                break;
+            }
+        }
+        self.array_state = ArrayState::Separator;
+        if len > self.max_frame_bytes as u64 {
+            return Ok(Outcome::TooLong { line, index: Some(index), len });
+        }
+        while self.buffer.last().is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+            self.buffer.pop();
+        }
+        let len = self.buffer.len();
+        Ok(Outcome::Frame { line, index: Some(index), len, last_unterminated: false })
+    }
+
+    fn peek_byte(&mut self) -> io::Result<Option<u8>> {
+        Ok(self.input.fill_buf()?.first().copied())
+    }
+
+    fn take_byte(&mut self, byte: u8) {
+        if byte == b'\n' {
+            self.line += 1;
+        }
+        self.input.consume(1);
+        self.consumed += 1;
+    }
+}
+
+enum Outcome {
+    Frame { line: u64, index: Option<u64>, len: usize, last_unterminated: bool },
+    TooLong { line: u64, index: Option<u64>, len: u64 },
+    Broken { line: u64, index: Option<u64>, message: String },
+    End,
+}
+
+fn show(byte: u8) -> String {
+    if byte.is_ascii_graphic() { format!("`{}`", byte as char) } else { format!("byte 0x{byte:02x}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &[u8], max: usize) -> (Layout, Vec<String>) {
+        let mut reader = FrameReader::new(input, max).unwrap();
+        let layout = reader.layout();
+        let mut out = Vec::new();
+        while let Some(frame) = reader.next_frame().unwrap() {
+            out.push(match frame {
+                RawFrame::Frame { line, index, bytes, last_unterminated } => {
+                    format!("{line}:{index:?}:{}:{last_unterminated}", String::from_utf8_lossy(bytes))
+                }
+                RawFrame::TooLong { line, index, len } => format!("{line}:{index:?}:too long {len}"),
+                RawFrame::Broken { line, index, message } => format!("{line}:{index:?}:broken {message}"),
+            });
+        }
+        (layout, out)
+    }
+
+    #[test]
+    fn json_lines_skip_blank_lines_and_count_lines() {
+        let (layout, out) = frames(b"\n{\"a\":1}\r\n\n  \n{\"b\":2}", 100);
+        assert_eq!(layout, Layout::JsonLines);
+        assert_eq!(out, ["2:None:{\"a\":1}:false", "5:None:{\"b\":2}:true"]);
+    }
+
+    #[test]
+    fn long_lines_are_skipped_and_reported() {
+        let (_, out) = frames(b"{\"a\":\"xxxxxxxxxx\"}\n{}\n", 8);
+        assert_eq!(out, ["1:None:too long 18", "2:None:{}:false"]);
+    }
+
+    #[test]
+    fn array_elements_carry_line_and_index() {
+        let input = b"\xEF\xBB\xBF\n[\n {\"json\":\"{\\\"a\\\":\\\"],\\\"}\"},\n {\"b\":[1,2]}\n]\n";
+        let (layout, out) = frames(input, 100);
+        assert_eq!(layout, Layout::Array);
+        assert_eq!(out, ["3:Some(0):{\"json\":\"{\\\"a\\\":\\\"],\\\"}\"}:false", "4:Some(1):{\"b\":[1,2]}:false"]);
+    }
+
+    #[test]
+    fn broken_arrays_are_reported() {
+        assert_eq!(frames(b"[{}, {\"a\":", 100).1, ["1:Some(0):{}:false", "1:Some(1):broken truncated capture: the last array element is cut off"]);
+        assert_eq!(frames(b"[{}\n", 100).1[1], "2:None:broken truncated capture: the array dump ends without its closing `]`");
+        assert_eq!(frames(b"[] x", 100).1, ["1:None:broken unexpected data after the closing `]` of the array dump: `x`"]);
+        // A missing comma leaves both values in one element; serde_json then rejects its trailing characters.
+        assert_eq!(frames(b"[{} {}]", 100).1, ["1:Some(0):{} {}:false"]);
+        assert_eq!(frames(b"[]", 100).1, Vec::<String>::new());
+    }
+
+    #[test]
+    fn empty_input_is_reported_once() {
+        for input in [&b""[..], b"  \n\n", b"\xEF\xBB\xBF"] {
+            let (_, out) = frames(input, 100);
+            assert_eq!(out, ["1:None:broken empty capture: no frames (the file holds only whitespace)"]);
+        }
+    }
+
+    #[test]
+    fn tiny_buffers_split_the_same_way() {
+        let input = b"[{\"a\":\"x,]\"},\n{\"b\":1}]";
+        let reader = std::io::BufReader::with_capacity(1, &input[..]);
+        let mut frames = FrameReader::new(reader, 100).unwrap();
+        let mut seen = Vec::new();
+        while let Some(RawFrame::Frame { bytes, line, .. }) = frames.next_frame().unwrap() {
+            seen.push((line, String::from_utf8(bytes.to_vec()).unwrap()));
+        }
+        assert_eq!(seen, [(1, "{\"a\":\"x,]\"}".to_owned()), (2, "{\"b\":1}".to_owned())]);
+    }
+}
