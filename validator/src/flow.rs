@@ -61,7 +61,10 @@ pub struct FlowFinding {
 #[derive(Debug, Default)]
 pub struct FlowCheck {
     servers: HashMap<String, ServerTrack>,
-    handoffs: Vec<HandoffTrack>,
+    /// Handoffs not finalized yet, by the order they were opened in. A finalized handoff is dropped: answers that
+    /// arrive after its finalize change nothing, so memory stays bounded by the open handoffs.
+    handoffs: HashMap<usize, HandoffTrack>,
+    opened: usize,
     /// Open and waiting handoffs by (voice server id, voice thread id).
     voices: HashMap<(String, String), VoiceTrack>,
     /// The open handoff whose requests go to a server, by server id.
@@ -74,23 +77,23 @@ struct ServerTrack {
     responses_seen: bool,
     /// Flow requests (resume, start, turn, resolve, finalize) sent to this server.
     flow_requests: u64,
-    /// Unanswered flow requests by request id (its JSON text, so `1` and `"1"` differ).
+    /// Unanswered resumes and starts of open handoffs, by request id (its JSON text, so `1` and `"1"` differ).
     pending: HashMap<String, PendingRequest>,
     /// Findings that only hold if this server's responses were recorded.
     deferred: Vec<FlowFinding>,
 }
 
+/// A handoff's `thread/resume` or `thread/start` waiting for its answer (the only answers that move the flow).
 #[derive(Debug)]
 struct PendingRequest {
     kind: RequestKind,
-    handoff: Option<usize>,
+    handoff: usize,
 }
 
 #[derive(Debug)]
 enum RequestKind {
     Resume(ThreadId),
     Start,
-    Other,
 }
 
 #[derive(Debug)]
@@ -144,7 +147,9 @@ impl FlowCheck {
     /// End of capture: handoffs still open etc. Returns summary notes.
     pub fn finish(self, findings: &mut Vec<FlowFinding>) -> Vec<String> {
         let mut open: Vec<FlowFinding> = Vec::new();
-        for handoff in &self.handoffs {
+        let mut left: Vec<&HandoffTrack> = self.handoffs.values().collect();
+        left.sort_by_key(|handoff| handoff.position);
+        for handoff in left {
             let violation = match &handoff.flow {
                 Some(flow) => flow.finish().err(),
                 None => Some(FlowViolation {
@@ -202,18 +207,20 @@ impl FlowCheck {
                 let server = self.servers.entry(server_id.to_owned()).or_default();
                 server.flow_requests += 1;
                 let kind = match (&thread, is_resume, is_start) {
-                    (Some(thread), true, _) => RequestKind::Resume(thread.clone()),
-                    (_, _, true) => RequestKind::Start,
-                    _ => RequestKind::Other,
+                    (Some(thread), true, _) => Some(RequestKind::Resume(thread.clone())),
+                    (_, _, true) => Some(RequestKind::Start),
+                    _ => None,
                 };
-                server.pending.insert(id, PendingRequest { kind, handoff: active });
+                if let (Some(kind), Some(handoff)) = (kind, active) {
+                    server.pending.insert(id, PendingRequest { kind, handoff });
+                }
                 let Some(index) = active else {
                     if is_resume || is_start {
                         server.cache.context_switched();
                     }
                     return;
                 };
-                let handoff = &mut self.handoffs[index];
+                let Some(handoff) = self.handoffs.get_mut(&index) else { return };
                 let Some(flow) = handoff.flow.as_mut() else { return };
                 let result = if is_start {
                     flow.apply(FlowStep::StartSent, &mut server.cache)
@@ -269,7 +276,7 @@ impl FlowCheck {
                     return;
                 };
                 let finalize = method == methods::THREAD_REALTIME_FINALIZE_HANDOFF;
-                let handoff = &mut self.handoffs[index];
+                let Some(handoff) = self.handoffs.get_mut(&index) else { return };
                 let target_cache = &mut self.servers.entry(handoff.target.clone()).or_default().cache;
                 if let Some(flow) = handoff.flow.as_mut() {
                     let step = if finalize { FlowStep::Finalized } else { FlowStep::Resolved };
@@ -298,7 +305,9 @@ impl FlowCheck {
             findings.append(&mut server.deferred);
         }
         let Some(pending) = server.pending.remove(&id) else { return };
-        let Some(flow) = pending.handoff.and_then(|index| self.handoffs[index].flow.as_mut()) else { return };
+        let Some(flow) = self.handoffs.get_mut(&pending.handoff).and_then(|handoff| handoff.flow.as_mut()) else {
+            return;
+        };
         // Answers only move the state forward; the violations are in the requests that follow them.
         let _ = match (&pending.kind, result) {
             (RequestKind::Resume(thread), Some(_)) => flow.apply(FlowStep::ResumeSucceeded(thread), &mut server.cache),
@@ -307,7 +316,7 @@ impl FlowCheck {
                 Ok(started) => flow.apply(FlowStep::StartSucceeded(&started.thread.id), &mut server.cache),
                 Err(_) => Ok(()),
             },
-            _ => Ok(()),
+            (RequestKind::Start, None) => Ok(()),
         };
     }
 
@@ -323,14 +332,18 @@ impl FlowCheck {
                     Some(local) if local.eq_ignore_ascii_case("local") => frame.server_id.to_owned(),
                     Some(named) => named.to_owned(),
                 };
-                let index = self.handoffs.len();
-                self.handoffs.push(HandoffTrack {
-                    handoff_id: item.handoff_id,
-                    target,
-                    requested: item.thread_id,
-                    flow: None,
-                    position: frame.position,
-                });
+                let index = self.opened;
+                self.opened += 1;
+                self.handoffs.insert(
+                    index,
+                    HandoffTrack {
+                        handoff_id: item.handoff_id,
+                        target,
+                        requested: item.thread_id,
+                        flow: None,
+                        position: frame.position,
+                    },
+                );
                 let key = (frame.server_id.to_owned(), added.thread_id.into_inner());
                 let voice = self.voices.entry(key).or_default();
                 if voice.open.is_some() {
@@ -345,7 +358,7 @@ impl FlowCheck {
                 let Ok(started) = serde_json::from_value::<ThreadStartedNotification>(params.clone()) else { return };
                 let Some(&index) = self.active_on.get(frame.server_id) else { return };
                 let server = self.servers.entry(frame.server_id.to_owned()).or_default();
-                if let Some(flow) = self.handoffs[index].flow.as_mut()
+                if let Some(flow) = self.handoffs.get_mut(&index).and_then(|handoff| handoff.flow.as_mut())
                     && *flow.phase() == HandoffPhase::Starting
                 {
                     let _ = flow.apply(FlowStep::StartSucceeded(&started.thread.id), &mut server.cache);
@@ -357,7 +370,7 @@ impl FlowCheck {
 
     /// Starts a handoff: its plan comes from its target's cache as it is now.
     fn activate(&mut self, index: usize) {
-        let handoff = &mut self.handoffs[index];
+        let Some(handoff) = self.handoffs.get_mut(&index) else { return };
         let server = self.servers.entry(handoff.target.clone()).or_default();
         handoff.flow = Some(HandoffFlow::begin(&server.cache, handoff.requested.as_ref()));
         self.active_on.insert(handoff.target.clone(), index);
@@ -365,9 +378,13 @@ impl FlowCheck {
 
     /// After a finalize: the voice thread's next handoff, if one waits, opens.
     fn close(&mut self, key: (String, String), index: usize) {
-        let target = &self.handoffs[index].target;
-        if self.active_on.get(target) == Some(&index) {
-            self.active_on.remove(target);
+        if let Some(handoff) = self.handoffs.remove(&index) {
+            if self.active_on.get(&handoff.target) == Some(&index) {
+                self.active_on.remove(&handoff.target);
+            }
+            if let Some(server) = self.servers.get_mut(&handoff.target) {
+                server.pending.retain(|_, pending| pending.handoff != index);
+            }
         }
         let Some(voice) = self.voices.get_mut(&key) else { return };
         voice.open = voice.queued.pop_front();
@@ -773,6 +790,30 @@ mod tests {
         ]);
         let (findings, _) = check(&entries);
         assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn state_stays_bounded_by_the_open_handoffs() {
+        let mut check = FlowCheck::new();
+        let mut findings = Vec::new();
+        for round in 0..500u64 {
+            for (offset, (dir, server_id, message)) in seed_flow().into_iter().enumerate() {
+                // Each round continues another thread, with fresh request ids.
+                let text = message.to_string().replace("thr_123", &format!("thr_{round}"));
+                let mut message: Value = serde_json::from_str(&text).expect("still JSON");
+                if let Some(id) = message.get("id").and_then(Value::as_u64) {
+                    message["id"] = json!(round * 100 + id);
+                }
+                let direction =
+                    if dir == "out" { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
+                let frame =
+                    FlowFrame { server_id, direction, message: &message, position: round * 100 + offset as u64 };
+                check.observe(&frame, &mut findings);
+            }
+        }
+        assert!(findings.is_empty(), "{} findings, first {:?}", findings.len(), findings.first());
+        assert!(check.handoffs.is_empty(), "finalized handoffs are dropped");
+        assert!(check.servers.values().all(|server| server.pending.is_empty()));
     }
 
     #[test]
