@@ -174,3 +174,34 @@ fn a_recorder_dump_without_responses_is_checked_on_request_order() {
         ]
     );
 }
+
+/// Runs the whole validator (schema, RPC and flow rules) over a capture: the `(line, rule)` of every diagnostic.
+fn validate(jsonl: &str) -> Vec<(u64, String)> {
+    let schemas = handoff_validator::Schemas::canonical().expect("the canonical schema compiles");
+    let config = handoff_validator::Config::default();
+    let report = handoff_validator::validate_reader(&schemas, &config, "capture.jsonl", jsonl.as_bytes(), None)
+        .expect("an in-memory capture reads");
+    report.diagnostics.iter().map(|diagnostic| (diagnostic.line, diagnostic.rule.clone())).collect()
+}
+
+#[test]
+fn the_full_validator_accepts_router_captures_and_flags_sabotage() {
+    let mut clean = Harness::new(None);
+    clean.handoff("h1", Some("bigpc"), Some("thr_123"), "continue that session on bigpc");
+    clean.handoff("h2", Some("bigpc"), None, "and run the linter");
+    clean.handoff("h3", Some("bigpc"), Some("thr_gone"), "the other session");
+    clean.handoff("h4", None, None, "here on the laptop");
+    clean.handoff("h5", Some("smallpc"), None, "somewhere else");
+    assert_eq!(validate(&clean.jsonl()), [], "capture:\n{}", clean.jsonl());
+
+    let mut twice = Harness::new(Some(Sabotage::ResumeTwice));
+    twice.handoff("h1", Some("bigpc"), Some("thr_123"), "continue");
+    let diagnostics = validate(&twice.jsonl());
+    let (findings, _) = twice.check();
+    assert_eq!(diagnostics, [(findings[0].position, "flow/repeated-resume".to_owned())]);
+
+    let mut scratch = Harness::new(Some(Sabotage::ScratchAfterFailedResume));
+    scratch.handoff("h1", Some("bigpc"), Some("thr_gone"), "continue");
+    let rules: Vec<String> = validate(&scratch.jsonl()).into_iter().map(|(_, rule)| rule).collect();
+    assert_eq!(rules, ["flow/resume-failure-fallback", "flow/resume-failure-fallback"]);
+}
