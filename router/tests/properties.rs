@@ -335,3 +335,60 @@ proptest! {
         }
     }
 }
+
+/// One arbitrary frame from a small vocabulary of flow methods, ids, threads and servers, valid or not.
+fn arbitrary_frame() -> impl Strategy<Value = (bool, &'static str, Value)> {
+    let method = prop::sample::select(vec![
+        methods::THREAD_RESUME,
+        methods::THREAD_START,
+        methods::TURN_START,
+        methods::THREAD_REALTIME_RESOLVE_HANDOFF,
+        methods::THREAD_REALTIME_FINALIZE_HANDOFF,
+        methods::THREAD_REALTIME_ITEM_ADDED,
+        methods::THREAD_STARTED,
+        methods::TURN_COMPLETED,
+        "model/list",
+    ]);
+    let thread =
+        prop::sample::select(vec![json!("thr_1"), json!("thr_2"), json!("voice_1"), json!("bad id"), json!(7)]);
+    let id = prop::sample::select(vec![json!(1), json!(2), json!("1"), Value::Null]);
+    let server = prop::sample::select(vec![LOCAL, BIG, "realtime"]);
+    let item_server = prop::sample::select(vec![json!(null), json!("local"), json!(BIG), json!("nowhere"), json!(3)]);
+    (any::<bool>(), server, method, thread, id, item_server, 0u8..6).prop_map(
+        |(out, server, method, thread, id, item_server, shape)| {
+            let item = json!({"type": "handoff_request", "handoff_id": "h", "item_id": "i", "input_transcript": "x",
+                "active_transcript": [], "server": item_server, "thread_id": thread});
+            let message = match shape {
+                0 => json!({"id": id, "method": method, "params": {"threadId": thread}}),
+                1 => {
+                    json!({"method": method, "params": {"threadId": "voice_1", "item": item, "thread": {"id": thread}}})
+                }
+                2 => json!({"id": id, "result": {"thread": {"id": thread}}}),
+                3 => json!({"id": id, "error": {"code": -32600, "message": "no"}}),
+                4 => json!({"id": id, "method": method}),
+                _ => json!([method]),
+            };
+            (out, server, message)
+        },
+    )
+}
+
+proptest! {
+    #[test]
+    fn the_flow_checker_never_panics_and_points_at_real_frames(
+        frames in proptest::collection::vec(arbitrary_frame(), 0..80)
+    ) {
+        let jsonl: String = frames
+            .iter()
+            .map(|(out, server, message)| {
+                let dir = if *out { "out" } else { "in" };
+                format!("{}\n", json!({"ts_ms": 0, "dir": dir, "server_id": server, "json": message}))
+            })
+            .collect();
+        let (findings, _) = check_capture(&jsonl);
+        for finding in findings {
+            prop_assert!((1..=frames.len() as u64).contains(&finding.position), "{finding:?}");
+            prop_assert!(finding.rule.starts_with("flow/"));
+        }
+    }
+}
