@@ -21,7 +21,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let drift = handoff_codegen::diff(&root, &outputs).context("reading generated files")?;
         if drift.is_empty() {
             println!("generated files are up to date");
-            return Ok(ExitCode::SUCCESS);
+            return crate::validate_cmd::check_traffic_fixtures(&root);
         }
         for item in &drift {
             eprintln!("{item}");
@@ -36,5 +36,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let total: usize = outputs.iter().map(|o| o.files.len()).sum();
     println!("{total} generated file(s), {} changed", changed.len());
-    Ok(ExitCode::SUCCESS)
+    crate::validate_cmd::check_traffic_fixtures(&root)
 }

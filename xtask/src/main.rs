@@ -1,7 +1,9 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
 
+mod bench_cmd;
 mod compat_cmd;
 mod gen_cmd;
+mod validate_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +23,10 @@ enum Command {
     Gen(gen_cmd::Args),
     /// Compare the schema with an older one and flag breaking changes (exit 1 unless x-version's major was raised).
     Compat(compat_cmd::Args),
+    /// Validate recorded traffic against the contract (exit 0 clean, 1 violations, 2 unreadable input or bad args).
+    Validate(validate_cmd::Args),
+    /// Measure the validator against the serde_json parse floor on a synthetic capture.
+    Bench(bench_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +35,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Gen(args) => gen_cmd::run(&args),
         Command::Compat(args) => compat_cmd::run(&args),
+        Command::Validate(args) => validate_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
