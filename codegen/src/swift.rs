@@ -56,11 +56,11 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     Ok(output)
 }
 
-/// A new source file: imports and a one-line summary (the header is added by [`finish`]).
+/// A new source file with its one-line summary (the header is added by [`finish`]). The type files need only
+/// the standard library; leaving Foundation out keeps names such as `Thread` unambiguous in them. The one
+/// Foundation call (regular expressions) lives in `Support.swift`.
 fn source_file(summary: &str) -> Code {
     let mut code = Code::new();
-    code.line("import Foundation");
-    code.blank();
     code.line(format!("// {summary}"));
     code
 }
