@@ -198,3 +198,43 @@ fn the_xctest_target_covers_every_fixture_file() {
         }
     }
 }
+
+/// Types sit in the file of their protocol area; helper types follow the one area that uses them, shared
+/// ones go to CommonTypes.swift.
+#[test]
+fn types_are_grouped_by_protocol_area() {
+    let contract = Contract::canonical().expect("canonical contract");
+    let output = swift::generate(&contract.ir).expect("swift backend");
+    let file_of = |name: &str| -> String {
+        let declares = |source: &str| {
+            ["struct", "enum"].iter().any(|keyword| {
+                let start = format!("public {keyword} {name}");
+                source.contains(&format!("{start}:")) || source.contains(&format!("{start} {{"))
+            })
+        };
+        swift_files(&output)
+            .into_iter()
+            .find(|(_, source)| declares(source))
+            .map(|(path, _)| path.rsplit('/').next().unwrap_or(path).to_owned())
+            .unwrap_or_else(|| panic!("{name} is not declared"))
+    };
+    for (name, file) in [
+        ("CodexToolArguments", "ToolArguments.swift"),
+        ("SessionListLimit", "ToolArguments.swift"),
+        ("RealtimeHandoffRequested", "HandoffItems.swift"),
+        ("RealtimeHandoffRequestedType", "HandoffItems.swift"),
+        ("TranscriptEntry", "HandoffItems.swift"),
+        ("ThreadRealtimeItemAddedNotification", "HandoffItems.swift"),
+        ("ThreadResumeParams", "ThreadsAndTurns.swift"),
+        ("TurnStatus", "ThreadsAndTurns.swift"),
+        ("JsonRpcRequest", "JSONRPC.swift"),
+        ("RequestId", "JSONRPC.swift"),
+        ("DynamicToolCallParams", "DynamicTools.swift"),
+        ("ThreadId", "CommonTypes.swift"),
+        ("RPCMethod", "Methods.swift"),
+        ("JSONValue", "Support.swift"),
+        ("Realtime", "Realtime.swift"),
+    ] {
+        assert_eq!(file_of(name), file, "{name}");
+    }
+}
