@@ -13,6 +13,10 @@ use crate::contract::{
 pub enum Input {
     /// A `handoff_request` item arrived on `voice_server` for the voice thread `voice_thread`.
     HandoffRequested { voice_server: String, voice_thread: ThreadId, item: RealtimeHandoffRequested },
+    /// A `handoff_request` item whose voice thread and handoff id are readable but the rest is not (e.g. the model
+    /// passed a malformed `thread_id`): the router must still answer it, with an error, so the voice model is not
+    /// left waiting.
+    HandoffRejected { voice_server: String, voice_thread: ThreadId, handoff_id: String, reason: String },
     /// A successful response from `server`.
     Response { server: String, id: RequestId, result: Value },
     /// An error response from `server`.
@@ -63,8 +67,15 @@ impl Input {
                         params,
                     }));
                 }
-                let added: ThreadRealtimeItemAddedNotification =
-                    serde_json::from_value(params).map_err(|e| error("/params", e.to_string()))?;
+                let added: ThreadRealtimeItemAddedNotification = match serde_json::from_value(params.clone()) {
+                    Ok(added) => added,
+                    Err(e) => {
+                        return match rejected_handoff(server, &params, e.to_string()) {
+                            Some(rejected) => Ok(Some(rejected)),
+                            None => Err(error("/params", e.to_string())),
+                        };
+                    }
+                };
                 Ok(match added.item {
                     RealtimeItem::HandoffRequest(item) => Some(Input::HandoffRequested {
                         voice_server: server.to_owned(),
@@ -87,6 +98,17 @@ impl Input {
             (None, None) => Err(error("", "neither a request, a response nor a notification".to_owned())),
         }
     }
+}
+
+/// A handoff item that does not decode but still names its voice thread and handoff id.
+fn rejected_handoff(server: &str, params: &Value, reason: String) -> Option<Input> {
+    let voice_thread = ThreadId::new(params.get("threadId")?.as_str()?).ok()?;
+    let item = params.get("item")?;
+    if item.get("type")?.as_str()? != "handoff_request" {
+        return None;
+    }
+    let handoff_id = item.get("handoff_id")?.as_str()?.to_owned();
+    Some(Input::HandoffRejected { voice_server: server.to_owned(), voice_thread, handoff_id, reason })
 }
 
 /// A request the router sends to an app-server.
@@ -197,6 +219,20 @@ mod tests {
         let error = Input::from_server_message("s", &bad_thread).unwrap_err();
         assert_eq!(error.pointer, "/params");
         assert!(error.to_string().contains("server \"s\""), "{error}");
+    }
+
+    #[test]
+    fn a_handoff_with_a_malformed_thread_id_is_rejected_not_dropped() {
+        let item = json!({"method": "thread/realtime/itemAdded", "params": {"threadId": "voice_1", "item": {
+            "type": "handoff_request", "handoff_id": "h1", "item_id": "i1", "input_transcript": "x",
+            "active_transcript": [], "thread_id": "../etc/passwd"}}});
+        match Input::from_server_message("local", &item) {
+            Ok(Some(Input::HandoffRejected { voice_thread, handoff_id, reason, .. })) => {
+                assert_eq!((voice_thread.as_str(), handoff_id.as_str()), ("voice_1", "h1"));
+                assert!(reason.contains("../etc/passwd"), "{reason}");
+            }
+            other => panic!("not rejected: {other:?}"),
+        }
     }
 
     #[test]

@@ -44,7 +44,23 @@ struct VoiceSlot {
 #[derive(Debug)]
 struct Queued {
     voice_server: String,
-    item: RealtimeHandoffRequested,
+    requested: Requested,
+}
+
+/// A handoff as it arrived: a readable item, or one to refuse with an error text.
+#[derive(Debug)]
+enum Requested {
+    Item(RealtimeHandoffRequested),
+    Rejected { handoff_id: String, reason: String },
+}
+
+impl Requested {
+    fn handoff_id(&self) -> &str {
+        match self {
+            Requested::Item(item) => &item.handoff_id,
+            Requested::Rejected { handoff_id, .. } => handoff_id,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -110,7 +126,10 @@ impl Router {
         let mut actions = Vec::new();
         match input {
             Input::HandoffRequested { voice_server, voice_thread, item } => {
-                self.on_handoff(voice_server, voice_thread, item, &mut actions)
+                self.on_handoff(voice_server, voice_thread, Requested::Item(item), &mut actions)
+            }
+            Input::HandoffRejected { voice_server, voice_thread, handoff_id, reason } => {
+                self.on_handoff(voice_server, voice_thread, Requested::Rejected { handoff_id, reason }, &mut actions)
             }
             Input::Response { server, id, result } => self.on_answer(&server, &id, Ok(result), &mut actions),
             Input::ErrorResponse { server, id, error } => self.on_answer(&server, &id, Err(error), &mut actions),
@@ -134,40 +153,54 @@ impl Router {
         &mut self,
         voice_server: String,
         voice_thread: ThreadId,
-        item: RealtimeHandoffRequested,
+        requested: Requested,
         out: &mut Vec<Action>,
     ) {
         let slot = self.voices.entry(voice_thread.clone()).or_default();
-        let duplicate = slot.open.as_ref().is_some_and(|open| open.handoff_id == item.handoff_id)
-            || slot.queued.iter().any(|queued| queued.item.handoff_id == item.handoff_id);
+        let handoff_id = requested.handoff_id();
+        let duplicate = slot.open.as_ref().is_some_and(|open| open.handoff_id == handoff_id)
+            || slot.queued.iter().any(|queued| queued.requested.handoff_id() == handoff_id);
         if duplicate {
             out.push(Action::ReportError {
-                message: format!(
-                    "handoff {:?} on voice thread {voice_thread} delivered twice; ignored",
-                    item.handoff_id
-                ),
+                message: format!("handoff {handoff_id:?} on voice thread {voice_thread} delivered twice; ignored"),
             });
             return;
         }
         if slot.open.is_some() {
-            slot.queued.push_back(Queued { voice_server, item });
+            slot.queued.push_back(Queued { voice_server, requested });
             return;
         }
-        self.activate(voice_server, voice_thread, item, out);
+        self.activate(voice_server, voice_thread, requested, out);
     }
 
     /// Opens a handoff: picks its server and its thread plan and sends the first request.
-    fn activate(
-        &mut self,
-        voice_server: String,
-        voice_thread: ThreadId,
-        item: RealtimeHandoffRequested,
-        out: &mut Vec<Action>,
-    ) {
+    fn activate(&mut self, voice_server: String, voice_thread: ThreadId, requested: Requested, out: &mut Vec<Action>) {
         out.push(Action::SetVoicePhase {
             voice_thread: voice_thread.clone(),
-            phase: VoicePhase::Delegating { handoff_id: item.handoff_id.clone() },
+            phase: VoicePhase::Delegating { handoff_id: requested.handoff_id().to_owned() },
         });
+        let item = match requested {
+            Requested::Item(item) => item,
+            Requested::Rejected { handoff_id, reason } => {
+                let handoff = Handoff {
+                    handoff_id,
+                    voice_server,
+                    voice_thread,
+                    server: None,
+                    prompt: String::new(),
+                    flow: HandoffFlow::failed(),
+                    output: String::new(),
+                    turn_id: None,
+                    last_progress_ms: self.now_ms,
+                };
+                self.fail(
+                    handoff,
+                    format!("Error: the handoff request is malformed ({reason}). Nothing was run."),
+                    out,
+                );
+                return;
+            }
+        };
         let server = self.config.resolve(item.server.as_deref()).map(str::to_owned);
         let mut handoff = Handoff {
             handoff_id: item.handoff_id,
@@ -296,7 +329,7 @@ impl Router {
         let voice_thread = handoff.voice_thread;
         let next = self.voices.get_mut(&voice_thread).and_then(|slot| slot.queued.pop_front());
         if let Some(next) = next {
-            self.activate(next.voice_server, voice_thread, next.item, out);
+            self.activate(next.voice_server, voice_thread, next.requested, out);
         } else if self.voices.get(&voice_thread).is_some_and(|slot| slot.open.is_none()) {
             self.voices.remove(&voice_thread);
         }
@@ -454,7 +487,7 @@ impl Router {
                 match serde_json::from_value::<ThreadRealtimeItemAddedNotification>(params) {
                     Ok(added) => {
                         if let RealtimeItem::HandoffRequest(item) = added.item {
-                            self.on_handoff(server.to_owned(), added.thread_id, item, out);
+                            self.on_handoff(server.to_owned(), added.thread_id, Requested::Item(item), out);
                         }
                     }
                     Err(error) => out.push(malformed(error)),

@@ -391,3 +391,28 @@ fn bad_input_is_reported_not_panicked_on() {
     let resume = sent(&actions).remove(0);
     assert_eq!(errors(&router.handle(0, resume_ok(LOCAL, &resume.id, "thr_9"))).len(), 1);
 }
+
+#[test]
+fn a_malformed_handoff_is_answered_with_an_error_not_dropped() {
+    let mut router = router();
+    let rejected = |id: &str| Input::HandoffRejected {
+        voice_server: LOCAL.into(),
+        voice_thread: tid("voice_1"),
+        handoff_id: id.into(),
+        reason: "invalid ThreadId \"../x\"".into(),
+    };
+    let actions = router.handle(0, rejected("h1"));
+    let requests = sent(&actions);
+    assert_eq!(
+        methods_of(&actions),
+        [methods::THREAD_REALTIME_RESOLVE_HANDOFF, methods::THREAD_REALTIME_FINALIZE_HANDOFF]
+    );
+    let text = requests[0].params["toolCallOutput"].as_str().expect("text");
+    assert!(text.starts_with("Error: the handoff request is malformed") && text.contains("../x"), "{text}");
+    assert!(requests.iter().all(|request| request.server == LOCAL));
+    // Behind an open handoff it waits its turn like any other.
+    resumed_turn(&mut router, "h2", "thr_123");
+    assert_eq!(router.handle(0, rejected("h3")), []);
+    let actions = router.handle(0, completed(BIG, "thr_123", "t", "completed"));
+    assert_eq!(methods_of(&actions).len(), 4, "h2 resolve + finalize, then h3 resolve + finalize");
+}

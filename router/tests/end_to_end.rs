@@ -205,3 +205,19 @@ fn the_full_validator_accepts_router_captures_and_flags_sabotage() {
     let rules: Vec<String> = validate(&scratch.jsonl()).into_iter().map(|(_, rule)| rule).collect();
     assert_eq!(rules, ["flow/resume-failure-fallback", "flow/resume-failure-fallback"]);
 }
+
+#[test]
+fn a_malformed_thread_id_from_the_model_is_answered_and_reported_once() {
+    let mut harness = Harness::new(None);
+    let message = serde_json::json!({"method": methods::THREAD_REALTIME_ITEM_ADDED, "params": {"threadId": "voice_1",
+        "item": {"type": "handoff_request", "handoff_id": "h1", "item_id": "i1", "input_transcript": "continue",
+            "active_transcript": [], "server": "bigpc", "thread_id": "thr 123; rm -rf"}}});
+    harness.deliver(LOCAL, message);
+    let summary: Vec<&str> = harness.sent().iter().map(|(_, method, _)| *method).collect();
+    assert_eq!(summary, [methods::THREAD_REALTIME_RESOLVE_HANDOFF, methods::THREAD_REALTIME_FINALIZE_HANDOFF]);
+    let (findings, _) = harness.check();
+    assert_eq!(findings, []);
+    // The validator reports the bad item itself (a schema violation on line 1), and nothing about the flow.
+    let diagnostics = validate(&harness.jsonl());
+    assert_eq!(diagnostics, [(1, "schema".to_owned())], "capture:\n{}", harness.jsonl());
+}

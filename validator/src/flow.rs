@@ -323,10 +323,7 @@ impl FlowCheck {
     fn server_notification(&mut self, frame: &FlowFrame<'_>, method: &str, params: &Value) {
         match method {
             methods::THREAD_REALTIME_ITEM_ADDED => {
-                let Ok(added) = serde_json::from_value::<ThreadRealtimeItemAddedNotification>(params.clone()) else {
-                    return;
-                };
-                let RealtimeItem::HandoffRequest(item) = added.item else { return };
+                let Some(item) = HandoffItem::read(params) else { return };
                 let target = match item.server.as_deref().map(str::trim) {
                     None | Some("") => frame.server_id.to_owned(),
                     Some(local) if local.eq_ignore_ascii_case("local") => frame.server_id.to_owned(),
@@ -344,7 +341,7 @@ impl FlowCheck {
                         position: frame.position,
                     },
                 );
-                let key = (frame.server_id.to_owned(), added.thread_id.into_inner());
+                let key = (frame.server_id.to_owned(), item.voice_thread);
                 let voice = self.voices.entry(key).or_default();
                 if voice.open.is_some() {
                     voice.queued.push_back(index);
@@ -391,6 +388,43 @@ impl FlowCheck {
         if let Some(next) = voice.open {
             self.activate(next);
         }
+    }
+}
+
+/// The parts of a `handoff_request` item the flow needs.
+struct HandoffItem {
+    voice_thread: String,
+    handoff_id: String,
+    server: Option<String>,
+    thread_id: Option<ThreadId>,
+}
+
+impl HandoffItem {
+    /// The handoff a `thread/realtime/itemAdded` notification opens, if it carries one. An item that does not
+    /// decode (say, a malformed `thread_id` from the model; the schema check reports it) still opens its handoff
+    /// when its voice thread and handoff id are readable: the router answers it with an error, and that answer
+    /// must find the handoff open.
+    fn read(params: &Value) -> Option<HandoffItem> {
+        if let Ok(added) = serde_json::from_value::<ThreadRealtimeItemAddedNotification>(params.clone()) {
+            let RealtimeItem::HandoffRequest(item) = added.item else { return None };
+            return Some(HandoffItem {
+                voice_thread: added.thread_id.into_inner(),
+                handoff_id: item.handoff_id,
+                server: item.server,
+                thread_id: item.thread_id,
+            });
+        }
+        let voice_thread = ThreadId::new(params.get("threadId")?.as_str()?).ok()?.into_inner();
+        let item = params.get("item")?;
+        if item.get("type")?.as_str()? != "handoff_request" {
+            return None;
+        }
+        Some(HandoffItem {
+            voice_thread,
+            handoff_id: item.get("handoff_id")?.as_str()?.to_owned(),
+            server: item.get("server").and_then(Value::as_str).map(str::to_owned),
+            thread_id: item.get("thread_id").and_then(Value::as_str).and_then(|id| ThreadId::new(id).ok()),
+        })
     }
 }
 
@@ -814,6 +848,17 @@ mod tests {
         assert!(findings.is_empty(), "{} findings, first {:?}", findings.len(), findings.first());
         assert!(check.handoffs.is_empty(), "finalized handoffs are dropped");
         assert!(check.servers.values().all(|server| server.pending.is_empty()));
+    }
+
+    #[test]
+    fn a_handoff_item_with_a_malformed_thread_id_still_opens_its_handoff() {
+        let (_, _, mut item) = handoff("h1", Some("bigpc"), None);
+        item["params"]["item"]["thread_id"] = json!("../etc/passwd");
+        let entries = vec![("in", "local", item), resolve(1, "Error: malformed"), finalize(2)];
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, [], "the error answer belongs to the handoff");
+        let (findings, _) = check(&entries[..1]);
+        assert_eq!(rules(&findings), [(1, "flow/unresolved-handoff")]);
     }
 
     #[test]

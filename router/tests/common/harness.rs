@@ -90,7 +90,7 @@ impl Harness {
     }
 
     /// A message from a server: recorded, then given to the router (unless it answers an injected request).
-    fn deliver(&mut self, server: &str, message: Value) {
+    pub fn deliver(&mut self, server: &str, message: Value) {
         self.record("in", server, &message);
         if let Some(id) = message.get("id")
             && message.get("method").is_none()
