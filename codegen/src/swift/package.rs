@@ -74,12 +74,13 @@ pub(crate) fn fixture_tests_swift(ir: &Ir) -> String {
         code.open("func testStringEnumsKeepUnknownValues() throws");
         code.line("let newer = \"a-value-from-a-newer-server\"");
         for name in open_enums {
+            // Module-qualified like the codecs: an enum's name may also exist in Foundation or XCTest.
+            let ty = format!("{MODULE}.{name}");
             code.line(format!(
-                "XCTAssertEqual(try JSONDecoder().decode({name}.self, from: jsonString(newer)), .unknown(newer))"
+                "XCTAssertEqual(try JSONDecoder().decode({ty}.self, from: jsonString(newer)), .unknown(newer))"
             ));
-            code.line(format!(
-                "XCTAssertEqual(try JSONEncoder().encode({name}.unknown(newer)), try jsonString(newer))"
-            ));
+            code.line(format!("XCTAssertEqual(try JSONEncoder().encode({ty}.unknown(newer)), try jsonString(newer))"));
+            code.line(format!("XCTAssertTrue({ty}(rawValue: newer).isUnknown)"));
         }
         code.close();
     }

@@ -126,8 +126,9 @@ final class FixtureTests: XCTestCase {
 
     func testStringEnumsKeepUnknownValues() throws {
         let newer = "a-value-from-a-newer-server"
-        XCTAssertEqual(try JSONDecoder().decode(TurnStatus.self, from: jsonString(newer)), .unknown(newer))
-        XCTAssertEqual(try JSONEncoder().encode(TurnStatus.unknown(newer)), try jsonString(newer))
+        XCTAssertEqual(try JSONDecoder().decode(CodexHandoffContract.TurnStatus.self, from: jsonString(newer)), .unknown(newer))
+        XCTAssertEqual(try JSONEncoder().encode(CodexHandoffContract.TurnStatus.unknown(newer)), try jsonString(newer))
+        XCTAssertTrue(CodexHandoffContract.TurnStatus(rawValue: newer).isUnknown)
     }
 }
 
