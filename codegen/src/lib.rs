@@ -6,6 +6,7 @@
 use handoff_schema::Ir;
 
 mod files;
+pub mod kotlin;
 pub mod realtime;
 pub mod rust;
 pub mod swift;
@@ -26,7 +27,13 @@ pub enum CodegenError {
 
 /// Every backend's output, in a fixed order.
 pub fn generate_all(ir: &Ir) -> Result<Vec<Output>, CodegenError> {
-    Ok(vec![rust::generate(ir)?, realtime::generate(ir)?, swift::generate(ir)?, typescript::generate(ir)?])
+    Ok(vec![
+        rust::generate(ir)?,
+        realtime::generate(ir)?,
+        swift::generate(ir)?,
+        typescript::generate(ir)?,
+        kotlin::generate(ir)?,
+    ])
 }
 
 /// The "generated, do not edit" preamble, as line comments with `prefix` (`//`, `#`).

@@ -1,0 +1,109 @@
+//! IR → Kotlin sources under `generated/kotlin` (package `dev.codex.handoff.contract`) for kotlinx.serialization:
+//! one file per protocol area (the grouping the TypeScript and Swift packages use), plus the JSON-RPC method
+//! table and the realtime tools and prompt template.
+//!
+//! No Kotlin compiler runs here: tests parse every file with tree-sitter's Kotlin grammar and check the
+//! `@SerialName` values against the schema's member names.
+
+mod extras;
+mod names;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use handoff_schema::{Ir, TypeKind, TypeRef};
+
+use crate::typescript::{Group, assign_groups};
+use crate::{CodegenError, Output, header};
+
+pub const ROOT: &str = "generated/kotlin";
+pub const PACKAGE: &str = "dev.codex.handoff.contract";
+/// Where the sources go under [`ROOT`]: the Gradle/Maven source layout for [`PACKAGE`].
+pub const SOURCE_DIR: &str = "src/main/kotlin/dev/codex/handoff/contract";
+
+pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
+    let placement = assign_groups(ir);
+    let unions = union_memberships(ir);
+    let mut output = Output::new(ROOT);
+    for group in Group::ALL {
+        let members: Vec<_> = ir.types.values().filter(|def| placement[&def.name] == group).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut file = KotlinFile::default();
+        for def in members {
+            file.body.push('\n');
+            types::render(ir, def, &unions, &mut file);
+        }
+        output.add(&format!("{SOURCE_DIR}/{}.kt", group.stem()), file.finish(group.summary()));
+    }
+    output.add(
+        &format!("{SOURCE_DIR}/Methods.kt"),
+        extras::methods_file(ir).finish("The JSON-RPC method table of the app-server protocol."),
+    );
+    output.add(
+        &format!("{SOURCE_DIR}/Realtime.kt"),
+        extras::realtime_file(ir)?.finish("The realtime voice model's tools and prompt guidance."),
+    );
+    output.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(output)
+}
+
+/// For each struct, the tagged unions that list it as a variant or fallback (its Kotlin supertypes).
+fn union_memberships(ir: &Ir) -> BTreeMap<String, BTreeSet<String>> {
+    let mut unions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for def in ir.types.values() {
+        if let TypeKind::TaggedUnion(u) = &def.kind {
+            for member in u.variants.iter().map(|v| &v.type_name).chain(u.fallback.iter()) {
+                unions.entry(member.clone()).or_default().insert(def.name.clone());
+            }
+        }
+    }
+    unions
+}
+
+/// A source file being written: its imports are collected while the body is rendered.
+#[derive(Default)]
+pub(crate) struct KotlinFile {
+    imports: BTreeSet<String>,
+    /// Whether the file opts in to kotlinx.serialization's experimental API (`@JsonIgnoreUnknownKeys`,
+    /// `@EncodeDefault`).
+    experimental: bool,
+    pub(crate) body: String,
+}
+
+impl KotlinFile {
+    pub(crate) fn import(&mut self, path: &str) {
+        self.imports.insert(path.to_owned());
+    }
+
+    pub(crate) fn opt_in(&mut self) {
+        self.experimental = true;
+        self.import("kotlinx.serialization.ExperimentalSerializationApi");
+    }
+
+    /// Imports what the Kotlin spelling of `ty` needs.
+    pub(crate) fn note_type(&mut self, ty: &TypeRef) {
+        if names::uses_json_element(ty) {
+            self.import("kotlinx.serialization.json.JsonElement");
+        }
+    }
+
+    fn finish(self, summary: &str) -> String {
+        let mut out = header("//");
+        out.push('\n');
+        if self.experimental {
+            out.push_str("@file:OptIn(ExperimentalSerializationApi::class)\n\n");
+        }
+        out.push_str(&format!("package {PACKAGE}\n"));
+        if !self.imports.is_empty() {
+            out.push('\n');
+        }
+        for import in &self.imports {
+            out.push_str(&format!("import {import}\n"));
+        }
+        out.push_str(&format!("\n// {summary}\n"));
+        out.push_str(&self.body);
+        out
+    }
+}
