@@ -158,7 +158,7 @@ extension Decoder {
         if let key = unknown.min(by: { $0.stringValue < $1.stringValue }) {
             throw DecodingError.dataCorrupted(
                 DecodingError.Context(
-                    codingPath: codingPath + [key],
+                    codingPath: codingPath + [key as any CodingKey],
                     debugDescription: "unknown member `\(key.stringValue)`: \(typeName) is a closed object"
                 )
             )
