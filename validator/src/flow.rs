@@ -10,7 +10,8 @@
 //!   item for a voice thread with an open handoff waits until that one finalizes, as the router does;
 //! - `thread/resume`, `thread/start` and `turn/start` sent to the target while the handoff is open belong to it;
 //!   outside any open handoff they are the user's own work, and a resume or start there counts as the user
-//!   switching context on that server (the router then forgets the cached thread);
+//!   switching context on that server (the router then forgets the cached thread) — unless the next handoff there
+//!   turns straight into the thread cached before, which is what a client that merely reconnected does;
 //! - `resolveHandoff`/`finalizeHandoff` belong to the open handoff of the voice thread they name;
 //! - responses are matched to requests by id per server.
 //!
@@ -74,6 +75,9 @@ pub struct FlowCheck {
 #[derive(Debug, Default)]
 struct ServerTrack {
     cache: ThreadCache,
+    /// The cache as it was before the user's own resume/start emptied it (see [`FlowCheck::client_request`]),
+    /// until the next handoff on this server shows which reading the client followed.
+    before_switch: Option<ThreadCache>,
     responses_seen: bool,
     /// Flow requests (resume, start, turn, resolve, finalize) sent to this server.
     flow_requests: u64,
@@ -215,12 +219,26 @@ impl FlowCheck {
                     server.pending.insert(id, PendingRequest { kind, handoff });
                 }
                 let Some(index) = active else {
-                    if is_resume || is_start {
+                    // The user's own resume or start, outside any handoff: read as a context switch. It may also be
+                    // the app reconnecting its voice thread, which switches nothing; the next handoff decides.
+                    if (is_resume || is_start) && server.cache.cached().is_some() {
+                        server.before_switch.get_or_insert_with(|| server.cache.clone());
                         server.cache.context_switched();
                     }
                     return;
                 };
                 let Some(handoff) = self.handoffs.get_mut(&index) else { return };
+                if let Some(before) = server.before_switch.take() {
+                    // First request of the first handoff since that switch: a turn straight into the thread cached
+                    // before it means the client saw no switch, so judge the handoff on the old cache.
+                    let turn_into_old =
+                        !is_resume && !is_start && thread.is_some() && before.cached() == thread.as_ref();
+                    let untouched = handoff.flow.as_ref().is_some_and(|flow| *flow.phase() == HandoffPhase::Planned);
+                    if turn_into_old && untouched {
+                        server.cache = before;
+                        handoff.flow = Some(HandoffFlow::begin(&server.cache, handoff.requested.as_ref()));
+                    }
+                }
                 let Some(flow) = handoff.flow.as_mut() else { return };
                 let result = if is_start {
                     flow.apply(FlowStep::StartSent, &mut server.cache)
@@ -859,6 +877,45 @@ mod tests {
         assert_eq!(findings, [], "the error answer belongs to the handoff");
         let (findings, _) = check(&entries[..1]);
         assert_eq!(rules(&findings), [(1, "flow/unresolved-handoff")]);
+    }
+
+    #[test]
+    fn a_reconnect_resume_outside_handoffs_does_not_forbid_reusing_the_cached_thread() {
+        let mut entries = seed_flow();
+        entries.extend([
+            // The app resumes its voice thread after a reconnect: no handoff is open.
+            resume("bigpc", 20, "voice_1"),
+            handoff("h2", Some("bigpc"), None),
+            turn("bigpc", 21, "thr_123"),
+            resolve(22, "ok"),
+            finalize(23),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+        // Read as a real switch, a new thread is fine as well.
+        let mut entries = seed_flow();
+        entries.extend([
+            resume("bigpc", 20, "thr_user"),
+            handoff("h2", Some("bigpc"), None),
+            start("bigpc", 21),
+            started("bigpc", 21, "thr_fresh"),
+            turn("bigpc", 22, "thr_fresh"),
+            resolve(23, "ok"),
+            finalize(24),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+        // Either way a turn into some third thread is still a fallback.
+        let mut entries = seed_flow();
+        entries.extend([
+            resume("bigpc", 20, "thr_user"),
+            handoff("h2", Some("bigpc"), Some("thr_456")),
+            turn("bigpc", 21, "thr_123"),
+            resolve(22, "ok"),
+            finalize(23),
+        ]);
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(14, "flow/scratch-fallback")], "the turn on line 14");
     }
 
     #[test]
