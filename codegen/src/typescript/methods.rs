@@ -39,11 +39,12 @@ pub(crate) fn methods_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> Stri
     );
     let directions: Vec<String> = Direction::ALL.iter().map(|d| string_literal(d.wire())).collect();
     out.push_str(&format!("  | {};\n", directions.join("\n  | ")));
-    out.push_str("\n/** The direction of every method. */\nexport const METHOD_DIRECTIONS: { readonly [M in MethodName]: MethodDirection } = {\n");
+    // `as const satisfies`: every method is listed, and each entry keeps its literal direction type.
+    out.push_str("\n/** The direction of every method. */\nexport const METHOD_DIRECTIONS = {\n");
     for method in &ir.methods {
         out.push_str(&format!("  [{}]: {},\n", constant_name(&method.ident), string_literal(method.direction.wire())));
     }
-    out.push_str("};\n");
+    out.push_str("} as const satisfies { readonly [M in MethodName]: MethodDirection };\n");
 
     out.push_str("\n/** The params type of every method; `unknown` where the contract leaves the params open. */\n");
     out.push_str("export interface MethodParams {\n");

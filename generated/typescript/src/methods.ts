@@ -1249,7 +1249,7 @@ export type MethodDirection =
   | "client_notification";
 
 /** The direction of every method. */
-export const METHOD_DIRECTIONS: { readonly [M in MethodName]: MethodDirection } = {
+export const METHOD_DIRECTIONS = {
   [ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH]: "server_request",
   [ACCOUNT_LOGIN_CANCEL]: "client_request",
   [ACCOUNT_LOGIN_COMPLETED]: "server_notification",
@@ -1451,7 +1451,7 @@ export const METHOD_DIRECTIONS: { readonly [M in MethodName]: MethodDirection } 
   [WINDOWS_SANDBOX_READINESS]: "client_request",
   [WINDOWS_SANDBOX_SETUP_COMPLETED]: "server_notification",
   [WINDOWS_SANDBOX_SETUP_START]: "client_request",
-};
+} as const satisfies { readonly [M in MethodName]: MethodDirection };
 
 /** The params type of every method; `unknown` where the contract leaves the params open. */
 export interface MethodParams {
