@@ -36,4 +36,4 @@ mod router;
 
 pub use action::{Action, ClientRequest, Input, InputError, VoicePhase};
 pub use config::{RouterConfig, ServerInfo};
-pub use router::{Router, STREAM_TIMEOUT_MS};
+pub use router::{NO_RESPONSE_TEXT, REQUEST_ID_PREFIX, Router, STREAM_TIMEOUT_MS};

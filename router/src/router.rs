@@ -17,6 +17,9 @@ use crate::flow::{FlowStep, HandoffFlow, ThreadCache, ThreadPlan};
 /// A handoff whose turn shows no progress for this long resolves with a timeout text (protocol-facts.md).
 pub const STREAM_TIMEOUT_MS: u64 = 120_000;
 
+/// Prefix of the request ids the router allocates (`handoff-1`, `handoff-2`, …).
+pub const REQUEST_ID_PREFIX: &str = "handoff-";
+
 /// Output of a turn that ended without any agent text.
 pub const NO_RESPONSE_TEXT: &str = "(No response)";
 
@@ -28,8 +31,10 @@ pub struct Router {
     /// Per voice thread: the open handoff and the ones waiting behind it.
     voices: HashMap<ThreadId, VoiceSlot>,
     /// Requests sent and not yet answered, by (server id, request id).
-    pending: HashMap<(String, i64), Pending>,
-    next_id: i64,
+    pending: HashMap<(String, RequestId), Pending>,
+    /// Number of the next request id. Ids are strings `handoff-N`, so they never collide with the integer ids the
+    /// host app uses for its own requests on the same connection.
+    next_id: u64,
     now_ms: u64,
 }
 
@@ -295,13 +300,13 @@ impl Router {
             });
             return;
         }
-        let id = self.next_id;
+        let id = RequestId::String(format!("{REQUEST_ID_PREFIX}{}", self.next_id));
         self.next_id += 1;
         self.pending.insert(
-            (server.clone(), id),
+            (server.clone(), id.clone()),
             Pending { voice_thread: handoff.voice_thread.clone(), handoff_id: handoff.handoff_id.clone(), purpose },
         );
-        out.push(Action::Send { server, id: RequestId::Integer(id), request });
+        out.push(Action::Send { server, id, request });
     }
 
     fn resolve(&mut self, handoff: &mut Handoff, text: String, out: &mut Vec<Action>) {
@@ -353,11 +358,7 @@ impl Router {
         answer: Result<Value, JsonRpcErrorObject>,
         out: &mut Vec<Action>,
     ) {
-        let pending = match id {
-            RequestId::Integer(number) => self.pending.remove(&(server.to_owned(), *number)),
-            RequestId::String(_) => None,
-        };
-        let Some(pending) = pending else {
+        let Some(pending) = self.pending.remove(&(server.to_owned(), id.clone())) else {
             out.push(Action::ReportError {
                 message: format!("response from server {server:?} to unknown request id {id:?}"),
             });

@@ -128,6 +128,10 @@ fn seed_flow_resume_turn_stream_finalize() {
     );
     let resume = sent(&actions).remove(0);
     assert_eq!(resume.params, json!({"threadId": "thr_123"}));
+    // String ids cannot collide with the integer ids of the host app's own requests.
+    assert_eq!(resume.id, RequestId::String("handoff-1".into()));
+    let app_answer = Input::Response { server: BIG.into(), id: RequestId::Integer(1), result: json!({}) };
+    assert_eq!(errors(&router.handle(0, app_answer)).len(), 1, "not taken for the router's request");
     assert_eq!(router.cached_thread(BIG), None, "not cached before the resume succeeds");
 
     let actions = router.handle(10, resume_ok(BIG, &resume.id, "thr_123"));
