@@ -322,3 +322,46 @@ fn newtypes_check_their_constraints_and_name_the_value() {
         assert!(source.contains(line), "missing `{}` in\n{source}", line.trim_end());
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever text the schema holds (descriptions, wire names, tag values, patterns), the Swift parses and
+    /// the wire names come back exactly.
+    #[test]
+    fn arbitrary_schema_text_renders_to_valid_swift(
+        doc in "\\PC{0,40}(\n\\PC{0,20})?",
+        wires in proptest::collection::btree_set("[\\PC\"\\\\\n\t\u{1}]{1,12}", 1..5),
+        tag in "[a-z\"\\\\ ]{1,8}",
+        pattern in "\\^[a-z\\\\.\"\\[\\]+*]{0,10}\\$",
+    ) {
+        let fields: Vec<Field> = wires
+            .iter()
+            .enumerate()
+            .map(|(index, wire)| {
+                let mut f = field(wire, &format!("field_{index}"), TypeRef::String, Presence::Optional);
+                f.doc = doc.clone();
+                f
+            })
+            .collect();
+        let mut sample = def("Sample", object(fields, false));
+        sample.doc = doc.clone();
+        let constraints = Constraints { pattern: Some(pattern.clone()), excluded: vec![tag.clone()], ..Constraints::default() };
+        let output = swift::generate(&ir(vec![
+            sample,
+            def("Tag", TypeKind::Newtype(NewtypeDef { base: Primitive::String, constraints })),
+            def("Kind", string_enum(&["a"], EnumOrigin::Enum)),
+        ]))
+        .expect("renders");
+        for (path, source) in swift_files(&output) {
+            let problems = syntax_problems(source);
+            proptest::prop_assert!(problems.is_empty(), "{path}:\n{}\n{source}", problems.join("\n"));
+        }
+        let source: String = swift_files(&output).into_iter().map(|(_, s)| s).collect();
+        let parsed = structs(&source);
+        let sample = parsed.iter().find(|s| s.name == "Sample").expect("struct Sample");
+        let raw: Vec<String> = sample.coding_keys.iter().map(|(_, raw)| raw.clone()).collect();
+        let expected: Vec<String> = wires.iter().cloned().collect();
+        proptest::prop_assert_eq!(raw, expected);
+    }
+}

@@ -75,10 +75,12 @@ impl Code {
         self.depth -= 1;
     }
 
-    /// `///` lines for `text`; blank lines in the text stay as bare `///`.
+    /// `///` lines for `text`; blank lines in the text stay as bare `///`. Swift ends a comment at `\r` as
+    /// well as `\n`, so both split lines, and other control characters are written as escapes.
     pub(crate) fn doc(&mut self, text: &str) {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
         for line in text.trim_end().lines() {
-            let line = line.trim_end();
+            let line = comment_safe(line.trim_end());
             if line.is_empty() { self.line("///") } else { self.line(format!("/// {line}")) }
         }
     }
@@ -90,7 +92,7 @@ impl Code {
             self.doc(description);
             self.line("///");
         }
-        self.line(format!("/// - Remark: Generated from `#{pointer}`."));
+        self.line(format!("/// - Remark: Generated from `#{}`.", comment_safe(pointer)));
     }
 
     pub(crate) fn finish(self) -> String {
@@ -101,6 +103,13 @@ impl Code {
         }
         out
     }
+}
+
+/// `text` with control characters (line breaks included) escaped, so it stays on one comment line.
+fn comment_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\t' { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// A Swift string literal for `text`: quotes, backslashes and control characters escaped.
@@ -142,6 +151,16 @@ mod tests {
         let mut code = Code::new();
         code.doc_with_pointer("First.\n\nSecond.", "/$defs/A");
         assert_eq!(code.finish(), "/// First.\n///\n/// Second.\n///\n/// - Remark: Generated from `#/$defs/A`.\n");
+    }
+
+    #[test]
+    fn line_breaks_in_pointers_and_descriptions_cannot_end_a_comment_early() {
+        let mut code = Code::new();
+        code.doc_with_pointer("a\rb\u{1}", "/$defs/A/properties/x\ny");
+        assert_eq!(
+            code.finish(),
+            "/// a\n/// b\\u{1}\n///\n/// - Remark: Generated from `#/$defs/A/properties/x\\ny`.\n"
+        );
     }
 
     #[test]

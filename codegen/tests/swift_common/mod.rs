@@ -119,11 +119,32 @@ pub fn structs(source: &str) -> Vec<SwiftStruct> {
     found
 }
 
-/// The value of a simple Swift string literal node (no interpolation), with `\"` and `\\` unescaped.
+/// The value of a simple Swift string literal node (no interpolation), with the escapes the backend writes
+/// (`\"`, `\\`, `\n`, `\r`, `\t`, `\u{…}`) decoded.
 pub fn string_literal_value(node: &Node, source: &str) -> String {
     let raw = text(node, source);
     let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
-    inner.replace("\\\"", "\"").replace("\\\\", "\\")
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let hex: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                let scalar = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                out.push(scalar.unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// The `.swift` files of an output, path and contents.
