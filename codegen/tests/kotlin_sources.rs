@@ -240,6 +240,124 @@ fn realtime_constants_are_the_realtime_backend_text() {
     );
 }
 
+/// Simple names Kotlin resolves without an import (`kotlin.*`, `kotlin.collections.*`, `kotlin.text.*`,
+/// `kotlin.jvm.*`), and `kotlin` itself as the root of a qualified name.
+const IMPLICIT_TYPES: &[&str] = &[
+    "Any",
+    "Boolean",
+    "Double",
+    "Int",
+    "JvmInline",
+    "List",
+    "Long",
+    "Map",
+    "OptIn",
+    "Regex",
+    "Set",
+    "String",
+    "Unit",
+    "kotlin",
+];
+
+/// Names the package declares at any level: classes, interfaces, objects and type aliases.
+fn declared_names(output: &Output) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for file in &output.files {
+        let tree = parse(&file.contents);
+        for kind in ["class_declaration", "object_declaration", "type_alias"] {
+            for node in descendants(tree.root_node(), kind) {
+                let name = node
+                    .child_by_field_name("name")
+                    .or_else(|| named_children(node).into_iter().find(|n| n.kind() == "identifier"))
+                    .unwrap_or_else(|| panic!("{kind} without a name in {}", file.path));
+                names.insert(text(name, &file.contents).to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_type_name_resolves_to_a_declaration_or_an_import() {
+    // No Kotlin compiler here, so this stands in for its name resolution of types: a missing import or a
+    // type the package never declares would otherwise only show up in an app's build.
+    let (contract, output) = generated();
+    let declared = declared_names(&output);
+    for name in contract.ir.types.keys() {
+        assert!(declared.contains(name), "{name} is not declared in any Kotlin file");
+    }
+    for file in &output.files {
+        let source = &file.contents;
+        let tree = parse(source);
+        let imported: Vec<&str> = descendants(tree.root_node(), "import")
+            .into_iter()
+            .map(|import| text(import, source).trim_start_matches("import ").rsplit('.').next().unwrap().trim())
+            .collect();
+        let mut checked = 0;
+        for user_type in descendants(tree.root_node(), "user_type") {
+            let first = named_children(user_type).into_iter().find(|n| n.kind() == "identifier").expect("type name");
+            let name = text(first, source);
+            let known = declared.contains(name) || imported.contains(&name) || IMPLICIT_TYPES.contains(&name);
+            assert!(
+                known,
+                "{}:{}: type `{name}` is neither declared nor imported",
+                file.path,
+                first.start_position().row + 1
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "{}: no type references found; the grammar's node names changed?", file.path);
+    }
+}
+
+/// Functions Kotlin resolves without an import, and `add`, called on the receiver inside `buildList { }`.
+const IMPLICIT_FUNCTIONS: &[&str] =
+    &["add", "buildList", "listOf", "mapOf", "require", "runCatching", "setOf", "Regex"];
+
+#[test]
+fn every_bare_call_resolves_to_a_declaration_or_an_import() {
+    // The expression side of the check above: `SerializationException(...)`, `buildSerialDescriptor(...)` and
+    // `serializer<T>()` are imports the generator must not forget.
+    let (_, output) = generated();
+    let declared = declared_names(&output);
+    let mut functions = std::collections::BTreeSet::new();
+    for file in &output.files {
+        let tree = parse(&file.contents);
+        for function in descendants(tree.root_node(), "function_declaration") {
+            let name = function.child_by_field_name("name").expect("function has a name");
+            functions.insert(text(name, &file.contents).to_owned());
+        }
+    }
+    let mut checked = 0;
+    for file in &output.files {
+        let source = &file.contents;
+        let tree = parse(source);
+        let imported: Vec<&str> = descendants(tree.root_node(), "import")
+            .into_iter()
+            .map(|import| text(import, source).trim_start_matches("import ").rsplit('.').next().unwrap().trim())
+            .collect();
+        for call in descendants(tree.root_node(), "call_expression") {
+            let callee = named_children(call)[0];
+            if callee.kind() != "identifier" {
+                continue;
+            }
+            let name = text(callee, source);
+            let known = declared.contains(name)
+                || functions.contains(name)
+                || imported.contains(&name)
+                || IMPLICIT_FUNCTIONS.contains(&name);
+            assert!(
+                known,
+                "{}:{}: call of `{name}`, neither declared nor imported",
+                file.path,
+                callee.start_position().row + 1
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} calls found; the grammar's node names changed?");
+}
+
 #[test]
 fn output_is_deterministic() {
     let (contract, output) = generated();
