@@ -186,7 +186,10 @@ fn optional_members_default_to_null_and_thread_ids_are_checked() {
     let common = source(&output, "CommonTypes.kt");
     assert!(common.contains("@JvmInline\npublic value class ThreadId(public val value: String) {"));
     assert!(common.contains("require(length >= 1)") && common.contains("require(length <= 128)"));
-    assert!(common.contains("private val PATTERN: Regex = Regex(\"^[A-Za-z0-9][A-Za-z0-9_.:-]*\\$\")"));
+    assert!(common.contains("require(THREAD_ID_PATTERN.matches(value))"));
+    // No companion object: the serialization plugin puts `serializer()` there.
+    assert!(!common.contains("companion object"));
+    assert!(common.contains("private val THREAD_ID_PATTERN: Regex = Regex(\"^[A-Za-z0-9][A-Za-z0-9_.:-]*\\$\")"));
     let items = source(&output, "HandoffItems.kt");
     assert!(items.contains("@JsonIgnoreUnknownKeys\npublic data class RealtimeHandoffRequested("));
 }

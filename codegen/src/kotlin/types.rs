@@ -264,7 +264,10 @@ fn value_class(def: &TypeDef, n: &NewtypeDef, file: &mut KotlinFile) {
         Primitive::Integer => ("Long", "L"),
     };
     let mut checks = Vec::new();
-    let mut companion = Vec::new();
+    // File-private values rather than a companion object: the serialization plugin owns the companion of a
+    // `@Serializable` class (it adds `serializer()` there), so a private companion could hide it.
+    let mut file_values = Vec::new();
+    let prefix = heck::ToShoutySnakeCase::to_shouty_snake_case(name.as_str());
     if c.min_length.is_some() || c.max_length.is_some() {
         // JSON Schema counts code points, not UTF-16 units.
         checks.push("val length = value.codePointCount(0, value.length)".to_owned());
@@ -276,10 +279,10 @@ fn value_class(def: &TypeDef, n: &NewtypeDef, file: &mut KotlinFile) {
         }
     }
     if let Some(pattern) = &c.pattern {
-        companion.push(format!("private val PATTERN: Regex = Regex({})", string_literal(pattern)));
+        file_values.push(format!("private val {prefix}_PATTERN: Regex = Regex({})", string_literal(pattern)));
         checks.push(format!(
             // `matches` spans the whole value: a `$` alone would also match before a trailing line break.
-            "require(PATTERN.matches(value)) {{ {} }}",
+            "require({prefix}_PATTERN.matches(value)) {{ {} }}",
             string_literal(&format!("{name} must match {pattern}"))
         ));
     }
@@ -291,8 +294,8 @@ fn value_class(def: &TypeDef, n: &NewtypeDef, file: &mut KotlinFile) {
     }
     if !c.excluded.is_empty() {
         let values: Vec<String> = c.excluded.iter().map(|v| string_literal(v)).collect();
-        companion.push(format!("private val EXCLUDED: Set<String> = setOf({})", values.join(", ")));
-        checks.push(format!("require(value !in EXCLUDED) {{ \"{name} must not be \" + value }}"));
+        file_values.push(format!("private val {prefix}_EXCLUDED: Set<String> = setOf({})", values.join(", ")));
+        checks.push(format!("require(value !in {prefix}_EXCLUDED) {{ \"{name} must not be \" + value }}"));
     }
     let mut out = format!("@Serializable\n@JvmInline\npublic value class {name}(public val value: {base}) {{\n");
     if !checks.is_empty() {
@@ -304,14 +307,11 @@ fn value_class(def: &TypeDef, n: &NewtypeDef, file: &mut KotlinFile) {
     }
     out.push_str("    override fun toString(): String = value");
     out.push_str(if n.base == Primitive::String { "\n" } else { ".toString()\n" });
-    if !companion.is_empty() {
-        out.push_str("\n    private companion object {\n");
-        for item in &companion {
-            out.push_str(&format!("        {item}\n"));
-        }
-        out.push_str("    }\n");
-    }
     out.push_str("}\n");
+    // After the class, so its KDoc stays attached to it; top-level values are ready before `init` reads them.
+    for value in &file_values {
+        out.push_str(&format!("\n{value}\n"));
+    }
     file.body.push_str(&out);
 }
 

@@ -19,12 +19,10 @@ public value class ThreadId(public val value: String) {
         val length = value.codePointCount(0, value.length)
         require(length >= 1) { "ThreadId must have at least 1 character" }
         require(length <= 128) { "ThreadId must have at most 128 characters" }
-        require(PATTERN.matches(value)) { "ThreadId must match ^[A-Za-z0-9][A-Za-z0-9_.:-]*\$" }
+        require(THREAD_ID_PATTERN.matches(value)) { "ThreadId must match ^[A-Za-z0-9][A-Za-z0-9_.:-]*\$" }
     }
 
     override fun toString(): String = value
-
-    private companion object {
-        private val PATTERN: Regex = Regex("^[A-Za-z0-9][A-Za-z0-9_.:-]*\$")
-    }
 }
+
+private val THREAD_ID_PATTERN: Regex = Regex("^[A-Za-z0-9][A-Za-z0-9_.:-]*\$")

@@ -144,15 +144,13 @@ public data class RealtimeOtherItem(
 @JvmInline
 public value class RealtimeOtherItemType(public val value: String) {
     init {
-        require(value !in EXCLUDED) { "RealtimeOtherItemType must not be " + value }
+        require(value !in REALTIME_OTHER_ITEM_TYPE_EXCLUDED) { "RealtimeOtherItemType must not be " + value }
     }
 
     override fun toString(): String = value
-
-    private companion object {
-        private val EXCLUDED: Set<String> = setOf("handoff_request")
-    }
 }
+
+private val REALTIME_OTHER_ITEM_TYPE_EXCLUDED: Set<String> = setOf("handoff_request")
 
 /**
  * Params of `thread/realtime/finalizeHandoff` (litter fork): close the open handoff; the server hands the output to the voice model and asks it to respond.

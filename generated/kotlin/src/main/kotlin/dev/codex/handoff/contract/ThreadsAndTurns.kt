@@ -143,15 +143,13 @@ public data class OtherUserInput(
 @JvmInline
 public value class OtherUserInputType(public val value: String) {
     init {
-        require(value !in EXCLUDED) { "OtherUserInputType must not be " + value }
+        require(value !in OTHER_USER_INPUT_TYPE_EXCLUDED) { "OtherUserInputType must not be " + value }
     }
 
     override fun toString(): String = value
-
-    private companion object {
-        private val EXCLUDED: Set<String> = setOf("text")
-    }
 }
+
+private val OTHER_USER_INPUT_TYPE_EXCLUDED: Set<String> = setOf("text")
 
 /**
  * Plain text typed or spoken by the user.
