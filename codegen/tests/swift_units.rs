@@ -11,6 +11,7 @@ use handoff_schema::{
     Constraints, EnumOrigin, EnumValue, Field, Ir, NewtypeDef, Presence, Primitive, StringEnumDef, StructDef,
     TaggedUnionDef, TaggedVariant, TypeDef, TypeKind, TypeRef,
 };
+use proptest::strategy::Strategy;
 use swift_common::{structs, swift_files, syntax_problems};
 
 fn ir(types: Vec<TypeDef>) -> Ir {
@@ -363,5 +364,49 @@ proptest::proptest! {
         let raw: Vec<String> = sample.coding_keys.iter().map(|(_, raw)| raw.clone()).collect();
         let expected: Vec<String> = wires.iter().cloned().collect();
         proptest::prop_assert_eq!(raw, expected);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Member and enum value names from arbitrary wire names, keywords included, give valid Swift, or a
+    /// located error when two of them map to one Swift name.
+    #[test]
+    fn arbitrary_names_render_to_valid_swift_or_a_clear_error(
+        wires in proptest::collection::btree_set(
+            proptest::prop_oneof![
+                "[a-zA-Z0-9_ $-]{1,10}",
+                proptest::sample::select(vec![
+                    "default", "in", "self", "Self", "init", "Type", "protocol", "extension", "2fa", "$", "_", "type",
+                ]).prop_map(str::to_owned),
+            ],
+            1..6,
+        ),
+    ) {
+        let fields: Vec<Field> = wires
+            .iter()
+            .map(|wire| field(wire, &handoff_schema::names::neutral(wire), TypeRef::String, Presence::Required))
+            .collect();
+        let values: Vec<&str> = wires.iter().map(String::as_str).filter(|w| *w != "unknown").collect();
+        let kind = TypeKind::StringEnum(StringEnumDef {
+            values: values.iter().map(|w| EnumValue { wire: (*w).to_owned(), name: handoff_schema::names::neutral(w) }).collect(),
+            origin: EnumOrigin::Enum,
+        });
+        match swift::generate(&ir(vec![def("Sample", object(fields, true)), def("Kind", kind)])) {
+            Ok(output) => {
+                for (path, source) in swift_files(&output) {
+                    let problems = syntax_problems(source);
+                    proptest::prop_assert!(problems.is_empty(), "{path}:\n{}\n{source}", problems.join("\n"));
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                proptest::prop_assert!(
+                    message.contains("map to the Swift") || message.contains("`unknown`"),
+                    "unexpected error: {message}"
+                );
+            }
+        }
     }
 }

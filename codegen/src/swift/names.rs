@@ -112,16 +112,28 @@ pub(crate) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
-/// `word` as written in Swift source: in backticks when it is a keyword.
+/// Keywords that stay special even in backticks in some positions (`.init` calls an initializer, `.self` and
+/// `.Type` are metatype syntax): as names they get a `_` suffix instead.
+const SUFFIXED: &[&str] = &["Protocol", "Self", "Type", "init", "self"];
+
+/// `word` as written in Swift source: in backticks when it is a keyword, with a `_` suffix for the few
+/// keywords that backticks do not fully neutralise.
 pub(crate) fn escape(word: &str) -> String {
-    if is_keyword(word) { format!("`{word}`") } else { word.to_owned() }
+    if SUFFIXED.contains(&word) {
+        format!("{word}_")
+    } else if is_keyword(word) {
+        format!("`{word}`")
+    } else {
+        word.to_owned()
+    }
 }
 
 /// The unescaped lowerCamelCase Swift name of a snake_case IR name (`thread_id` → `threadId`). A name that
 /// would start with a digit gets a `_` in front (`2fa` → `_2fa`).
 pub(crate) fn member_name(neutral: &str) -> String {
     let camel = neutral.to_lower_camel_case();
-    let camel = if camel.is_empty() { "_".to_owned() } else { camel };
+    // A wire name with no letters or digits (`$`, `-`) has an empty neutral name.
+    let camel = if camel.is_empty() { "member".to_owned() } else { camel };
     if camel.starts_with(|c: char| c.is_ascii_digit()) { format!("_{camel}") } else { camel }
 }
 
@@ -146,7 +158,8 @@ mod tests {
     fn keywords_get_backticks() {
         assert_eq!(member_ident("default"), "`default`");
         assert_eq!(member_ident("protocol"), "`protocol`");
-        assert_eq!(member_ident("self"), "`self`");
+        assert_eq!(member_ident("self"), "self_");
+        assert_eq!(member_ident("init"), "init_");
         assert_eq!(escape("extension"), "`extension`");
         assert_eq!(escape("threadId"), "threadId");
     }
