@@ -21,45 +21,17 @@ use std::fmt;
 use handoff_schema::{Ir, Presence, TypeKind, TypeRef};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::{Map, Value};
 
 use crate::check::REALTIME_SERVER_ID;
 
 pub const DELTA_METHOD: &str = "item/agentMessage/delta";
 
-/// What the fast path decided about a frame it could read.
-pub enum FastFrame<'a> {
-    /// Nothing to check and nothing for the flow rules (a realtime event other than a function call).
-    Clean,
-    /// A clean agent-message delta; the flow rules still see it.
-    Delta(FastDelta<'a>),
+/// True when the frame is certainly clean and no flow rule reads it; false sends it to the slow path.
+pub fn is_clean(text: &str) -> bool {
+    probe(text).is_some()
 }
 
-pub struct FastDelta<'a> {
-    pub server_id: Cow<'a, str>,
-    thread_id: Cow<'a, str>,
-    turn_id: Cow<'a, str>,
-    item_id: Cow<'a, str>,
-    delta: Cow<'a, str>,
-}
-
-impl FastDelta<'_> {
-    /// The message as the slow path would have parsed it, for the flow rules.
-    pub fn to_message(&self) -> Value {
-        let mut params = Map::new();
-        params.insert("threadId".into(), Value::String(self.thread_id.to_string()));
-        params.insert("turnId".into(), Value::String(self.turn_id.to_string()));
-        params.insert("itemId".into(), Value::String(self.item_id.to_string()));
-        params.insert("delta".into(), Value::String(self.delta.to_string()));
-        let mut message = Map::new();
-        message.insert("method".into(), Value::String(DELTA_METHOD.into()));
-        message.insert("params".into(), Value::Object(params));
-        Value::Object(message)
-    }
-}
-
-/// Decides a frame on the fast path, or `None` to send it to the slow path.
-pub fn probe(text: &str) -> Option<FastFrame<'_>> {
+fn probe(text: &str) -> Option<()> {
     let top: Obj<'_> = serde_json::from_str(text).ok()?;
     if top.json.is_some() && top.dir.is_some() {
         let direction = top.dir.as_deref()?;
@@ -67,42 +39,34 @@ pub fn probe(text: &str) -> Option<FastFrame<'_>> {
             return None;
         }
         let server_id = top.server_id?;
-        let message = *top.json?;
-        if server_id == REALTIME_SERVER_ID {
+        let message = top.json?;
+        if &*server_id == REALTIME_SERVER_ID {
             let kind = message.kind.as_deref()?;
-            let checked = ["conversation.item.created", "response.output_item.done", "response.function_call_arguments.done"];
-            return (!checked.contains(&kind)).then_some(FastFrame::Clean);
+            let checked =
+                ["conversation.item.created", "response.output_item.done", "response.function_call_arguments.done"];
+            return (!checked.contains(&kind)).then_some(());
         }
         if direction != "in" {
             return None;
         }
-        delta(message, server_id)
+        delta(*message)
     } else if top.json.is_none() && top.dir.is_none() {
-        delta(top, Cow::Borrowed(""))
+        delta(top)
     } else {
         None
     }
 }
 
-fn delta<'a>(message: Obj<'a>, server_id: Cow<'a, str>) -> Option<FastFrame<'a>> {
-    let Obj { method, params, other, ts_ms, dir, server_id: sid, json, kind } = message;
-    if other || ts_ms || dir.is_some() || sid.is_some() || json.is_some() || kind.is_some() {
+/// An agent-message delta with exactly the contract's members, sent app-server → client.
+fn delta(message: Obj<'_>) -> Option<()> {
+    let Obj { method, params, other, ts_ms, dir, server_id, json, kind } = message;
+    if other || ts_ms || dir.is_some() || server_id.is_some() || json.is_some() || kind.is_some() {
         return None;
     }
     if method.as_deref()? != DELTA_METHOD {
         return None;
     }
-    let params = params?;
-    if !is_thread_id(&params.thread_id) {
-        return None;
-    }
-    Some(FastFrame::Delta(FastDelta {
-        server_id,
-        thread_id: params.thread_id.0,
-        turn_id: params.turn_id.0,
-        item_id: params.item_id.0,
-        delta: params.delta.0,
-    }))
+    is_thread_id(&params?.thread_id).then_some(())
 }
 
 /// `ThreadId`: 1 to 128 characters, a letter or digit, then letters, digits and `_.:-` (all ASCII, so bytes =
@@ -172,21 +136,44 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
             }
         }
         // `Str<'de>` shortens to `Str<'a>`: `Cow` is covariant.
-        deserializer.deserialize_str(StrVisitor).map(|s| s)
+        deserializer.deserialize_str(StrVisitor)
     }
 }
 
+/// Any JSON string, checked and dropped.
+struct AnyStr;
+
+impl<'de> Deserialize<'de> for AnyStr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AnyStrVisitor;
+        impl Visitor<'_> for AnyStrVisitor {
+            type Value = AnyStr;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, _: &str) -> Result<AnyStr, E> {
+                Ok(AnyStr)
+            }
+        }
+        deserializer.deserialize_str(AnyStrVisitor)
+    }
+}
+
+/// `AgentMessageDeltaNotification`: four required strings, nothing else (serde rejects unknown and duplicate
+/// members).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeltaParams<'a> {
     #[serde(rename = "threadId", borrow)]
     thread_id: Str<'a>,
-    #[serde(rename = "turnId", borrow)]
-    turn_id: Str<'a>,
-    #[serde(rename = "itemId", borrow)]
-    item_id: Str<'a>,
-    #[serde(borrow)]
-    delta: Str<'a>,
+    #[serde(rename = "turnId")]
+    #[allow(dead_code)]
+    turn_id: AnyStr,
+    #[serde(rename = "itemId")]
+    #[allow(dead_code)]
+    item_id: AnyStr,
+    #[allow(dead_code)]
+    delta: AnyStr,
 }
 
 /// The members of an entry or a message the fast path looks at; `other` records that any other member exists.
@@ -194,7 +181,7 @@ struct DeltaParams<'a> {
 struct Obj<'a> {
     ts_ms: bool,
     dir: Option<Str<'a>>,
-    server_id: Option<Cow<'a, str>>,
+    server_id: Option<Str<'a>>,
     json: Option<Box<Obj<'a>>>,
     method: Option<Str<'a>>,
     params: Option<DeltaParams<'a>>,
@@ -236,7 +223,7 @@ impl<'de> Visitor<'de> for ObjVisitor {
                     map.next_value::<IgnoredAny>()?;
                 }
                 "dir" => set(&mut obj.dir, map.next_value()?, key)?,
-                "server_id" => set(&mut obj.server_id, map.next_value::<Str<'de>>()?.0, key)?,
+                "server_id" => set(&mut obj.server_id, map.next_value()?, key)?,
                 "json" => set(&mut obj.json, Box::new(map.next_value::<Json<'de>>()?.0), key)?,
                 "method" => set(&mut obj.method, map.next_value()?, key)?,
                 "params" => set(&mut obj.params, map.next_value()?, key)?,
@@ -296,14 +283,14 @@ impl Obj<'_> {
         Obj {
             ts_ms: self.ts_ms,
             dir: self.dir.map(own),
-            server_id: self.server_id.map(|s| Cow::Owned(s.into_owned())),
+            server_id: self.server_id.map(own),
             json: self.json.map(|j| Box::new(j.into_owned())),
             method: self.method.map(own),
             params: self.params.map(|p| DeltaParams {
                 thread_id: own(p.thread_id),
-                turn_id: own(p.turn_id),
-                item_id: own(p.item_id),
-                delta: own(p.delta),
+                turn_id: p.turn_id,
+                item_id: p.item_id,
+                delta: p.delta,
             }),
             kind: self.kind.map(own),
             other: self.other,
@@ -316,11 +303,7 @@ mod tests {
     use super::*;
 
     fn decided(text: &str) -> &'static str {
-        match probe(text) {
-            Some(FastFrame::Clean) => "clean",
-            Some(FastFrame::Delta(_)) => "delta",
-            None => "slow",
-        }
+        if is_clean(text) { "fast" } else { "slow" }
     }
 
     #[test]
@@ -336,9 +319,9 @@ mod tests {
             format!(r#"{{"ts_ms":1,"dir":"{dir}","server_id":"{sid}","json":{json}}}"#)
         };
         let message = format!(r#"{{"method":"item/agentMessage/delta","params":{params}}}"#);
-        assert_eq!(decided(&entry("in", "bigpc", &message)), "delta");
-        assert_eq!(decided(&message), "delta");
-        assert_eq!(decided(&entry("in", "bigpc", &serde_json::to_string(&message).unwrap())), "delta");
+        assert_eq!(decided(&entry("in", "bigpc", &message)), "fast");
+        assert_eq!(decided(&message), "fast");
+        assert_eq!(decided(&entry("in", "bigpc", &serde_json::to_string(&message).unwrap())), "fast");
         // Sent the wrong way, extra members, a bad thread id, another method, duplicates: the slow path decides.
         assert_eq!(decided(&entry("out", "bigpc", &message)), "slow");
         assert_eq!(decided(&message.replace("\"params\"", "\"id\":1,\"params\"")), "slow");
@@ -347,7 +330,7 @@ mod tests {
         assert_eq!(decided(&message.replace("\"delta\":\"hi\"", "\"delta\":\"hi\",\"delta\":\"x\"")), "slow");
         assert_eq!(decided(&message.replace("\"hi\"", "7")), "slow");
         let audio = r#"{"type":"response.output_audio.delta","event_id":"e","delta":"AAAA"}"#;
-        assert_eq!(decided(&entry("in", "realtime", audio)), "clean");
+        assert_eq!(decided(&entry("in", "realtime", audio)), "fast");
         assert_eq!(decided(&entry("sideways", "realtime", audio)), "slow");
         let call = r#"{"type":"response.function_call_arguments.done","name":"codex","arguments":"{}"}"#;
         assert_eq!(decided(&entry("in", "realtime", call)), "slow");

@@ -90,7 +90,8 @@ pub fn check_fixtures(schemas: &Schemas, dir: &Path) -> io::Result<FixtureOutcom
         if !folder.is_dir() {
             continue;
         }
-        let mut entries: Vec<PathBuf> = fs::read_dir(&folder)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        let mut entries: Vec<PathBuf> =
+            fs::read_dir(&folder)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
         entries.sort();
         for path in entries {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
@@ -127,7 +128,11 @@ fn check_one(schemas: &Schemas, path: &Path, name: &str, must_be_clean: bool) ->
         let text = match fs::read_to_string(&expected_path) {
             Ok(text) => text,
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                return Ok(Some(format!("{shown}: missing {}; it gives:\n{}", expected_path.display(), listing(&report.diagnostics))));
+                return Ok(Some(format!(
+                    "{shown}: missing {}; it gives:\n{}",
+                    expected_path.display(),
+                    listing(&report.diagnostics)
+                )));
             }
             Err(error) => return Err(error),
         };
@@ -136,7 +141,10 @@ fn check_one(schemas: &Schemas, path: &Path, name: &str, must_be_clean: bool) ->
             Err(error) => return Ok(Some(format!("{}: {error}", expected_path.display()))),
         };
         if expected.is_empty() {
-            return Ok(Some(format!("{}: lists no diagnostic; invalid captures need at least one", expected_path.display())));
+            return Ok(Some(format!(
+                "{}: lists no diagnostic; invalid captures need at least one",
+                expected_path.display()
+            )));
         }
         expected.sort();
         expected
@@ -144,7 +152,10 @@ fn check_one(schemas: &Schemas, path: &Path, name: &str, must_be_clean: bool) ->
     if actual == expected {
         return Ok(None);
     }
-    let mut text = format!("{shown}: diagnostics differ from {}\n", if must_be_clean { "none (valid/)" } else { "the .expected file" });
+    let mut text = format!(
+        "{shown}: diagnostics differ from {}\n",
+        if must_be_clean { "none (valid/)" } else { "the .expected file" }
+    );
     let (mut e, mut a) = (0, 0);
     while e < expected.len() || a < actual.len() {
         match (expected.get(e), actual.get(a)) {
@@ -188,8 +199,14 @@ mod tests {
     fn expected_lines_parse_with_any_spacing() {
         let text = "# why\n\n3 - rpc/orphan-response /id\n12   4  schema   /params/a b\n1 - parse -\n";
         let parsed = parse_expected(text).unwrap();
-        assert_eq!(parsed[0], Expected { line: 3, index: None, rule: "rpc/orphan-response".into(), pointer: "/id".into() });
-        assert_eq!(parsed[1], Expected { line: 12, index: Some(4), rule: "schema".into(), pointer: "/params/a b".into() });
+        assert_eq!(
+            parsed[0],
+            Expected { line: 3, index: None, rule: "rpc/orphan-response".into(), pointer: "/id".into() }
+        );
+        assert_eq!(
+            parsed[1],
+            Expected { line: 12, index: Some(4), rule: "schema".into(), pointer: "/params/a b".into() }
+        );
         assert_eq!(parsed[2].pointer, "");
         assert_eq!(parsed[2].to_line(), "1 - parse -");
     }

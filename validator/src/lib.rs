@@ -91,13 +91,14 @@ pub fn validate_reader<R: BufRead>(
             read::RawFrame::TooLong { line, index, len } => {
                 report.messages += 1;
                 let limit = config.max_line_bytes;
-                let message = format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
+                let message =
+                    format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
                 check.parse_error(Location { line, index }, message);
             }
             read::RawFrame::Broken { line, index, message } => check.parse_error(Location { line, index }, message),
         }
         if let Some(bar) = progress
-            && report.messages % 4096 == 0
+            && report.messages.is_multiple_of(4096)
         {
             bar.set_position(reader.consumed);
         }
@@ -122,8 +123,9 @@ fn validate_path(schemas: &Schemas, config: &Config, path: &str, bars: Option<&M
             let size = file.metadata()?.len();
             let bar = bars.filter(|_| size > PROGRESS_MIN_BYTES).map(|bars| {
                 let bar = bars.add(ProgressBar::new(size));
-                let style = ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+                let style =
+                    ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar());
                 bar.set_style(style);
                 bar.set_message(path.to_owned());
                 bar

@@ -248,11 +248,12 @@ impl<R: BufRead> FrameReader<R> {
         loop {
             let available = self.input.fill_buf()?;
             if available.is_empty() {
-                return Ok(Outcome::Broken {
-                    line,
-                    index: Some(index),
-                    message: "truncated capture: the last array element is cut off".to_owned(),
-                });
+                let message = if depth == 0 && !in_string {
+                    "truncated capture: the array dump ends without its closing `]`"
+                } else {
+                    "truncated capture: the last array element is cut off"
+                };
+                return Ok(Outcome::Broken { line, index: Some(index), message: message.to_owned() });
             }
             let mut end = None;
             let mut newlines = 0;
@@ -372,9 +373,22 @@ mod tests {
 
     #[test]
     fn broken_arrays_are_reported() {
-        assert_eq!(frames(b"[{}, {\"a\":", 100).1, ["1:Some(0):{}:false", "1:Some(1):broken truncated capture: the last array element is cut off"]);
-        assert_eq!(frames(b"[{}\n", 100).1[1], "2:None:broken truncated capture: the array dump ends without its closing `]`");
-        assert_eq!(frames(b"[] x", 100).1, ["1:None:broken unexpected data after the closing `]` of the array dump: `x`"]);
+        assert_eq!(
+            frames(b"[{}, {\"a\":", 100).1,
+            ["1:Some(0):{}:false", "1:Some(1):broken truncated capture: the last array element is cut off"]
+        );
+        assert_eq!(
+            frames(b"[{}\n", 100).1,
+            ["1:Some(0):broken truncated capture: the array dump ends without its closing `]`"]
+        );
+        assert_eq!(
+            frames(b"[{},\n", 100).1,
+            ["1:Some(0):{}:false", "2:None:broken truncated capture: the array dump ends without its closing `]`"]
+        );
+        assert_eq!(
+            frames(b"[] x", 100).1,
+            ["1:None:broken unexpected data after the closing `]` of the array dump: `x`"]
+        );
         // A missing comma leaves both values in one element; serde_json then rejects its trailing characters.
         assert_eq!(frames(b"[{} {}]", 100).1, ["1:Some(0):{} {}:false"]);
         assert_eq!(frames(b"[]", 100).1, Vec::<String>::new());

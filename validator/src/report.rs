@@ -87,11 +87,8 @@ pub fn render_human(reports: &[FileReport]) -> String {
     let warnings: usize = reports.iter().map(|r| r.diagnostics.len()).sum::<usize>() - errors;
     let unreadable = reports.iter().filter(|r| r.read_error.is_some()).count();
     let counts = |severity| {
-        let parts: Vec<String> = per_rule
-            .iter()
-            .filter(|((s, _), _)| *s == severity)
-            .map(|((_, rule), n)| format!("{rule}: {n}"))
-            .collect();
+        let parts: Vec<String> =
+            per_rule.iter().filter(|((s, _), _)| *s == severity).map(|((_, rule), n)| format!("{rule}: {n}")).collect();
         if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
     };
     let _ = write!(
@@ -156,10 +153,7 @@ pub fn render_json(reports: &[FileReport]) -> String {
                 })
             })
             .collect(),
-        notes: reports
-            .iter()
-            .flat_map(|r| r.notes.iter().map(|n| JsonNote { path: &r.path, message: n }))
-            .collect(),
+        notes: reports.iter().flat_map(|r| r.notes.iter().map(|n| JsonNote { path: &r.path, message: n })).collect(),
         unreadable: reports
             .iter()
             .filter_map(|r| r.read_error.as_deref().map(|e| JsonNote { path: &r.path, message: e }))

@@ -87,11 +87,9 @@ impl Schemas {
     /// Legacy member names of a struct def and the wire name each stands for (`server_hint` → `server`).
     pub fn member_aliases(&self, def: &str) -> Vec<(String, String)> {
         match self.ir.types.get(def).map(|t| &t.kind) {
-            Some(TypeKind::Struct(s)) => s
-                .fields
-                .iter()
-                .flat_map(|f| f.aliases.iter().map(|a| (a.clone(), f.wire_name.clone())))
-                .collect(),
+            Some(TypeKind::Struct(s)) => {
+                s.fields.iter().flat_map(|f| f.aliases.iter().map(|a| (a.clone(), f.wire_name.clone()))).collect()
+            }
             _ => Vec::new(),
         }
     }

@@ -25,7 +25,9 @@ fn every_non_flow_rule_has_an_invalid_fixture() {
             listed.push_str(&std::fs::read_to_string(path).unwrap());
         }
     }
-    for rule in ["parse", "schema", "rpc/unknown-method", "rpc/orphan-response", "rpc/duplicate-id", "strict/unknown-member"] {
+    for rule in
+        ["parse", "schema", "rpc/unknown-method", "rpc/orphan-response", "rpc/duplicate-id", "strict/unknown-member"]
+    {
         assert!(listed.contains(&format!(" {rule} ")), "no invalid fixture expects `{rule}`");
     }
 }

@@ -316,7 +316,7 @@ impl Generator {
                 self.respond("local", id, "{}")?;
             }
         }
-        if deltas % 10 != 0 {
+        if !deltas.is_multiple_of(10) {
             let params = "{\"threadId\":\"voice_1\",\"toolCallOutput\":\"done\"}";
             let id = self.request("local", "thread/realtime/resolveHandoff", params)?;
             self.respond("local", id, "{}")?;

@@ -27,7 +27,8 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code = if cli.floor { floor(&cli.args.paths) } else { cli::run(&cli.args, &mut io::stdout(), &mut io::stderr()) };
+    let code =
+        if cli.floor { floor(&cli.args.paths) } else { cli::run(&cli.args, &mut io::stdout(), &mut io::stderr()) };
     if cli.report_peak_rss {
         match peak_rss_kib() {
             Some(kib) => eprintln!("peak_rss_kib={kib}"),

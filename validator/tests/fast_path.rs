@@ -1,0 +1,130 @@
+//! The fast path must never change a diagnostic: every capture gives the same report with it on and off.
+
+use std::path::{Path, PathBuf};
+
+use handoff_validator::{Config, FileReport, Schemas, validate_reader};
+use proptest::prelude::*;
+
+fn run(schemas: &Schemas, bytes: &[u8], fast_path: bool, strict: bool) -> FileReport {
+    let config = Config { fast_path, strict, ..Config::default() };
+    validate_reader(schemas, &config, "capture", bytes, None).unwrap()
+}
+
+fn assert_same(schemas: &Schemas, bytes: &[u8]) {
+    for strict in [false, true] {
+        let fast = run(schemas, bytes, true, strict);
+        let slow = run(schemas, bytes, false, strict);
+        assert_eq!(fast.diagnostics, slow.diagnostics, "strict={strict}\n{}", String::from_utf8_lossy(bytes));
+        assert_eq!(fast.notes, slow.notes);
+        assert_eq!(fast.messages, slow.messages);
+    }
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/traffic");
+    let mut files = Vec::new();
+    for sub in ["valid", "invalid"] {
+        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if !name.ends_with(".expected") && !name.ends_with(".md") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn fixtures_give_the_same_diagnostics_on_both_paths() {
+    let schemas = Schemas::canonical().unwrap();
+    let files = fixture_files();
+    assert!(files.len() >= 10);
+    for path in files {
+        assert_same(&schemas, &std::fs::read(&path).unwrap());
+    }
+}
+
+#[test]
+fn the_fast_path_is_actually_taken() {
+    // A delta that the fast path clears and one it must hand over (bad thread id) give their slow-path results.
+    let schemas = Schemas::canonical().unwrap();
+    let good = br#"{"ts_ms":1,"dir":"in","server_id":"s","json":{"method":"item/agentMessage/delta","params":{"threadId":"t","turnId":"u","itemId":"i","delta":"d"}}}"#;
+    assert!(handoff_validator::fast::is_clean(std::str::from_utf8(good).unwrap()));
+    assert!(run(&schemas, good, true, false).diagnostics.is_empty());
+}
+
+/// Frames close to the fast path's edge: the delta and audio shapes with one thing changed.
+fn frame() -> impl Strategy<Value = String> {
+    let thread = prop_oneof![
+        Just("thr_1".to_owned()),
+        Just("".to_owned()),
+        Just("thr 1".to_owned()),
+        Just("a".repeat(128)),
+        Just("a".repeat(129)),
+        Just("\\u0074hr".to_owned()),
+        "[A-Za-z0-9_.:/ -]{0,6}",
+    ];
+    let delta = prop_oneof![
+        Just("\"hi\"".to_owned()),
+        Just("\"caf\\u00e9 \\\"q\\\"\"".to_owned()),
+        Just("7".to_owned()),
+        Just("null".to_owned()),
+    ];
+    let extra = prop_oneof![
+        Just(String::new()),
+        Just(",\"extra\":1".to_owned()),
+        Just(",\"delta\":\"again\"".to_owned()),
+        Just(",\"threadId\":\"thr_2\"".to_owned()),
+    ];
+    let method = prop_oneof![
+        Just("item/agentMessage/delta"),
+        Just("item/agentMessage\\/delta"),
+        Just("item/plan/delta"),
+        Just("thread/realtime/itemAdded"),
+    ];
+    let envelope_extra =
+        prop_oneof![Just(""), Just(",\"id\":3"), Just(",\"jsonrpc\":\"2.0\""), Just(",\"type\":\"x\"")];
+    let wrap = 0..6u8;
+    let dir = prop_oneof![Just("in"), Just("out"), Just("up")];
+    let sid = prop_oneof![Just("bigpc"), Just("realtime"), Just("")];
+    (thread, delta, extra, method, envelope_extra, wrap, dir, sid).prop_map(
+        |(thread, delta, extra, method, envelope_extra, wrap, dir, sid)| {
+            let message = format!(
+                "{{\"method\":\"{method}\",\"params\":{{\"threadId\":\"{thread}\",\"turnId\":\"t\",\"itemId\":\"i\",\"delta\":{delta}{extra}}}{envelope_extra}}}"
+            );
+            let audio = format!("{{\"type\":\"response.output_audio.delta\",\"delta\":{delta}{extra}{envelope_extra}}}");
+            let call = format!(
+                "{{\"type\":\"response.function_call_arguments.done\",\"name\":\"codex\",\"arguments\":\"{{\\\"server\\\":\\\"b\\\",\\\"prompt\\\":\\\"p\\\",\\\"thread_id\\\":\\\"{thread}\\\"}}\"}}"
+            );
+            match wrap {
+                0 => message,
+                1 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"{sid}\",\"json\":{message}}}"),
+                2 => format!(
+                    "{{\"dir\":\"{dir}\",\"json\":{},\"server_id\":\"{sid}\"}}",
+                    serde_json::to_string(&message).unwrap()
+                ),
+                3 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"realtime\",\"json\":{audio}}}"),
+                4 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"realtime\",\"json\":{}}}", serde_json::to_string(&audio).unwrap()),
+                _ => format!("{{\"ts_ms\":1,\"dir\":\"in\",\"server_id\":\"{sid}\",\"json\":{call}}}"),
+            }
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_frames_give_the_same_diagnostics_on_both_paths(frames in proptest::collection::vec(frame(), 1..8)) {
+        let schemas = schemas();
+        let capture = frames.join("\n") + "\n";
+        assert_same(schemas, capture.as_bytes());
+    }
+}
+
+fn schemas() -> &'static Schemas {
+    static SCHEMAS: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| Schemas::canonical().unwrap())
+}
