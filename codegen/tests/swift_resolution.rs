@@ -262,3 +262,56 @@ fn decoding_and_encoding_use_each_coding_key_once() {
         }
     }
 }
+
+/// Methods the type files call on decoders, encoders, containers and values are either the standard
+/// library's (`Codable`, `String`) or helpers `Support.swift` declares.
+#[test]
+fn called_helpers_are_declared_in_support() {
+    const CODABLE_API: &[&str] = &[
+        "container",
+        "contains",
+        "decode",
+        "decodeIfPresent",
+        "decodeNil",
+        "encode",
+        "encodeIfPresent",
+        "encodeNil",
+        "singleValueContainer",
+        "dataCorruptedError",
+        "combine",
+        // String, from the standard library.
+        "unicodeScalars",
+    ];
+    let files = generated();
+    let support = &files.iter().find(|(path, _)| path.ends_with("/Support.swift")).expect("Support.swift").1;
+    let mut missing = BTreeSet::new();
+    for (path, source) in
+        files.iter().filter(|(path, _)| path.contains("/Sources/") && !path.ends_with("/Support.swift"))
+    {
+        let tree = parse(source);
+        walk(tree.root_node(), &mut |node| {
+            if node.kind() != "navigation_expression" {
+                return;
+            }
+            let Some(target) = node.child_by_field_name("target") else { return };
+            let receiver = text(&target, source);
+            if !["decoder", "encoder", "container", "value", "hasher"].contains(&receiver) {
+                return;
+            }
+            let Some(suffix) = node.child_by_field_name("suffix").and_then(|s| s.child_by_field_name("suffix")) else {
+                return;
+            };
+            let method = identifier(&suffix, source);
+            if !CODABLE_API.contains(&method.as_str()) && !support.contains(&format!("func {method}(")) {
+                missing.insert(format!("{path}: {receiver}.{method}"));
+            }
+        });
+    }
+    assert!(missing.is_empty(), "calls to undeclared helpers: {missing:#?}");
+    // The helpers the backend relies on are there.
+    for helper in
+        ["rejectUnknownMembers", "unknownMembers", "encodeUnknownMembers", "decodeJSONIfPresent", "matchesWhole"]
+    {
+        assert!(support.contains(&format!("func {helper}(")), "Support.swift lacks {helper}");
+    }
+}

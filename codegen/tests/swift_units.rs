@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use handoff_codegen::{CodegenError, Output, swift};
 use handoff_schema::{
     Constraints, EnumOrigin, EnumValue, Field, Ir, NewtypeDef, Presence, Primitive, StringEnumDef, StructDef,
-    TaggedUnionDef, TaggedVariant, TypeDef, TypeKind, TypeRef,
+    TaggedUnionDef, TaggedVariant, TypeDef, TypeKind, TypeRef, UntaggedUnionDef, UntaggedVariant,
 };
 use proptest::strategy::Strategy;
 use swift_common::{structs, swift_files, syntax_problems};
@@ -322,6 +322,30 @@ fn newtypes_check_their_constraints_and_name_the_value() {
     ] {
         assert!(source.contains(line), "missing `{}` in\n{source}", line.trim_end());
     }
+}
+
+#[test]
+fn aliases_become_typealiases_and_untagged_unions_try_each_kind_in_order() {
+    let source = render(vec![
+        def("Items", TypeKind::Alias(TypeRef::Array(Box::new(TypeRef::Any)))),
+        def("Settings", TypeKind::Alias(TypeRef::Map(Box::new(TypeRef::Number)))),
+        def(
+            "Id",
+            TypeKind::UntaggedUnion(UntaggedUnionDef {
+                variants: vec![
+                    UntaggedVariant { name: "string".to_owned(), ty: TypeRef::String },
+                    UntaggedVariant { name: "integer".to_owned(), ty: TypeRef::Integer },
+                ],
+            }),
+        ),
+    ]);
+    assert!(source.contains("public typealias Items = [JSONValue]\n"));
+    assert!(source.contains("public typealias Settings = [String: Double]\n"));
+    assert!(source.contains("    case string(String)\n    case integer(Int64)\n"), "{source}");
+    let string_attempt = source.find("if let value = try? String(from: decoder) {").expect("string attempt");
+    let integer_attempt = source.find("if let value = try? Int64(from: decoder) {").expect("integer attempt");
+    assert!(string_attempt < integer_attempt, "variants are tried in the schema's order");
+    assert!(source.contains("debugDescription: \"Id must be a string or an integer\""));
 }
 
 proptest::proptest! {
