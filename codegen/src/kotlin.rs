@@ -7,6 +7,7 @@
 
 mod extras;
 mod names;
+mod tool_calls;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,6 +45,10 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     output.add(
         &format!("{SOURCE_DIR}/Realtime.kt"),
         extras::realtime_file(ir)?.finish("The realtime voice model's tools and prompt guidance."),
+    );
+    output.add(
+        &format!("{SOURCE_DIR}/ToolCalls.kt"),
+        tool_calls::tool_calls_file(ir).finish("Parsing the voice model's function calls, which are untrusted input."),
     );
     output.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(output)

@@ -249,25 +249,30 @@ const IMPLICIT_TYPES: &[&str] = &[
     "Any",
     "Boolean",
     "Double",
+    "HashMap",
+    "IllegalArgumentException",
     "Int",
     "JvmInline",
     "List",
+    "LinkedHashMap",
     "Long",
     "Map",
     "OptIn",
     "Regex",
     "Set",
     "String",
+    "Throwable",
     "Unit",
     "kotlin",
 ];
 
-/// Names the package declares at any level: classes, interfaces, objects and type aliases.
+/// Names the package declares at any level: classes, interfaces, objects, type aliases, type parameters.
 fn declared_names(output: &Output) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
     for file in &output.files {
         let tree = parse(&file.contents);
-        for kind in ["class_declaration", "object_declaration", "type_alias"] {
+        // Type parameters (`<T>`) count too; the check is per package, not per scope, which is close enough here.
+        for kind in ["class_declaration", "object_declaration", "type_alias", "type_parameter"] {
             for node in descendants(tree.root_node(), kind) {
                 let name = node
                     .child_by_field_name("name")
@@ -315,7 +320,7 @@ fn every_type_name_resolves_to_a_declaration_or_an_import() {
 
 /// Functions Kotlin resolves without an import, and `add`, called on the receiver inside `buildList { }`.
 const IMPLICIT_FUNCTIONS: &[&str] =
-    &["add", "buildList", "listOf", "mapOf", "require", "runCatching", "setOf", "Regex"];
+    &["add", "buildList", "listOf", "mapOf", "require", "runCatching", "setOf", "HashMap", "LinkedHashMap", "Regex"];
 
 #[test]
 fn every_bare_call_resolves_to_a_declaration_or_an_import() {
@@ -359,6 +364,23 @@ fn every_bare_call_resolves_to_a_declaration_or_an_import() {
         }
     }
     assert!(checked > 20, "only {checked} calls found; the grammar's node names changed?");
+}
+
+#[test]
+fn the_tool_call_parser_takes_its_spellings_from_the_schema() {
+    let (contract, output) = generated();
+    let calls = source(&output, "ToolCalls.kt");
+    for tool in &contract.ir.realtime_tools {
+        for spelling in std::iter::once(&tool.name).chain(&tool.aliases) {
+            assert!(calls.contains(&format!("\"{spelling}\"")), "{spelling} has no branch");
+        }
+        assert!(calls.contains(&format!("            {}.serializer(),\n", tool.arguments)), "{}", tool.name);
+    }
+    assert!(calls.contains("    \"codex\", \"background_agent\" -> ToolCall.Codex(\n"));
+    // Legacy spellings of `server` from `x-aliases`; `thread_id` may be absent but not null.
+    assert!(calls.contains("            mapOf(\"server_hint\" to \"server\", \"serverHint\" to \"server\"),\n"));
+    assert!(calls.contains("            setOf(\"server\", \"prompt\", \"thread_id\"),\n"));
+    assert!(calls.contains("            mapOf(\"server_id\" to \"server\"),\n"));
 }
 
 #[test]
