@@ -67,6 +67,11 @@ fn readme_uses_generated_names() {
         "        threadId: ThreadId,\n",
         "    public static let threadResume = \"thread/resume\"\n",
         "    public var type: RealtimeOtherItemType\n",
+        "public struct JsonRpcRequest: Codable, Sendable, Hashable {",
+        "        id: RequestId,\n        method: String,\n        params: JSONValue? = nil,\n",
+        "    case integer(Int64)\n",
+        "    public init<T: Encodable>(encoding value: T) throws {\n",
+        "    public func decode<T: Decodable>(as type: T.Type) throws -> T {\n",
     ] {
         assert!(sources.contains(declaration), "the README relies on `{}`", declaration.trim());
     }

@@ -69,6 +69,20 @@ public enum JSONValue: Codable, Sendable, Hashable {
     }
 }
 
+extension JSONValue {
+    /// The JSON form of an encodable value, e.g. typed params for a `JsonRpcRequest`.
+    public init<T: Encodable>(encoding value: T) throws {
+        let data = try JSONEncoder().encode(value)
+        self = try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// Decodes this JSON as `T`, e.g. a notification's `params` as the method's params type.
+    public func decode<T: Decodable>(as type: T.Type) throws -> T {
+        let data = try JSONEncoder().encode(self)
+        return try JSONDecoder().decode(type, from: data)
+    }
+}
+
 extension JSONValue: ExpressibleByBooleanLiteral {
     public init(booleanLiteral value: Bool) {
         self = .bool(value)
