@@ -150,6 +150,14 @@ fn an_enum_value_named_unknown_is_refused() {
 }
 
 #[test]
+fn an_enum_value_named_like_an_enum_member_is_refused() {
+    let error = render_error(vec![def("Status", string_enum(&["ok", "raw_value"], EnumOrigin::Enum))]);
+    assert!(error.contains("Status") && error.contains("`rawValue`"), "{error}");
+    let error = render_error(vec![def("Tag", string_enum(&["all_cases"], EnumOrigin::Const))]);
+    assert!(error.contains("`allCases`"), "{error}");
+}
+
+#[test]
 fn aliases_are_read_but_not_written() {
     let mut server = field("server", "server", TypeRef::String, Presence::Required);
     server.aliases = vec!["server_hint".to_owned(), "serverHint".to_owned()];
@@ -427,7 +435,7 @@ proptest::proptest! {
             Err(error) => {
                 let message = error.to_string();
                 proptest::prop_assert!(
-                    message.contains("map to the Swift") || message.contains("`unknown`"),
+                    message.contains("map to the Swift") || message.contains("`unknown`") || message.contains("enum member"),
                     "unexpected error: {message}"
                 );
             }

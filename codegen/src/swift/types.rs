@@ -276,6 +276,14 @@ fn check_case_names(def: &TypeDef, e: &StringEnumDef, open: bool) -> Result<(), 
                 format!("value `{}` clashes with the `{UNKNOWN_CASE}` case that keeps unlisted values", value.wire),
             ));
         }
+        // Members every enum of this shape declares or inherits; a case of the same name would not compile.
+        if ["rawValue", "isUnknown", "hashValue", "allCases"].contains(&case.as_str()) {
+            return Err(unsupported(
+                def,
+                &def.pointer,
+                format!("value `{}` clashes with the enum member `{case}`", value.wire),
+            ));
+        }
         if !seen.insert(case.clone()) {
             return Err(unsupported(def, &def.pointer, format!("two values map to the Swift case `{case}`")));
         }
