@@ -22,7 +22,48 @@ pub const PACKAGE: &str = "dev.codex.handoff.contract";
 /// Where the sources go under [`ROOT`]: the Gradle/Maven source layout for [`PACKAGE`].
 pub const SOURCE_DIR: &str = "src/main/kotlin/dev/codex/handoff/contract";
 
+/// Names the sources use unqualified (Kotlin and kotlinx types) or declare besides the schema's types; a def
+/// with one of these names would shadow or clash, so it is refused rather than rendered into broken Kotlin.
+const RESERVED_NAMES: &[&str] = &[
+    "Boolean",
+    "Double",
+    "Json",
+    "JsonElement",
+    "JsonNull",
+    "JsonObject",
+    "JsonPrimitive",
+    "KSerializer",
+    "List",
+    "Long",
+    "Map",
+    "MethodDirection",
+    "MethodInfo",
+    "Methods",
+    "Realtime",
+    "Regex",
+    "SerialName",
+    "Serializable",
+    "ServerInfo",
+    "Set",
+    "String",
+    "ToolCall",
+    "ToolCallException",
+];
+
 pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
+    // `<Name>Serializer` objects are declared next to the types that need a custom serializer.
+    let clash = ir.types.values().find(|def| {
+        RESERVED_NAMES.contains(&def.name.as_str())
+            || def.name.strip_suffix("Serializer").is_some_and(|base| ir.types.contains_key(base))
+    });
+    if let Some(def) = clash {
+        return Err(CodegenError::Unsupported {
+            backend: "kotlin",
+            type_name: def.name.clone(),
+            pointer: def.pointer.clone(),
+            reason: "the name clashes with a Kotlin type or a declaration the Kotlin sources make".to_owned(),
+        });
+    }
     let placement = assign_groups(ir);
     let unions = union_memberships(ir);
     let mut output = Output::new(ROOT);

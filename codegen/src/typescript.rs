@@ -27,16 +27,28 @@ pub const ROOT: &str = "generated/typescript";
 pub const PACKAGE_NAME: &str = "codex-handoff-contract";
 /// The exact `typescript` devDependency: `.ci/run` installs it, so a new compiler release cannot break CI.
 pub const TYPESCRIPT_VERSION: &str = "7.0.2";
-/// Names the generated modules export besides the schema's types; a def named like one would clash.
+/// Names the generated modules export besides the schema's types, and the globals they use (guards.ts imports
+/// every type, and an imported `Map` would hide the global one); a def named like one would clash.
 const RESERVED_NAMES: &[&str] = &[
+    "Array",
+    "Boolean",
+    "DecodeErrorKind",
     "Decoded",
+    "Error",
+    "JSON",
+    "Map",
     "MethodDirection",
     "MethodName",
     "MethodParams",
     "MethodResults",
+    "Number",
+    "Object",
     "Problem",
+    "ProblemKind",
     "Record",
+    "RegExp",
     "ServerInfo",
+    "String",
     "ToolCall",
     "TypeName",
 ];

@@ -388,3 +388,12 @@ fn output_is_deterministic() {
     let (contract, output) = generated();
     assert_eq!(kotlin::generate(&contract.ir).unwrap(), output);
 }
+
+#[test]
+fn a_def_named_like_a_type_the_sources_use_is_refused() {
+    let mut schema: Value = serde_json::from_str(handoff_schema::SCHEMA_JSON).unwrap();
+    schema["$defs"]["Regex"] = serde_json::json!({ "description": "Shadows kotlin.text.Regex.", "type": "string" });
+    let ir = Contract::from_value(schema).expect("schema lowers").ir;
+    let error = kotlin::generate(&ir).expect_err("a def named Regex would break the value classes");
+    assert!(error.to_string().contains("`Regex`"), "{error}");
+}

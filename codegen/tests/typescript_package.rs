@@ -236,3 +236,12 @@ fn output_is_deterministic() {
     let ir = canonical_ir();
     assert_eq!(generate(&ir), generate(&ir));
 }
+
+#[test]
+fn a_def_named_like_a_global_the_guards_use_is_refused() {
+    let mut schema: Value = serde_json::from_str(handoff_schema::SCHEMA_JSON).unwrap();
+    schema["$defs"]["Map"] = json!({ "description": "Shadows the global Map.", "type": "string" });
+    let ir = Contract::from_value(schema).expect("schema lowers").ir;
+    let error = typescript::generate(&ir).expect_err("a def named Map would break guards.ts");
+    assert!(error.to_string().contains("`Map`"), "{error}");
+}
