@@ -60,7 +60,7 @@ pub(crate) fn render(ir: &Ir, def: &TypeDef, code: &mut Code) -> Result<(), Code
         TypeKind::Struct(s) => render_struct(ir, def, s, code),
         TypeKind::StringEnum(e) if e.origin == EnumOrigin::Const => render_const_enum(def, e, code),
         TypeKind::StringEnum(e) => render_open_enum(def, e, code),
-        TypeKind::TaggedUnion(u) => render_tagged_union(ir, def, u, code),
+        TypeKind::TaggedUnion(u) => render_tagged_union(def, u, code),
         TypeKind::UntaggedUnion(u) => render_untagged_union(def, u, code),
         TypeKind::Newtype(n) => {
             render_newtype(def, n, code);
@@ -366,7 +366,7 @@ fn render_open_enum(def: &TypeDef, e: &StringEnumDef, code: &mut Code) -> Result
 
 /// A union of structs told apart by a string member: decoded by reading the tag first, then the whole
 /// object as the variant's struct (which keeps the tag). Open unions send other tags to the fallback struct.
-fn render_tagged_union(ir: &Ir, def: &TypeDef, u: &TaggedUnionDef, code: &mut Code) -> Result<(), CodegenError> {
+fn render_tagged_union(def: &TypeDef, u: &TaggedUnionDef, code: &mut Code) -> Result<(), CodegenError> {
     let mut seen = BTreeSet::new();
     for variant in &u.variants {
         let case = member_name(&variant.name);
@@ -380,8 +380,6 @@ fn render_tagged_union(ir: &Ir, def: &TypeDef, u: &TaggedUnionDef, code: &mut Co
         if !seen.insert(case.clone()) {
             return Err(unsupported(def, &def.pointer, format!("two tags map to the Swift case `{case}`")));
         }
-        // The variant struct must exist; `type_def` panics otherwise, which lowering rules out.
-        let _ = ir.type_def(&variant.type_name);
     }
     let tag = &u.tag;
     code.open(format!("public enum {}: Codable, Sendable, Hashable", def.name));
@@ -546,17 +544,22 @@ fn render_newtype(def: &TypeDef, n: &NewtypeDef, code: &mut Code) {
     code.open(format!("static func violation(in value: {raw}) -> String?"));
     match n.base {
         Primitive::String => {
-            if c.min_length.is_some() || c.max_length.is_some() {
+            let length_check = match (c.min_length, c.max_length) {
+                (Some(min), Some(max)) => Some((
+                    format!("length < {min} || length > {max}"),
+                    format!("must be {min} to {max} characters long"),
+                )),
+                (Some(min), None) => {
+                    Some((format!("length < {min}"), format!("must be at least {min} characters long")))
+                }
+                (None, Some(max)) => {
+                    Some((format!("length > {max}"), format!("must be at most {max} characters long")))
+                }
+                (None, None) => None,
+            };
+            if let Some((condition, reason)) = length_check {
                 // JSON Schema counts Unicode scalar values, not grapheme clusters.
                 code.line("let length = value.unicodeScalars.count");
-                let (condition, reason) = match (c.min_length, c.max_length) {
-                    (Some(min), Some(max)) => {
-                        (format!("length < {min} || length > {max}"), format!("must be {min} to {max} characters long"))
-                    }
-                    (Some(min), None) => (format!("length < {min}"), format!("must be at least {min} characters long")),
-                    (None, Some(max)) => (format!("length > {max}"), format!("must be at most {max} characters long")),
-                    (None, None) => unreachable!("checked above"),
-                };
                 violation_check(code, &condition, &reason);
             }
             if let Some(pattern) = &c.pattern {
