@@ -397,3 +397,30 @@ fn a_def_named_like_a_type_the_sources_use_is_refused() {
     let error = kotlin::generate(&ir).expect_err("a def named Regex would break the value classes");
     assert!(error.to_string().contains("`Regex`"), "{error}");
 }
+
+#[test]
+fn tool_call_error_kinds_are_the_fixture_verdict_names() {
+    let (_, output) = generated();
+    let calls = source(&output, "ToolCalls.kt");
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/realtime/tool_calls.json"))
+            .expect("tool_calls.json"),
+    )
+    .unwrap();
+    let verdicts: Vec<&str> =
+        fixture["calls"].as_array().unwrap().iter().map(|c| c["expect"].as_str().unwrap()).collect();
+    let mut kinds = Vec::new();
+    for piece in calls.split("ToolCallException(").skip(1) {
+        let rest = piece.trim_start();
+        if let Some(rest) = rest.strip_prefix('"') {
+            kinds.push(&rest[..rest.find('"').unwrap()]);
+        }
+    }
+    assert!(kinds.len() >= 5, "{kinds:?}");
+    for kind in kinds {
+        assert!(
+            kind == "invalid_arguments" || verdicts.contains(&kind),
+            "`{kind}` is not a verdict of tool_calls.json"
+        );
+    }
+}

@@ -14,8 +14,9 @@ import kotlinx.serialization.json.JsonObject
 
 /**
  * Why a function call of the voice model was refused. [kind] is one of `unknown_tool`, `invalid_json`,
- * `not_an_object`, `duplicate_member`, `null_member` (null for a member that may only be absent) and
- * `invalid_arguments` (missing, unknown or mistyped members, or a value that breaks its type's constraints).
+ * `not_an_object`, `duplicate_member`, `wrong_type` (null for a member that may only be absent) and
+ * `invalid_arguments` (missing, unknown or mistyped members, or a value that breaks its type's constraints). The
+ * kinds other than `invalid_arguments` are the verdict names of tests/fixtures/realtime/tool_calls.json.
  */
 public class ToolCallException(public val kind: String, message: String, cause: Throwable? = null) :
     IllegalArgumentException(message, cause)
@@ -128,7 +129,7 @@ private fun <T> decodeArguments(
             )
         }
         if (value is JsonNull && wire in notNull) {
-            throw ToolCallException("null_member", "`" + tool + "` arguments: member `" + wire + "` must not be null")
+            throw ToolCallException("wrong_type", "`" + tool + "` arguments: member `" + wire + "` must not be null")
         }
         canonical[wire] = value
     }
