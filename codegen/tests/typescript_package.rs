@@ -164,7 +164,7 @@ fn every_type_has_a_guard_and_every_tool_a_parser() {
         let ty = &tool.arguments;
         assert!(realtime_ts.contains(&format!("export function parse{ty}(argumentsJson: string): Decoded<{ty}> {{")));
     }
-    assert!(realtime_ts.contains("    case \"background_agent\":\n"));
+    assert!(realtime_ts.contains("    case \"codex\":\n    case \"background_agent\": {\n"));
 }
 
 #[test]

@@ -129,13 +129,16 @@ fn dispatcher(ir: &Ir) -> String {
         "export function parseToolCall(name: string, argumentsJson: string): Decoded<ToolCall> {\n  switch (name) {\n",
     );
     for tool in &ir.realtime_tools {
-        for spelling in std::iter::once(&tool.name).chain(&tool.aliases) {
-            out.push_str(&format!("    case {}:\n", string_literal(spelling)));
+        let spellings: Vec<&String> = std::iter::once(&tool.name).chain(&tool.aliases).collect();
+        for (index, spelling) in spellings.iter().enumerate() {
+            let opening = if index + 1 == spellings.len() { " {" } else { "" };
+            out.push_str(&format!("    case {}:{opening}\n", string_literal(spelling)));
         }
         let name = string_literal(&tool.name);
         out.push_str(&format!(
-            "      {{\n        const decoded = parse{}(argumentsJson);\n        \
-             return decoded.ok ? {{ ok: true, value: {{ name: {name}, arguments: decoded.value }} }} : failed({name}, decoded);\n      }}\n",
+            "      const decoded = parse{}(argumentsJson);\n      \
+             if (!decoded.ok) return failed({name}, decoded);\n      \
+             return {{ ok: true, value: {{ name: {name}, arguments: decoded.value }} }};\n    }}\n",
             tool.arguments
         ));
     }

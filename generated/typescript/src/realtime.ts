@@ -249,32 +249,32 @@ export function parseCodexToolArguments(argumentsJson: string): Decoded<CodexToo
  */
 export function parseToolCall(name: string, argumentsJson: string): Decoded<ToolCall> {
   switch (name) {
-    case "list_servers":
-      {
-        const decoded = parseListServersArguments(argumentsJson);
-        return decoded.ok ? { ok: true, value: { name: "list_servers", arguments: decoded.value } } : failed("list_servers", decoded);
-      }
-    case "list_sessions":
-      {
-        const decoded = parseListSessionsArguments(argumentsJson);
-        return decoded.ok ? { ok: true, value: { name: "list_sessions", arguments: decoded.value } } : failed("list_sessions", decoded);
-      }
-    case "read_session":
-      {
-        const decoded = parseReadSessionArguments(argumentsJson);
-        return decoded.ok ? { ok: true, value: { name: "read_session", arguments: decoded.value } } : failed("read_session", decoded);
-      }
-    case "run_on_server":
-      {
-        const decoded = parseRunOnServerArguments(argumentsJson);
-        return decoded.ok ? { ok: true, value: { name: "run_on_server", arguments: decoded.value } } : failed("run_on_server", decoded);
-      }
+    case "list_servers": {
+      const decoded = parseListServersArguments(argumentsJson);
+      if (!decoded.ok) return failed("list_servers", decoded);
+      return { ok: true, value: { name: "list_servers", arguments: decoded.value } };
+    }
+    case "list_sessions": {
+      const decoded = parseListSessionsArguments(argumentsJson);
+      if (!decoded.ok) return failed("list_sessions", decoded);
+      return { ok: true, value: { name: "list_sessions", arguments: decoded.value } };
+    }
+    case "read_session": {
+      const decoded = parseReadSessionArguments(argumentsJson);
+      if (!decoded.ok) return failed("read_session", decoded);
+      return { ok: true, value: { name: "read_session", arguments: decoded.value } };
+    }
+    case "run_on_server": {
+      const decoded = parseRunOnServerArguments(argumentsJson);
+      if (!decoded.ok) return failed("run_on_server", decoded);
+      return { ok: true, value: { name: "run_on_server", arguments: decoded.value } };
+    }
     case "codex":
-    case "background_agent":
-      {
-        const decoded = parseCodexToolArguments(argumentsJson);
-        return decoded.ok ? { ok: true, value: { name: "codex", arguments: decoded.value } } : failed("codex", decoded);
-      }
+    case "background_agent": {
+      const decoded = parseCodexToolArguments(argumentsJson);
+      if (!decoded.ok) return failed("codex", decoded);
+      return { ok: true, value: { name: "codex", arguments: decoded.value } };
+    }
     default:
       return { ok: false, kind: "unknown_tool", error: `unknown tool ${JSON.stringify(name)}` };
   }
