@@ -94,6 +94,39 @@ impl Location {
     }
 }
 
+/// The order-independent half of checking a frame, which runs on any thread: UTF-8, the fast path, JSON parsing.
+pub enum Prepared {
+    /// The fast path cleared the frame: nothing to report and nothing for the flow rules.
+    Clean,
+    /// Not UTF-8 or not JSON: the `parse` message.
+    Unparsable(String),
+    Parsed(Value),
+}
+
+pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unterminated: bool) -> Prepared {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let offset = error.valid_up_to();
+            return Prepared::Unparsable(format!("not valid UTF-8: invalid byte at offset {offset} of the frame"));
+        }
+    };
+    // Agent-message deltas are not steps of any flow rule (design.md lists the steps: handoff items,
+    // resume/start/turn, resolve/finalize and their answers) and realtime events never reach the flow check, so a
+    // frame the fast path clears needs nothing else. `tests/fast_path.rs` proves the diagnostics equal the slow
+    // path's, which does feed deltas to the flow check; it fails if the flow rules ever start to read deltas.
+    if options.fast_path && schemas.fast_path_ok && fast::is_clean(text) {
+        return Prepared::Clean;
+    }
+    match serde_json::from_str(text) {
+        Ok(value) => Prepared::Parsed(value),
+        Err(error) if last_unterminated && error.is_eof() => {
+            Prepared::Unparsable(format!("truncated last line (no newline at the end of the file): {error}"))
+        }
+        Err(error) => Prepared::Unparsable(format!("not JSON: {error}")),
+    }
+}
+
 pub struct CaptureCheck<'s> {
     schemas: &'s Schemas,
     options: CheckOptions,
@@ -120,29 +153,15 @@ impl<'s> CaptureCheck<'s> {
         self.push(at, rule::PARSE, None, String::new(), message, Severity::Error);
     }
 
-    /// One frame's text. `last_unterminated` marks a final line without a newline, to name truncation.
-    pub fn frame(&mut self, at: Location, text: &str, last_unterminated: bool) {
-        if self.options.fast_path && self.schemas.fast_path_ok {
-            // Agent-message deltas are not steps of any flow rule (design.md lists the steps: handoff items,
-            // resume/start/turn, resolve/finalize and their answers) and realtime events never reach the flow
-            // check, so a frame the fast path clears needs nothing else. `tests/fast_path.rs` proves the
-            // diagnostics equal the slow path's, which does feed deltas to the flow check; it fails if the flow
-            // rules ever start to read deltas.
-            if fast::is_clean(text) {
-                return;
-            }
-        }
-        let value: Value = match serde_json::from_str(text) {
-            Ok(value) => value,
-            Err(error) => {
-                let message = if last_unterminated && error.is_eof() {
-                    format!("truncated last line (no newline at the end of the file): {error}")
-                } else {
-                    format!("not JSON: {error}")
-                };
+    /// The order-dependent half of checking a frame: classification, schema checks, ids and flow rules.
+    pub fn apply(&mut self, at: Location, prepared: Prepared) {
+        let value = match prepared {
+            Prepared::Clean => return,
+            Prepared::Unparsable(message) => {
                 self.parse_error(at, message);
                 return;
             }
+            Prepared::Parsed(value) => value,
         };
         let Value::Object(mut object) = value else {
             self.parse_error(at, format!("a frame must be a JSON object, found {}", kind(&value)));

@@ -225,7 +225,16 @@ impl<'de> Visitor<'de> for ObjVisitor {
                 "dir" => set(&mut obj.dir, map.next_value()?, key)?,
                 "server_id" => set(&mut obj.server_id, map.next_value()?, key)?,
                 "json" => set(&mut obj.json, Box::new(map.next_value::<Json<'de>>()?.0), key)?,
-                "method" => set(&mut obj.method, map.next_value()?, key)?,
+                "method" => {
+                    let method: Str<'de> = map.next_value()?;
+                    // Any other method is the slow path's: stop reading now rather than at the end.
+                    if &*method != DELTA_METHOD {
+                        return Err(de::Error::custom("not a delta"));
+                    }
+                    set(&mut obj.method, method, key)?;
+                }
+                // Requests and responses are the slow path's too (realtime events carry no `id`).
+                "id" | "result" | "error" => return Err(de::Error::custom("not a notification")),
                 "params" => set(&mut obj.params, map.next_value()?, key)?,
                 "type" => set(&mut obj.kind, map.next_value()?, key)?,
                 _ => {

@@ -75,27 +75,28 @@ pub fn validate_reader<R: BufRead>(
     let options = CheckOptions { strict: config.strict, fast_path: config.fast_path };
     let mut check = CaptureCheck::new(schemas, options);
     let mut reader = read::FrameReader::new(input, config.max_line_bytes)?;
+    let mut batch = Batch::default();
     while let Some(frame) = reader.next_frame()? {
         match frame {
             read::RawFrame::Frame { line, index, bytes, last_unterminated } => {
                 report.messages += 1;
-                let at = Location { line, index };
-                match std::str::from_utf8(bytes) {
-                    Ok(text) => check.frame(at, text, last_unterminated),
-                    Err(error) => check.parse_error(
-                        at,
-                        format!("not valid UTF-8: invalid byte at offset {} of the frame", error.valid_up_to()),
-                    ),
+                batch.push(Location { line, index }, bytes, last_unterminated);
+                if batch.is_full() {
+                    batch.check(schemas, options, &mut check);
                 }
             }
             read::RawFrame::TooLong { line, index, len } => {
                 report.messages += 1;
+                batch.check(schemas, options, &mut check);
                 let limit = config.max_line_bytes;
                 let message =
                     format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
                 check.parse_error(Location { line, index }, message);
             }
-            read::RawFrame::Broken { line, index, message } => check.parse_error(Location { line, index }, message),
+            read::RawFrame::Broken { line, index, message } => {
+                batch.check(schemas, options, &mut check);
+                check.parse_error(Location { line, index }, message);
+            }
         }
         if let Some(bar) = progress
             && report.messages.is_multiple_of(4096)
@@ -103,10 +104,50 @@ pub fn validate_reader<R: BufRead>(
             bar.set_position(reader.consumed);
         }
     }
+    batch.check(schemas, options, &mut check);
     let (diagnostics, notes) = check.finish();
     report.diagnostics = diagnostics;
     report.notes = notes;
     Ok(report)
+}
+
+/// Frames gathered so that the order-independent half of their checks runs in parallel ([`check::prepare`]);
+/// the order-dependent half ([`CaptureCheck::apply`]) then runs in capture order. Bounded in size, so memory
+/// stays flat.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    frames: Vec<(Location, std::ops::Range<usize>, bool)>,
+}
+
+/// A batch is checked once it holds this many bytes or frames.
+const BATCH_BYTES: usize = 1 << 20;
+const BATCH_FRAMES: usize = 8192;
+
+impl Batch {
+    fn push(&mut self, at: Location, bytes: &[u8], last_unterminated: bool) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(bytes);
+        self.frames.push((at, start..self.bytes.len(), last_unterminated));
+    }
+
+    fn is_full(&self) -> bool {
+        self.bytes.len() >= BATCH_BYTES || self.frames.len() >= BATCH_FRAMES
+    }
+
+    fn check(&mut self, schemas: &Schemas, options: CheckOptions, check: &mut CaptureCheck<'_>) {
+        let prepared: Vec<check::Prepared> = self
+            .frames
+            .par_iter()
+            .with_min_len(256)
+            .map(|(_, range, last)| check::prepare(schemas, options, &self.bytes[range.clone()], *last))
+            .collect();
+        for ((at, _, _), prepared) in self.frames.iter().zip(prepared) {
+            check.apply(*at, prepared);
+        }
+        self.bytes.clear();
+        self.frames.clear();
+    }
 }
 
 /// Validates every path (`-` = stdin) in parallel; reports come back in argument order.
