@@ -6,12 +6,16 @@
 //! ([`code`]), since no Swift formatter runs here. Tests parse every file with tree-sitter's Swift grammar.
 
 mod code;
+mod enums;
 mod groups;
 mod methods;
 mod names;
+mod newtypes;
 mod package;
+mod structs;
 mod support;
 mod types;
+mod unions;
 
 use handoff_schema::Ir;
 
