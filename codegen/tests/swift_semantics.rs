@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use handoff_codegen::swift;
-use handoff_schema::{Contract, TypeKind};
+use handoff_schema::{Contract, Presence, TypeKind, TypeRef};
 use serde_json::Value;
 use swift_common::{SwiftStruct, structs, swift_files};
 
@@ -237,4 +237,66 @@ fn types_are_grouped_by_protocol_area() {
     ] {
         assert_eq!(file_of(name), file, "{name}");
     }
+}
+
+/// Each member of the canonical schema is decoded the way its presence asks: `decode` when required,
+/// `decode(T?.self)` when required but nullable, `decodeIfPresent` when optional (`decodeJSONIfPresent` for
+/// any-JSON members, which keep an explicit null), with the `aliases:` the schema lists, and encoded with
+/// `encodeIfPresent` exactly when it is optional.
+#[test]
+fn members_decode_and_encode_as_their_presence_asks() {
+    let contract = Contract::canonical().expect("canonical contract");
+    let output = swift::generate(&contract.ir).expect("swift backend");
+    let sources: String = swift_files(&output).into_iter().map(|(_, source)| source).collect();
+    let structs = generated_structs();
+    let mut checked = 0;
+    for def in contract.ir.types.values() {
+        let TypeKind::Struct(s) = &def.kind else { continue };
+        let start = sources.find(&format!("public struct {}: ", def.name)).expect("struct declared");
+        let body = &sources[start..start + sources[start..].find("\n}\n").expect("struct ends")];
+        let swift = &structs[&def.name];
+        for (field, (case, _)) in s.fields.iter().zip(&swift.coding_keys) {
+            let ident =
+                if body.contains(&format!("public var `{case}`:")) { format!("`{case}`") } else { case.clone() };
+            let decode_line = body
+                .lines()
+                .map(str::trim)
+                .find(|line| line.starts_with(&format!("self.{ident} = try ")))
+                .unwrap_or_else(|| panic!("{}.{case}: no decoding line", def.name));
+            let expected_call = match field.presence {
+                Presence::Required => "container.decode(",
+                Presence::RequiredNullable => "container.decode(",
+                Presence::Optional | Presence::OptionalNullable
+                    if field.ty == TypeRef::Any && field.aliases.is_empty() =>
+                {
+                    "container.decodeJSONIfPresent("
+                }
+                Presence::Optional | Presence::OptionalNullable => "container.decodeIfPresent(",
+            };
+            assert!(decode_line.contains(expected_call), "{}.{case} ({:?}): {decode_line}", def.name, field.presence);
+            assert_eq!(
+                decode_line.contains("?.self"),
+                field.presence == Presence::RequiredNullable,
+                "{}.{case}: {decode_line}",
+                def.name
+            );
+            for alias in &field.aliases {
+                assert!(
+                    decode_line.contains(&format!("\"{alias}\"")),
+                    "{}.{case} does not read alias {alias}",
+                    def.name
+                );
+            }
+            let encodes_if_present =
+                body.contains(&format!("try container.encodeIfPresent(self.{ident}, forKey: .{ident})"));
+            assert_eq!(
+                encodes_if_present,
+                matches!(field.presence, Presence::Optional | Presence::OptionalNullable),
+                "{}.{case}: optional members, and only they, are left out when nil",
+                def.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 100, "only {checked} members checked");
 }
