@@ -109,7 +109,7 @@ pub fn apply(workspace_root: &Path, outputs: &[Output]) -> io::Result<Vec<Drift>
 }
 
 /// Files under `root` (relative to the workspace), as workspace-relative `/` paths. Build products that
-/// tools put next to generated sources (`target/`, `node_modules/`, `.build/`) are not the generator's.
+/// tools put next to generated sources (`target/`, `node_modules/`, `dist/`, `.build/`) are not the generator's.
 fn list_files(workspace_root: &Path, root: &str) -> io::Result<Vec<String>> {
     let mut found = Vec::new();
     let mut pending = vec![PathBuf::from(root)];
@@ -125,7 +125,7 @@ fn list_files(workspace_root: &Path, root: &str) -> io::Result<Vec<String>> {
             let name = entry.file_name().to_string_lossy().into_owned();
             let child = relative.join(&name);
             if entry.file_type()?.is_dir() {
-                if !matches!(name.as_str(), "target" | "node_modules" | ".build" | ".swiftpm") {
+                if !matches!(name.as_str(), "target" | "node_modules" | "dist" | ".build" | ".swiftpm") {
                     pending.push(child);
                 }
             } else {

@@ -81,5 +81,7 @@ fn crlf_checkouts_and_build_directories_are_not_drift() {
     std::fs::write(scratch.0.join("generated/demo/a.txt"), "one\r\ntwo\r\n").unwrap();
     std::fs::create_dir_all(scratch.0.join("generated/demo/node_modules/x")).unwrap();
     std::fs::write(scratch.0.join("generated/demo/node_modules/x/index.js"), "").unwrap();
+    std::fs::create_dir_all(scratch.0.join("generated/demo/dist")).unwrap();
+    std::fs::write(scratch.0.join("generated/demo/dist/index.js"), "").unwrap();
     assert!(diff(&scratch.0, &wanted).unwrap().is_empty());
 }
