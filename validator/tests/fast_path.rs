@@ -86,7 +86,7 @@ fn frame() -> impl Strategy<Value = String> {
     ];
     let envelope_extra =
         prop_oneof![Just(""), Just(",\"id\":3"), Just(",\"jsonrpc\":\"2.0\""), Just(",\"type\":\"x\"")];
-    let wrap = 0..6u8;
+    let wrap = 0..10u8;
     let dir = prop_oneof![Just("in"), Just("out"), Just("up")];
     let sid = prop_oneof![Just("bigpc"), Just("realtime"), Just("")];
     (thread, delta, extra, method, envelope_extra, wrap, dir, sid).prop_map(
@@ -107,7 +107,12 @@ fn frame() -> impl Strategy<Value = String> {
                 ),
                 3 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"realtime\",\"json\":{audio}}}"),
                 4 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"realtime\",\"json\":{}}}", serde_json::to_string(&audio).unwrap()),
-                _ => format!("{{\"ts_ms\":1,\"dir\":\"in\",\"server_id\":\"{sid}\",\"json\":{call}}}"),
+                5 => format!("{{\"ts_ms\":1,\"dir\":\"in\",\"server_id\":\"{sid}\",\"json\":{call}}}"),
+                // Entry-level oddities the typed entry reader must hand to the `Value` path.
+                6 => format!("{{\"dir\":\"{dir}\",\"server_id\":\"{sid}\",\"json\":{message},\"json\":{message}}}"),
+                7 => format!("{{\"dir\":\"{dir}\",\"server_id\":\"{sid}\",\"json\":\"[1]\"}}"),
+                8 => format!("{{\"dir\":\"{dir}\",\"json\":{message}}}"),
+                _ => format!("{{\"dir\":\"{dir}\",\"server_id\":7,\"json\":{message},\"ts_ms\":\"x\"}}"),
             }
         },
     )
