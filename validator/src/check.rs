@@ -63,15 +63,19 @@ impl RequestId {
     }
 }
 
-/// Requests are scoped by server id and by who sent them (`true`: the client).
-type Scope = (String, bool);
+/// Unanswered requests of one server, by who sent them: `[client → server, server → client]`.
+type Scopes<'s> = [HashMap<RequestId, Pending<'s>>; 2];
 
-fn scope(server_id: &str, sender: FlowDirection) -> Scope {
-    (server_id.to_owned(), sender == FlowDirection::ClientToServer)
+fn sender_slot(sender: FlowDirection) -> usize {
+    match sender {
+        FlowDirection::ClientToServer => 0,
+        FlowDirection::ServerToClient => 1,
+    }
 }
 
-struct Pending {
-    method: String,
+struct Pending<'s> {
+    /// Borrowed from the contract for known methods, so tracking a request allocates nothing.
+    method: Cow<'s, str>,
     line: u64,
 }
 
@@ -178,7 +182,8 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
 pub struct CaptureCheck<'s> {
     schemas: &'s Schemas,
     options: CheckOptions,
-    pending: HashMap<Scope, HashMap<RequestId, Pending>>,
+    /// Requests are scoped by server id and by who sent them.
+    pending: HashMap<String, Scopes<'s>>,
     flow: FlowCheck,
     flow_findings: Vec<FlowFinding>,
     diagnostics: Vec<Diagnostic>,
@@ -363,7 +368,15 @@ impl<'s> CaptureCheck<'s> {
     ) {
         // An id that is neither a string nor an int64 was reported by the envelope check; it cannot be answered.
         let Some(id) = object.get("id").and_then(RequestId::from_value) else { return };
-        let scope = self.pending.entry(scope(server_id, direction)).or_default();
+        let method_name = match self.schemas.method(method) {
+            Some(rpc) => Cow::Borrowed(rpc.name.as_str()),
+            None => Cow::Owned(method.to_owned()),
+        };
+        if !self.pending.contains_key(server_id) {
+            self.pending.insert(server_id.to_owned(), Scopes::default());
+        }
+        let scopes = self.pending.get_mut(server_id).expect("inserted above");
+        let scope = &mut scopes[sender_slot(direction)];
         if let Some(first) = scope.get(&id) {
             let text = format!(
                 "request id {} is already used by the unanswered `{}` request on line {}",
@@ -374,7 +387,7 @@ impl<'s> CaptureCheck<'s> {
             self.push(at, rule::DUPLICATE_ID, Some(method), "/id".into(), text, Severity::Error);
             return;
         }
-        scope.insert(id, Pending { method: method.to_owned(), line: at.line });
+        scope.insert(id, Pending { method: method_name, line: at.line });
     }
 
     /// A response or error; returns the direction it travelled.
@@ -397,21 +410,22 @@ impl<'s> CaptureCheck<'s> {
         let mut answered = None;
         if let Some(id) = &id {
             for &request_direction in candidates {
-                let scope = scope(server_id, request_direction);
-                if let Some(pending) = self.pending.get_mut(&scope).and_then(|requests| requests.remove(id)) {
+                let slot = sender_slot(request_direction);
+                if let Some(pending) = self.pending.get_mut(server_id).and_then(|scopes| scopes[slot].remove(id)) {
                     answered = Some((request_direction, pending.method));
                     break;
                 }
             }
         }
-        let method = answered.as_ref().map(|(_, m)| m.as_str());
+        let method = answered.as_ref().map(|(_, m)| m.as_ref());
         let envelope = if is_error { schemas::ERROR_DEF } else { schemas::RESPONSE_DEF };
         self.check_def(at, method, envelope, message, "");
         match &answered {
             Some((request_direction, method)) => {
-                let rpc_result = self.schemas.method(method).and_then(|rpc| rpc.result.clone());
+                let schemas = self.schemas;
+                let rpc_result = schemas.method(method).and_then(|rpc| rpc.result.as_deref());
                 if let (false, Some(def), Some(result)) = (is_error, rpc_result, object.get("result")) {
-                    self.check_def(at, Some(method), &def, result, "/result");
+                    self.check_def(at, Some(method), def, result, "/result");
                 }
                 opposite(*request_direction)
             }

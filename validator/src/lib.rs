@@ -121,8 +121,8 @@ struct Batch {
 }
 
 /// A batch is checked once it holds this many bytes or frames.
-const BATCH_BYTES: usize = 1 << 20;
-const BATCH_FRAMES: usize = 8192;
+const BATCH_BYTES: usize = 512 << 10;
+const BATCH_FRAMES: usize = 2048;
 
 impl Batch {
     fn push(&mut self, at: Location, bytes: &[u8], last_unterminated: bool) {
