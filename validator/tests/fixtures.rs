@@ -31,3 +31,31 @@ fn every_non_flow_rule_has_an_invalid_fixture() {
         assert!(listed.contains(&format!(" {rule} ")), "no invalid fixture expects `{rule}`");
     }
 }
+
+#[test]
+fn mismatches_are_reported_as_a_readable_diff() {
+    let dir = std::env::temp_dir().join(format!("handoff-fixture-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("valid")).unwrap();
+    std::fs::create_dir_all(dir.join("invalid")).unwrap();
+    // valid/ capture with a violation; invalid/ capture whose .expected is wrong on one line and misses another.
+    std::fs::write(dir.join("valid/dirty.jsonl"), "{\"method\":\"nope\"}\n").unwrap();
+    let capture = "{\"id\":1,\"result\":{}}\n{\"method\":\"nope\"}\n";
+    std::fs::write(dir.join("invalid/two.jsonl"), capture).unwrap();
+    std::fs::write(dir.join("invalid/two.jsonl.expected"), "# wrong line\n3 - rpc/orphan-response /id\n").unwrap();
+    std::fs::write(dir.join("invalid/lonely.jsonl.expected"), "1 - parse -\n").unwrap();
+    std::fs::write(dir.join("invalid/unlisted.jsonl"), "[]x\n").unwrap();
+    let schemas = Schemas::canonical().unwrap();
+    let outcome = check_fixtures(&schemas, &dir).unwrap();
+    let text = outcome.failures.join("\n");
+    assert_eq!(outcome.checked, 3);
+    assert_eq!(outcome.failures.len(), 4, "{text}");
+    assert!(text.contains("dirty.jsonl: diagnostics differ from none (valid/)"), "{text}");
+    assert!(text.contains("+ given, not expected: 1 - rpc/unknown-method /method"), "{text}");
+    assert!(text.contains("- expected, not given: 3 - rpc/orphan-response /id"), "{text}");
+    assert!(text.contains("+ given, not expected: 1 - rpc/orphan-response /id"), "{text}");
+    assert!(text.contains("+ given, not expected: 2 - rpc/unknown-method /method"), "{text}");
+    assert!(text.contains("lonely.jsonl.expected: no capture named `lonely.jsonl` beside it"), "{text}");
+    assert!(text.contains("unlisted.jsonl: missing"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
