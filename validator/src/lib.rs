@@ -23,6 +23,7 @@ mod strict;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
+use std::sync::mpsc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -73,30 +74,63 @@ pub fn validate_reader<R: BufRead>(
 ) -> io::Result<FileReport> {
     let mut report = FileReport { path: path.to_owned(), ..FileReport::default() };
     let options = CheckOptions { strict: config.strict, fast_path: config.fast_path };
-    let mut check = CaptureCheck::new(schemas, options);
     let mut reader = read::FrameReader::new(input, config.max_line_bytes)?;
+    // A pipeline of two stages: this thread reads frames and prepares each batch (in parallel, rayon), a second
+    // thread applies the prepared batches in capture order. Applying one batch overlaps preparing the next; the
+    // channel holds at most two batches, so memory stays bounded.
+    let (sender, receiver) = mpsc::sync_channel::<Vec<(Location, check::Prepared)>>(2);
+    let (read_outcome, (diagnostics, notes)) = std::thread::scope(|scope| {
+        let applier = scope.spawn(move || {
+            let mut check = CaptureCheck::new(schemas, options);
+            for batch in receiver {
+                for (at, prepared) in batch {
+                    check.apply(at, prepared);
+                }
+            }
+            check.finish()
+        });
+        let read_outcome = read_batches(&mut reader, schemas, config, options, &mut report, progress, &sender);
+        drop(sender);
+        let checked = applier.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read_outcome, checked)
+    });
+    read_outcome?;
+    report.diagnostics = diagnostics;
+    report.notes = notes;
+    Ok(report)
+}
+
+/// The reading stage: frames into batches, each prepared and handed to the applying stage.
+fn read_batches<R: BufRead>(
+    reader: &mut read::FrameReader<R>,
+    schemas: &Schemas,
+    config: &Config,
+    options: CheckOptions,
+    report: &mut FileReport,
+    progress: Option<&ProgressBar>,
+    sender: &mpsc::SyncSender<Vec<(Location, check::Prepared)>>,
+) -> io::Result<()> {
     let mut batch = Batch::default();
     while let Some(frame) = reader.next_frame()? {
         match frame {
             read::RawFrame::Frame { line, index, bytes, last_unterminated } => {
                 report.messages += 1;
-                batch.push(Location { line, index }, bytes, last_unterminated);
-                if batch.is_full() {
-                    batch.check(schemas, options, &mut check);
-                }
+                batch.push(Location { line, index }, Item::Frame { bytes, last_unterminated });
             }
             read::RawFrame::TooLong { line, index, len } => {
                 report.messages += 1;
-                batch.check(schemas, options, &mut check);
                 let limit = config.max_line_bytes;
                 let message =
                     format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
-                check.parse_error(Location { line, index }, message);
+                batch.push(Location { line, index }, Item::Unparsable(message));
             }
             read::RawFrame::Broken { line, index, message } => {
-                batch.check(schemas, options, &mut check);
-                check.parse_error(Location { line, index }, message);
+                batch.push(Location { line, index }, Item::Unparsable(message));
             }
+        }
+        // The applying stage only stops early if it panicked; its panic is re-raised by the caller.
+        if batch.is_full() && sender.send(batch.prepare(schemas, options)).is_err() {
+            return Ok(());
         }
         if let Some(bar) = progress
             && report.messages.is_multiple_of(4096)
@@ -104,11 +138,20 @@ pub fn validate_reader<R: BufRead>(
             bar.set_position(reader.consumed);
         }
     }
-    batch.check(schemas, options, &mut check);
-    let (diagnostics, notes) = check.finish();
-    report.diagnostics = diagnostics;
-    report.notes = notes;
-    Ok(report)
+    if !batch.items.is_empty() {
+        let _ = sender.send(batch.prepare(schemas, options));
+    }
+    Ok(())
+}
+
+/// What the reader found at one place of the capture.
+enum Item<'a> {
+    Frame {
+        bytes: &'a [u8],
+        last_unterminated: bool,
+    },
+    /// A reader-level `parse` violation (over-long frame, broken array, empty capture).
+    Unparsable(String),
 }
 
 /// Frames gathered so that the order-independent half of their checks runs in parallel ([`check::prepare`]);
@@ -117,7 +160,12 @@ pub fn validate_reader<R: BufRead>(
 #[derive(Default)]
 struct Batch {
     bytes: Vec<u8>,
-    frames: Vec<(Location, std::ops::Range<usize>, bool)>,
+    items: Vec<(Location, BatchItem)>,
+}
+
+enum BatchItem {
+    Frame { range: std::ops::Range<usize>, last_unterminated: bool },
+    Unparsable(String),
 }
 
 /// A batch is checked once it holds this many bytes or frames.
@@ -125,28 +173,40 @@ const BATCH_BYTES: usize = 512 << 10;
 const BATCH_FRAMES: usize = 2048;
 
 impl Batch {
-    fn push(&mut self, at: Location, bytes: &[u8], last_unterminated: bool) {
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(bytes);
-        self.frames.push((at, start..self.bytes.len(), last_unterminated));
+    fn push(&mut self, at: Location, item: Item<'_>) {
+        let item = match item {
+            Item::Frame { bytes, last_unterminated } => {
+                let start = self.bytes.len();
+                self.bytes.extend_from_slice(bytes);
+                BatchItem::Frame { range: start..self.bytes.len(), last_unterminated }
+            }
+            Item::Unparsable(message) => BatchItem::Unparsable(message),
+        };
+        self.items.push((at, item));
     }
 
     fn is_full(&self) -> bool {
-        self.bytes.len() >= BATCH_BYTES || self.frames.len() >= BATCH_FRAMES
+        self.bytes.len() >= BATCH_BYTES || self.items.len() >= BATCH_FRAMES
     }
 
-    fn check(&mut self, schemas: &Schemas, options: CheckOptions, check: &mut CaptureCheck<'_>) {
-        let prepared: Vec<check::Prepared> = self
-            .frames
-            .par_iter()
+    /// Prepares every item (in parallel) and empties the batch.
+    fn prepare(&mut self, schemas: &Schemas, options: CheckOptions) -> Vec<(Location, check::Prepared)> {
+        let bytes = &self.bytes;
+        let prepared = std::mem::take(&mut self.items)
+            .into_par_iter()
             .with_min_len(256)
-            .map(|(_, range, last)| check::prepare(schemas, options, &self.bytes[range.clone()], *last))
+            .map(|(at, item)| {
+                let prepared = match item {
+                    BatchItem::Frame { range, last_unterminated } => {
+                        check::prepare(schemas, options, &bytes[range], last_unterminated)
+                    }
+                    BatchItem::Unparsable(message) => check::Prepared::Unparsable(message),
+                };
+                (at, prepared)
+            })
             .collect();
-        for ((at, _, _), prepared) in self.frames.iter().zip(prepared) {
-            check.apply(*at, prepared);
-        }
         self.bytes.clear();
-        self.frames.clear();
+        prepared
     }
 }
 
