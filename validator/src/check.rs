@@ -585,6 +585,9 @@ impl<'s> CaptureCheck<'s> {
         let flow = std::mem::replace(&mut self.flow, FlowCheck::new());
         let notes = flow.finish(&mut self.flow_findings);
         self.drain_flow();
+        // Flow findings can name an earlier frame (a handoff still open at the end, a finding held back until the
+        // server's responses showed up): a stable sort restores capture order and keeps each frame's own order.
+        self.diagnostics.sort_by_key(|d| (d.line, d.index));
         (self.diagnostics, notes)
     }
 }

@@ -139,3 +139,25 @@ fn many_files_keep_argument_order() {
     expected.push(paths[3].as_str());
     assert_eq!(order, expected);
 }
+
+#[test]
+fn violations_come_in_capture_order_even_when_found_at_the_end() {
+    // A handoff left open is found at the end of the capture but belongs to its first line.
+    let capture = concat!(
+        r#"{"ts_ms":1,"dir":"in","server_id":"local","json":{"method":"thread/realtime/itemAdded","params":{"threadId":"voice_1","item":{"type":"handoff_request","handoff_id":"h1","item_id":"i1","input_transcript":"go","active_transcript":[]}}}}"#,
+        "\n",
+        r#"{"ts_ms":2,"dir":"out","server_id":"local","json":{"id":1,"method":"thread/nope","params":{}}}"#,
+        "\n"
+    );
+    let path = temp_file("order.jsonl", capture.as_bytes());
+    let (code, out, _) = invoke(&args(Format::Json, &[path.to_string_lossy().into_owned()]));
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lines: Vec<u64> =
+        report["violations"].as_array().unwrap().iter().map(|v| v["line"].as_u64().unwrap()).collect();
+    let rules: Vec<&str> =
+        report["violations"].as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["flow/unresolved-handoff", "rpc/unknown-method"]);
+    assert_eq!(lines, [1, 2]);
+    let _ = std::fs::remove_file(path);
+}
