@@ -10,7 +10,7 @@
 //!   → client. Equal in meaning to `JsonRpcNotification` + `AgentMessageDeltaNotification` (checked against the IR
 //!   at start-up by [`matches_contract`]; the fast path switches itself off when the contract changes);
 //! - a realtime event whose `type` is not one of the function-call events: the slow path checks nothing in it. Its
-//!   other members (the 8 KB base64 `delta`) are skipped with `IgnoredAny`, never copied.
+//!   other members (the 8 KB base64 `delta`) are skipped with `IgnoredAny`, never decoded into a string.
 //!
 //! Every other frame, and every frame this module cannot read (escaped keys, duplicates, odd shapes), goes to the
 //! slow path, so diagnostics are the slow path's by construction. `tests/fast_path.rs` checks both paths agree.
@@ -18,7 +18,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use handoff_schema::{Ir, Presence, TypeKind, TypeRef};
+use handoff_schema::{Direction, Ir, Presence, TypeKind, TypeRef};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
@@ -81,7 +81,22 @@ fn is_thread_id(s: &str) -> bool {
 /// True when the contract still defines the delta notification and `ThreadId` exactly as this module assumes.
 pub fn matches_contract(ir: &Ir) -> bool {
     let Some(method) = ir.method(DELTA_METHOD) else { return false };
-    if method.params.as_deref() != Some("AgentMessageDeltaNotification") {
+    if method.params.as_deref() != Some("AgentMessageDeltaNotification")
+        || method.direction != Direction::ServerNotification
+    {
+        return false;
+    }
+    // The envelope: an open object whose only required member is the string `method`, `params` any JSON.
+    let Some(TypeKind::Struct(envelope)) = ir.types.get("JsonRpcNotification").map(|t| &t.kind) else {
+        return false;
+    };
+    let envelope_ok = !envelope.closed
+        && envelope.fields.iter().all(|f| match f.wire_name.as_str() {
+            "method" => f.ty == TypeRef::String,
+            "params" => f.ty == TypeRef::Any && !f.presence.is_required(),
+            _ => !f.presence.is_required(),
+        });
+    if !envelope_ok {
         return false;
     }
     let Some(TypeKind::Struct(params)) = ir.types.get("AgentMessageDeltaNotification").map(|t| &t.kind) else {
@@ -319,6 +334,22 @@ mod tests {
     fn the_canonical_contract_allows_the_fast_path() {
         let contract = handoff_schema::Contract::canonical().unwrap();
         assert!(matches_contract(&contract.ir));
+    }
+
+    #[test]
+    fn a_changed_contract_switches_the_fast_path_off() {
+        let canonical = handoff_schema::Contract::canonical().unwrap().document;
+        let edits: [(&str, serde_json::Value); 3] = [
+            ("/$defs/ThreadId/maxLength", serde_json::json!(64)),
+            ("/$defs/AgentMessageDeltaNotification/properties/delta/type", serde_json::json!("integer")),
+            ("/x-rpc/item~1agentMessage~1delta/direction", serde_json::json!("client_notification")),
+        ];
+        for (pointer, value) in edits {
+            let mut document = canonical.clone();
+            *document.pointer_mut(pointer).unwrap() = value;
+            let contract = handoff_schema::Contract::from_value(document).unwrap();
+            assert!(!matches_contract(&contract.ir), "{pointer}");
+        }
     }
 
     #[test]
