@@ -4,7 +4,6 @@
 //! bounded by what is open in the capture (unanswered requests, open handoffs), not by the capture's size.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use handoff_schema::Direction;
 use serde_json::value::RawValue;
@@ -13,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::fast;
 use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame};
 use crate::report::{Diagnostic, Severity};
+use crate::requests::{Answer, RequestId, RequestTable};
 use crate::schemas::{self, Schemas};
 use crate::strict;
 
@@ -37,46 +37,6 @@ pub mod rule {
 pub struct CheckOptions {
     pub strict: bool,
     pub fast_path: bool,
-}
-
-/// A request id as JSON-RPC compares them: `7` and `"7"` are different ids.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum RequestId {
-    Int(i64),
-    Str(String),
-}
-
-impl RequestId {
-    fn from_value(value: &Value) -> Option<RequestId> {
-        match value {
-            Value::String(s) => Some(RequestId::Str(s.clone())),
-            Value::Number(n) => n.as_i64().map(RequestId::Int),
-            _ => None,
-        }
-    }
-
-    fn show(&self) -> String {
-        match self {
-            RequestId::Int(n) => n.to_string(),
-            RequestId::Str(s) => format!("{s:?}"),
-        }
-    }
-}
-
-/// Unanswered requests of one server, by who sent them: `[client → server, server → client]`.
-type Scopes<'s> = [HashMap<RequestId, Pending<'s>>; 2];
-
-fn sender_slot(sender: FlowDirection) -> usize {
-    match sender {
-        FlowDirection::ClientToServer => 0,
-        FlowDirection::ServerToClient => 1,
-    }
-}
-
-struct Pending<'s> {
-    /// Borrowed from the contract for known methods, so tracking a request allocates nothing.
-    method: Cow<'s, str>,
-    line: u64,
 }
 
 /// Where a frame sits in its capture.
@@ -182,8 +142,7 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
 pub struct CaptureCheck<'s> {
     schemas: &'s Schemas,
     options: CheckOptions,
-    /// Requests are scoped by server id and by who sent them.
-    pending: HashMap<String, Scopes<'s>>,
+    requests: RequestTable<'s>,
     flow: FlowCheck,
     flow_findings: Vec<FlowFinding>,
     diagnostics: Vec<Diagnostic>,
@@ -194,7 +153,7 @@ impl<'s> CaptureCheck<'s> {
         CaptureCheck {
             schemas,
             options,
-            pending: HashMap::new(),
+            requests: RequestTable::default(),
             flow: FlowCheck::new(),
             flow_findings: Vec::new(),
             diagnostics: Vec::new(),
@@ -372,12 +331,8 @@ impl<'s> CaptureCheck<'s> {
             Some(rpc) => Cow::Borrowed(rpc.name.as_str()),
             None => Cow::Owned(method.to_owned()),
         };
-        if !self.pending.contains_key(server_id) {
-            self.pending.insert(server_id.to_owned(), Scopes::default());
-        }
-        let scopes = self.pending.get_mut(server_id).expect("inserted above");
-        let scope = &mut scopes[sender_slot(direction)];
-        if let Some(first) = scope.get(&id) {
+        let by_client = direction == FlowDirection::ClientToServer;
+        if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, at.line) {
             let text = format!(
                 "request id {} is already used by the unanswered `{}` request on line {}",
                 id.show(),
@@ -385,9 +340,7 @@ impl<'s> CaptureCheck<'s> {
                 first.line
             );
             self.push(at, rule::DUPLICATE_ID, Some(method), "/id".into(), text, Severity::Error);
-            return;
         }
-        scope.insert(id, Pending { method: method_name, line: at.line });
     }
 
     /// A response or error; returns the direction it travelled.
@@ -408,12 +361,17 @@ impl<'s> CaptureCheck<'s> {
             None => &[FlowDirection::ClientToServer, FlowDirection::ServerToClient],
         };
         let mut answered = None;
+        let mut unknown = false;
         if let Some(id) = &id {
             for &request_direction in candidates {
-                let slot = sender_slot(request_direction);
-                if let Some(pending) = self.pending.get_mut(server_id).and_then(|scopes| scopes[slot].remove(id)) {
-                    answered = Some((request_direction, pending.method));
-                    break;
+                let by_client = request_direction == FlowDirection::ClientToServer;
+                match self.requests.answer(server_id, by_client, id) {
+                    Answer::Request(pending) => {
+                        answered = Some((request_direction, pending.method));
+                        break;
+                    }
+                    Answer::Unknown => unknown = true,
+                    Answer::Orphan => {}
                 }
             }
         }
@@ -430,7 +388,8 @@ impl<'s> CaptureCheck<'s> {
                 opposite(*request_direction)
             }
             None => {
-                if let Some(id) = &id {
+                // `unknown`: the request may be one the table had to forget (see `requests.rs`); not reported.
+                if let (Some(id), false) = (&id, unknown) {
                     let scope = match direction {
                         Some(d) => format!(", {}", arrow(d)),
                         None => String::new(),
@@ -583,7 +542,8 @@ impl<'s> CaptureCheck<'s> {
     /// End of capture: the flow rules' end checks. Returns the diagnostics and the flow notes.
     pub fn finish(mut self) -> (Vec<Diagnostic>, Vec<String>) {
         let flow = std::mem::replace(&mut self.flow, FlowCheck::new());
-        let notes = flow.finish(&mut self.flow_findings);
+        let mut notes = flow.finish(&mut self.flow_findings);
+        notes.extend(self.requests.notes());
         self.drain_flow();
         // Flow findings can name an earlier frame (a handoff still open at the end, a finding held back until the
         // server's responses showed up): a stable sort restores capture order and keeps each frame's own order.

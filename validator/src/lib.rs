@@ -18,6 +18,7 @@ pub mod fixtures;
 mod flow;
 pub mod read;
 pub mod report;
+mod requests;
 mod schemas;
 mod strict;
 
