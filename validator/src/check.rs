@@ -4,6 +4,7 @@
 //! bounded by what is open in the capture (unanswered requests, open handoffs), not by the capture's size.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use handoff_schema::Direction;
 use serde_json::value::RawValue;
@@ -139,6 +140,17 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
     }
 }
 
+/// Diagnostics listed per file; the rest are counted per rule.
+pub const MAX_LISTED: usize = 100_000;
+
+/// What a finished capture check hands back.
+pub struct Finished {
+    pub diagnostics: Vec<Diagnostic>,
+    pub notes: Vec<String>,
+    /// Diagnostics past [`MAX_LISTED`], counted by severity and rule.
+    pub omitted: BTreeMap<(Severity, String), u64>,
+}
+
 pub struct CaptureCheck<'s> {
     schemas: &'s Schemas,
     options: CheckOptions,
@@ -146,6 +158,7 @@ pub struct CaptureCheck<'s> {
     flow: FlowCheck,
     flow_findings: Vec<FlowFinding>,
     diagnostics: Vec<Diagnostic>,
+    omitted: BTreeMap<(Severity, String), u64>,
 }
 
 impl<'s> CaptureCheck<'s> {
@@ -157,6 +170,7 @@ impl<'s> CaptureCheck<'s> {
             flow: FlowCheck::new(),
             flow_findings: Vec::new(),
             diagnostics: Vec::new(),
+            omitted: BTreeMap::new(),
         }
     }
 
@@ -505,9 +519,13 @@ impl<'s> CaptureCheck<'s> {
     }
 
     fn drain_flow(&mut self) {
-        for finding in self.flow_findings.drain(..) {
+        if self.flow_findings.is_empty() {
+            return;
+        }
+        let mut findings = std::mem::take(&mut self.flow_findings);
+        for finding in findings.drain(..) {
             let at = Location::from_position(finding.position);
-            self.diagnostics.push(Diagnostic {
+            self.record(Diagnostic {
                 line: at.line,
                 index: at.index,
                 rule: finding.rule.to_owned(),
@@ -517,6 +535,7 @@ impl<'s> CaptureCheck<'s> {
                 severity: Severity::Error,
             });
         }
+        self.flow_findings = findings;
     }
 
     fn push(
@@ -528,7 +547,7 @@ impl<'s> CaptureCheck<'s> {
         message: String,
         severity: Severity,
     ) {
-        self.diagnostics.push(Diagnostic {
+        self.record(Diagnostic {
             line: at.line,
             index: at.index,
             rule: rule.to_owned(),
@@ -539,8 +558,18 @@ impl<'s> CaptureCheck<'s> {
         });
     }
 
-    /// End of capture: the flow rules' end checks. Returns the diagnostics and the flow notes.
-    pub fn finish(mut self) -> (Vec<Diagnostic>, Vec<String>) {
+    /// Lists a diagnostic, or only counts it once the file has [`MAX_LISTED`]: a capture of garbage must not
+    /// take memory (and output) in proportion to its size.
+    fn record(&mut self, diagnostic: Diagnostic) {
+        if self.diagnostics.len() < MAX_LISTED {
+            self.diagnostics.push(diagnostic);
+        } else {
+            *self.omitted.entry((diagnostic.severity, diagnostic.rule)).or_default() += 1;
+        }
+    }
+
+    /// End of capture: the flow rules' end checks.
+    pub fn finish(mut self) -> Finished {
         let flow = std::mem::replace(&mut self.flow, FlowCheck::new());
         let mut notes = flow.finish(&mut self.flow_findings);
         notes.extend(self.requests.notes());
@@ -548,7 +577,11 @@ impl<'s> CaptureCheck<'s> {
         // Flow findings can name an earlier frame (a handoff still open at the end, a finding held back until the
         // server's responses showed up): a stable sort restores capture order and keeps each frame's own order.
         self.diagnostics.sort_by_key(|d| (d.line, d.index));
-        (self.diagnostics, notes)
+        let omitted_total: u64 = self.omitted.values().sum();
+        if omitted_total > 0 {
+            notes.push(format!("{omitted_total} more diagnostic(s) not listed: at most {MAX_LISTED} per file"));
+        }
+        Finished { diagnostics: self.diagnostics, notes, omitted: self.omitted }
     }
 }
 

@@ -80,7 +80,7 @@ pub fn validate_reader<R: BufRead>(
     // thread applies the prepared batches in capture order. Applying one batch overlaps preparing the next; the
     // channel holds at most two batches, so memory stays bounded.
     let (sender, receiver) = mpsc::sync_channel::<Vec<(Location, check::Prepared)>>(2);
-    let (read_outcome, (diagnostics, notes)) = std::thread::scope(|scope| {
+    let (read_outcome, finished) = std::thread::scope(|scope| {
         let applier = scope.spawn(move || {
             let mut check = CaptureCheck::new(schemas, options);
             for batch in receiver {
@@ -96,8 +96,9 @@ pub fn validate_reader<R: BufRead>(
         (read_outcome, checked)
     });
     read_outcome?;
-    report.diagnostics = diagnostics;
-    report.notes = notes;
+    report.diagnostics = finished.diagnostics;
+    report.notes = finished.notes;
+    report.omitted = finished.omitted;
     Ok(report)
 }
 

@@ -41,11 +41,23 @@ pub struct FileReport {
     pub notes: Vec<String>,
     /// The input could not be read (missing file, I/O error): exit code 2.
     pub read_error: Option<String>,
+    /// Diagnostics found but not listed (past the per-file limit), by severity and rule.
+    pub omitted: BTreeMap<(Severity, String), u64>,
 }
 
 impl FileReport {
+    /// Errors found, listed or not.
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        let omitted: u64 =
+            self.omitted.iter().filter(|((severity, _), _)| *severity == Severity::Error).map(|(_, n)| n).sum();
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count() + omitted as usize
+    }
+
+    /// Warnings found, listed or not.
+    pub fn warnings(&self) -> usize {
+        let omitted: u64 =
+            self.omitted.iter().filter(|((severity, _), _)| *severity == Severity::Warning).map(|(_, n)| n).sum();
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count() + omitted as usize
     }
 }
 
@@ -63,8 +75,11 @@ pub fn exit_code(reports: &[FileReport]) -> u8 {
 /// `path:line: error[rule]: message (at /pointer)` per diagnostic, then notes and one summary line.
 pub fn render_human(reports: &[FileReport]) -> String {
     let mut out = String::new();
-    let mut per_rule: BTreeMap<(Severity, &str), usize> = BTreeMap::new();
+    let mut per_rule: BTreeMap<(Severity, &str), u64> = BTreeMap::new();
     for report in reports {
+        for ((severity, rule), n) in &report.omitted {
+            *per_rule.entry((*severity, rule.as_str())).or_default() += n;
+        }
         if let Some(error) = &report.read_error {
             let _ = writeln!(out, "{}: error: cannot read input: {error}", report.path);
         }
@@ -84,7 +99,7 @@ pub fn render_human(reports: &[FileReport]) -> String {
     }
     let messages: u64 = reports.iter().map(|r| r.messages).sum();
     let errors: usize = reports.iter().map(FileReport::errors).sum();
-    let warnings: usize = reports.iter().map(|r| r.diagnostics.len()).sum::<usize>() - errors;
+    let warnings: usize = reports.iter().map(FileReport::warnings).sum();
     let unreadable = reports.iter().filter(|r| r.read_error.is_some()).count();
     let counts = |severity| {
         let parts: Vec<String> =
@@ -112,6 +127,16 @@ struct JsonReport<'a> {
     violations: Vec<JsonViolation<'a>>,
     notes: Vec<JsonNote<'a>>,
     unreadable: Vec<JsonNote<'a>>,
+    /// Diagnostics past the per-file listing limit, counted.
+    omitted: Vec<JsonOmitted<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonOmitted<'a> {
+    path: &'a str,
+    rule: &'a str,
+    severity: Severity,
+    count: u64,
 }
 
 #[derive(Serialize)]
@@ -132,7 +157,8 @@ struct JsonNote<'a> {
     message: &'a str,
 }
 
-/// `{"files","messages","violations":[…],"notes":[…],"unreadable":[…]}`, violations in argument then capture order.
+/// `{"files","messages","violations":[…],"notes":[…],"unreadable":[…],"omitted":[…]}`, violations in argument then
+/// capture order.
 /// Warnings are listed with `"severity":"warning"`; every other entry is an error.
 pub fn render_json(reports: &[FileReport]) -> String {
     let report = JsonReport {
@@ -157,6 +183,17 @@ pub fn render_json(reports: &[FileReport]) -> String {
         unreadable: reports
             .iter()
             .filter_map(|r| r.read_error.as_deref().map(|e| JsonNote { path: &r.path, message: e }))
+            .collect(),
+        omitted: reports
+            .iter()
+            .flat_map(|r| {
+                r.omitted.iter().map(|((severity, rule), count)| JsonOmitted {
+                    path: &r.path,
+                    rule,
+                    severity: *severity,
+                    count: *count,
+                })
+            })
             .collect(),
     };
     let mut text = serde_json::to_string_pretty(&report).expect("a report always serializes");

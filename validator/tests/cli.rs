@@ -161,3 +161,22 @@ fn violations_come_in_capture_order_even_when_found_at_the_end() {
     assert_eq!(lines, [1, 2]);
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn a_capture_of_garbage_lists_a_bounded_number_of_diagnostics_and_counts_the_rest() {
+    let limit = handoff_validator::check::MAX_LISTED;
+    let garbage = "x\n".repeat(limit + 3);
+    let path = temp_file("garbage.jsonl", garbage.as_bytes());
+    let (code, out, _) = invoke(&args(Format::Json, &[path.to_string_lossy().into_owned()]));
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["violations"].as_array().unwrap().len(), limit);
+    assert_eq!(report["omitted"][0]["rule"], "parse");
+    assert_eq!(report["omitted"][0]["count"], 3);
+    assert!(report["notes"][0]["message"].as_str().unwrap().starts_with("3 more diagnostic(s) not listed"));
+    let (_, human, _) = invoke(&args(Format::Human, &[path.to_string_lossy().into_owned()]));
+    let expected_summary =
+        format!("{} message(s): {} error(s) (parse: {}), 0 warning(s)\n", limit + 3, limit + 3, limit + 3);
+    assert!(human.ends_with(&expected_summary), "{}", &human[human.len() - 200..]);
+    let _ = std::fs::remove_file(path);
+}
