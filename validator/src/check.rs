@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use handoff_schema::Direction;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::fast;
@@ -76,15 +75,37 @@ pub enum Prepared {
     },
 }
 
-/// The members of a capture entry the checks use; the message stays raw until it is parsed on its own.
+/// The members of a capture entry the checks use, the message parsed in the same pass.
 #[derive(serde::Deserialize)]
 struct EntryFrame<'a> {
     #[serde(borrow)]
     dir: Cow<'a, str>,
     #[serde(borrow)]
     server_id: Cow<'a, str>,
-    #[serde(borrow)]
-    json: &'a RawValue,
+    json: EntryMessage,
+}
+
+/// The entry's message object, written inline or as a string holding it. Anything else fails the typed read.
+struct EntryMessage(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for EntryMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MessageVisitor;
+        impl<'de> serde::de::Visitor<'de> for MessageVisitor {
+            type Value = EntryMessage;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a message object or a string holding one")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<EntryMessage, A::Error> {
+                use serde::Deserialize;
+                Map::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(EntryMessage)
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<EntryMessage, E> {
+                serde_json::from_str::<Map<String, Value>>(text).map(EntryMessage).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(MessageVisitor)
+    }
 }
 
 /// Reads a well-formed entry whose message is an object (inline or as a string). Anything else (a missing or
@@ -97,15 +118,7 @@ fn read_entry(text: &str) -> Option<Prepared> {
         "in" => FlowDirection::ServerToClient,
         _ => return None,
     };
-    let raw = entry.json.get();
-    let message = if raw.starts_with('"') {
-        let inner: String = serde_json::from_str(raw).ok()?;
-        serde_json::from_str::<Value>(&inner).ok()?
-    } else {
-        serde_json::from_str::<Value>(raw).ok()?
-    };
-    let Value::Object(message) = message else { return None };
-    Some(Prepared::Entry { direction, server_id: entry.server_id.into_owned(), message })
+    Some(Prepared::Entry { direction, server_id: entry.server_id.into_owned(), message: entry.json.0 })
 }
 
 pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unterminated: bool) -> Prepared {
