@@ -2,7 +2,7 @@
 //!
 //! A capture is read frame by frame ([`read`]), each frame is classified and checked against its def from the
 //! canonical contract, request ids are tracked per server and direction, and app-server frames go through the
-//! flow rules ([`flow`]). Diagnostics come back per input ([`FileReport`]) and render as human lines or JSON.
+//! flow rules (`flow.rs`). Diagnostics come back per input ([`FileReport`]) and render as human lines or JSON.
 //!
 //! ```
 //! let schemas = handoff_validator::Schemas::canonical().unwrap();
