@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use handoff_schema::{Ir, TypeKind, TypeRef};
 
-use crate::typescript::{Group, assign_groups};
+use crate::groups::{Group, assign as assign_groups};
 use crate::{CodegenError, Output, header};
 
 pub const ROOT: &str = "generated/kotlin";

@@ -7,7 +7,6 @@
 
 mod code;
 mod enums;
-mod groups;
 mod methods;
 mod names;
 mod newtypes;
@@ -20,7 +19,7 @@ mod unions;
 use handoff_schema::Ir;
 
 use self::code::Code;
-use self::groups::Group;
+use crate::groups::{self, Group};
 use crate::{CodegenError, Output, header};
 
 pub const ROOT: &str = "generated/swift";
@@ -43,7 +42,7 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
             code.blank();
             types::render(ir, def, &mut code)?;
         }
-        output.add(&format!("{sources}/{}", group.file_name()), finish(code));
+        output.add(&format!("{sources}/{}.swift", swift_file_stem(group)), finish(code));
     }
     let mut code = source_file("The JSON-RPC method table of the app-server protocol.");
     code.blank();
@@ -71,4 +70,12 @@ fn source_file(summary: &str) -> Code {
 
 fn finish(code: Code) -> String {
     format!("{}\n{}", header("//"), code.finish())
+}
+
+/// Swift spells the acronym in capitals (`JSONRPC.swift`); the other files take the shared stem.
+fn swift_file_stem(group: Group) -> &'static str {
+    match group {
+        Group::JsonRpc => "JSONRPC",
+        other => other.stem(),
+    }
 }

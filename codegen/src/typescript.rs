@@ -6,7 +6,6 @@
 //! Sources are TypeScript only; `.ci/run` type-checks them with a pinned `tsc` and runs a node test of the
 //! compiled guards against the shared message fixtures.
 
-mod groups;
 mod guards;
 mod methods;
 mod realtime;
@@ -19,7 +18,7 @@ use handoff_schema::Ir;
 use heck::ToLowerCamelCase;
 use serde_json::json;
 
-pub(crate) use self::groups::{Group, assign as assign_groups};
+pub(crate) use crate::groups::{Group, assign as assign_groups};
 use crate::{CodegenError, Output, header};
 
 const BACKEND: &str = "typescript";

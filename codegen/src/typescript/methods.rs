@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use handoff_schema::{Direction, Ir};
 use heck::ToShoutySnakeCase;
 
-use super::groups::Group;
 use super::text::{doc_comment, string_literal};
+use crate::groups::Group;
 
 pub(crate) fn methods_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> String {
     let mut out = String::from("// The JSON-RPC method table of the app-server protocol.\n\n");

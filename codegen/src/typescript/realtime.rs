@@ -8,9 +8,9 @@ use handoff_schema::{Ir, RealtimeTool};
 use heck::ToShoutySnakeCase;
 use serde_json::Value;
 
-use super::groups::Group;
 use super::text::{doc_comment, string_literal};
 use crate::CodegenError;
+use crate::groups::Group;
 use crate::realtime::{NO_SERVERS_LINE, SERVERS_SLOT, instructions_template, tools_json};
 
 pub(crate) fn realtime_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> Result<String, CodegenError> {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use handoff_schema::{Constraints, Ir, NewtypeDef, Presence, Primitive, StructDef, TypeDef, TypeKind};
 
-use super::groups::{self, Group};
 use super::text::{doc_comment, property_key, string_literal, type_expr};
+use crate::groups::{self, Group};
 
 /// The `src/<module>.ts` file of one group: imports of the types it uses from other groups, then its types.
 pub(crate) fn group_file(ir: &Ir, group: Group, placement: &BTreeMap<String, Group>) -> String {

@@ -1,10 +1,10 @@
-//! Which source file each type goes to, shared by the TypeScript and Kotlin backends: one file per area of
-//! the protocol, so the handoff item sits next to the realtime messages and the tool arguments together.
+//! Which source file each type goes to, shared by the Swift, TypeScript and Kotlin backends: one file per area
+//! of the protocol, so the handoff item sits next to the realtime messages and the tool arguments together.
 //!
 //! The rule is deterministic and total: top-level message types are seeded into a group by their name; every
 //! other type (synthesized tags, newtypes, helper structs) joins the one group that refers to it, or `Common`
-//! when several groups share it or nothing refers to it. It is the same rule the Swift package uses, so the
-//! three languages split the contract the same way.
+//! when several groups share it or nothing refers to it. One rule for all
+//! three, so every language splits the contract the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
