@@ -6,6 +6,8 @@
 //! ([`code`]), since no Swift formatter runs here. Tests parse every file with tree-sitter's Swift grammar.
 
 mod code;
+
+pub(crate) use code::string_literal;
 mod enums;
 mod methods;
 mod names;

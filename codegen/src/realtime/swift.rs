@@ -10,8 +10,8 @@ use crate::{CodegenError, header};
 pub fn swift_source(ir: &Ir) -> Result<String, CodegenError> {
     let tools = raw_multiline_literal(&tools_json(ir)?);
     let template = raw_multiline_literal(&instructions_template(ir)?);
-    let slot = plain_literal(SERVERS_SLOT);
-    let no_servers = plain_literal(NO_SERVERS_LINE);
+    let slot = crate::swift::string_literal(SERVERS_SLOT);
+    let no_servers = crate::swift::string_literal(NO_SERVERS_LINE);
     Ok(format!(
         r#"{header}
 import Foundation
@@ -95,22 +95,4 @@ pub fn raw_multiline_literal(text: &str) -> String {
     // come from JSON and trimmed descriptions and hold none, but a literal must never silently differ.
     let body = text.replace('\r', &format!("\\{hashes}r"));
     format!("{hashes}\"\"\"\n{body}\n\"\"\"{hashes}")
-}
-
-/// An ordinary Swift string literal of `text`.
-fn plain_literal(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
