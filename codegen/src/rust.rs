@@ -639,7 +639,7 @@ fn methods_rs(ir: &Ir) -> TokenStream {
     let constants = ir.methods.iter().map(|m| {
         let constant = format_ident!("{}", m.ident.to_shouty_snake_case());
         let wire = &m.name;
-        let doc = doc_lines(&format!("`{wire}` ({}).", direction_text(m.direction)));
+        let doc = doc_lines(&format!("`{wire}` ({}).", m.direction.describe()));
         quote!(#doc pub const #constant: &str = #wire;)
     });
     let infos = ir.methods.iter().map(|m| {
@@ -681,7 +681,7 @@ fn methods_rs(ir: &Ir) -> TokenStream {
     });
     let direction_variants = Direction::ALL.iter().map(|d| {
         let variant = direction_ident(*d);
-        let doc = doc_lines(&format!("{}.", direction_text(*d)));
+        let doc = doc_lines(&format!("{}.", d.describe()));
         quote!(#doc #variant,)
     });
     quote! {
@@ -784,15 +784,6 @@ fn registry_rs(ir: &Ir) -> TokenStream {
 
 fn direction_ident(direction: Direction) -> Ident {
     format_ident!("{}", direction.wire().to_upper_camel_case())
-}
-
-fn direction_text(direction: Direction) -> &'static str {
-    match direction {
-        Direction::ClientRequest => "client → app-server request",
-        Direction::ServerRequest => "app-server → client request",
-        Direction::ServerNotification => "app-server → client notification",
-        Direction::ClientNotification => "client → app-server notification",
-    }
 }
 
 fn option_str(value: Option<&str>) -> TokenStream {

@@ -251,6 +251,16 @@ impl Direction {
     pub fn is_request(self) -> bool {
         matches!(self, Direction::ClientRequest | Direction::ServerRequest)
     }
+
+    /// Who sends it and what it is, for doc comments in every language.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Direction::ClientRequest => "client → app-server request",
+            Direction::ServerRequest => "app-server → client request",
+            Direction::ServerNotification => "app-server → client notification",
+            Direction::ClientNotification => "client → app-server notification",
+        }
+    }
 }
 
 /// One JSON-RPC method of the `x-rpc` table.

@@ -16,15 +16,6 @@ fn direction_case(direction: Direction) -> String {
     escape(&member_name(direction.wire()))
 }
 
-fn direction_text(direction: Direction) -> &'static str {
-    match direction {
-        Direction::ClientRequest => "client → app-server request",
-        Direction::ServerRequest => "app-server → client request",
-        Direction::ServerNotification => "app-server → client notification",
-        Direction::ClientNotification => "client → app-server notification",
-    }
-}
-
 fn optional_string(value: Option<&str>) -> String {
     value.map(string_literal).unwrap_or_else(|| "nil".to_owned())
 }
@@ -56,7 +47,7 @@ pub(crate) fn render(ir: &Ir, code: &mut Code) -> Result<(), CodegenError> {
     code.doc("Who sends a method, and whether it is answered.");
     code.open("public enum RPCDirection: String, Codable, Sendable, Hashable, CaseIterable");
     for direction in Direction::ALL {
-        code.doc(&format!("{}.", upper_first(direction_text(direction))));
+        code.doc(&format!("{}.", upper_first(direction.describe())));
         code.line(format!("case {} = {}", direction_case(direction), string_literal(direction.wire())));
     }
     code.blank();
@@ -101,7 +92,7 @@ pub(crate) fn render(ir: &Ir, code: &mut Code) -> Result<(), CodegenError> {
     code.doc("The JSON-RPC methods of the app-server protocol, by name.");
     code.open("public enum RPCMethod");
     for method in &ir.methods {
-        let mut doc = format!("`{}` ({}).", method.name, direction_text(method.direction));
+        let mut doc = format!("`{}` ({}).", method.name, method.direction.describe());
         if let Some(params) = &method.params {
             doc.push_str(&format!(" Params: ``{params}``."));
         }

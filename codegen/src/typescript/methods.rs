@@ -22,7 +22,7 @@ pub(crate) fn methods_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> Stri
             (None, None) => String::new(),
         };
         out.push('\n');
-        out.push_str(&doc_comment("", &format!("`{}`: {}.{shape}", method.name, direction_text(method.direction))));
+        out.push_str(&doc_comment("", &format!("`{}`: {}.{shape}", method.name, method.direction.describe())));
         out.push_str(&format!("export const {} = {};\n", constant_name(&method.ident), string_literal(&method.name)));
     }
 
@@ -67,13 +67,4 @@ pub(crate) fn methods_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> Stri
 /// `thread_resume` → `THREAD_RESUME`.
 pub(crate) fn constant_name(ident: &str) -> String {
     ident.to_shouty_snake_case()
-}
-
-fn direction_text(direction: Direction) -> &'static str {
-    match direction {
-        Direction::ClientRequest => "client → app-server request",
-        Direction::ServerRequest => "app-server → client request",
-        Direction::ServerNotification => "app-server → client notification",
-        Direction::ClientNotification => "client → app-server notification",
-    }
 }
