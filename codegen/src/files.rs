@@ -18,19 +18,29 @@ pub struct GeneratedFile {
 /// All files of one backend, under the directory it owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
-    /// Directory owned by the backend, relative to the workspace root, e.g. `generated/rust`.
+    /// Directory of the files, relative to the workspace root, e.g. `generated/rust`; empty for the root itself.
     pub root: String,
     pub files: Vec<GeneratedFile>,
+    /// Whether the backend owns the whole directory, so that any other file in it is an orphan to delete.
+    /// False for the few files generated into shared places (the repository root).
+    pub owns_root: bool,
 }
 
 impl Output {
+    /// Files under a directory the backend owns entirely.
     pub fn new(root: impl Into<String>) -> Output {
-        Output { root: root.into(), files: Vec::new() }
+        Output { root: root.into(), files: Vec::new(), owns_root: true }
+    }
+
+    /// Files placed into a directory other files live in too; only these files are compared and written.
+    pub fn shared(root: impl Into<String>) -> Output {
+        Output { owns_root: false, ..Output::new(root) }
     }
 
     /// Adds a file at `relative` under the output's root.
     pub fn add(&mut self, relative: &str, contents: impl Into<String>) {
-        self.files.push(GeneratedFile { path: format!("{}/{relative}", self.root), contents: contents.into() });
+        let path = if self.root.is_empty() { relative.to_owned() } else { format!("{}/{relative}", self.root) };
+        self.files.push(GeneratedFile { path, contents: contents.into() });
     }
 }
 
@@ -66,7 +76,7 @@ pub fn diff(workspace_root: &Path, outputs: &[Output]) -> io::Result<Vec<Drift>>
     for output in outputs {
         let expected: BTreeMap<&str, &str> =
             output.files.iter().map(|f| (f.path.as_str(), f.contents.as_str())).collect();
-        let on_disk = list_files(workspace_root, &output.root)?;
+        let on_disk = if output.owns_root { list_files(workspace_root, &output.root)? } else { Vec::new() };
         for (path, contents) in &expected {
             let kind = match std::fs::read(workspace_root.join(path)) {
                 Ok(bytes) if normalize_newlines(&bytes) == contents.as_bytes() => continue,

@@ -32,6 +32,7 @@ pub fn generate_all(ir: &Ir) -> Result<Vec<Output>, CodegenError> {
         rust::generate(ir)?,
         realtime::generate(ir)?,
         swift::generate(ir)?,
+        swift::root_manifest(),
         typescript::generate(ir)?,
         kotlin::generate(ir)?,
     ])

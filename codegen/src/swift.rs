@@ -31,7 +31,7 @@ pub const TEST_TARGET: &str = "CodexHandoffContractTests";
 
 pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     let mut output = Output::new(ROOT);
-    output.add("Package.swift", package::package_swift());
+    output.add("Package.swift", package::package_swift(None));
     let sources = format!("Sources/{MODULE}");
     let groups = groups::assign(ir);
     for group in Group::ALL {
@@ -59,6 +59,14 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     output.add(&format!("Tests/{TEST_TARGET}/FixtureTests.swift"), package::fixture_tests_swift(ir));
     output.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(output)
+}
+
+/// `Package.swift` at the repository root, pointing into [`ROOT`]: SwiftPM only finds a package by repository
+/// URL when its manifest is at the top of the repository.
+pub fn root_manifest() -> Output {
+    let mut output = Output::shared("");
+    output.add("Package.swift", package::package_swift(Some(ROOT)));
+    output
 }
 
 /// A new source file with its one-line summary (the header is added by [`finish`]). The type files need only

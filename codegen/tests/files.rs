@@ -85,3 +85,18 @@ fn crlf_checkouts_and_build_directories_are_not_drift() {
     std::fs::write(scratch.0.join("generated/demo/dist/index.js"), "").unwrap();
     assert!(diff(&scratch.0, &wanted).unwrap().is_empty());
 }
+
+#[test]
+fn a_shared_output_compares_only_its_own_files() {
+    let scratch = Scratch::new("shared");
+    std::fs::write(scratch.0.join("README.md"), "not generated\n").unwrap();
+    let mut root = Output::shared("");
+    root.add("Package.swift", "manifest\n");
+    assert_eq!(
+        diff(&scratch.0, std::slice::from_ref(&root)).unwrap(),
+        vec![drift("Package.swift", DriftKind::Missing)]
+    );
+    apply(&scratch.0, std::slice::from_ref(&root)).unwrap();
+    assert!(diff(&scratch.0, &[root]).unwrap().is_empty());
+    assert_eq!(std::fs::read_to_string(scratch.0.join("README.md")).unwrap(), "not generated\n");
+}

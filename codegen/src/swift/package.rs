@@ -5,7 +5,16 @@ use handoff_schema::{EnumOrigin, Ir, TypeKind};
 use super::code::{Code, string_literal};
 use super::{MODULE, TEST_TARGET};
 
-pub(crate) fn package_swift() -> String {
+/// The package manifest. `sources_dir` is where the package's `Sources/` and `Tests/` are, relative to the
+/// manifest: `None` for `generated/swift/Package.swift` itself (SwiftPM's default layout), `Some("generated/swift")`
+/// for the copy at the repository root that lets an app add the package by repository URL.
+pub(crate) fn package_swift(sources_dir: Option<&str>) -> String {
+    let path = |subdir: &str, target: &str| match sources_dir {
+        Some(dir) => format!(", path: {}", string_literal(&format!("{dir}/{subdir}/{target}"))),
+        None => String::new(),
+    };
+    let target_path = path("Sources", MODULE);
+    let test_path = path("Tests", TEST_TARGET);
     // SwiftPM reads `swift-tools-version` from the very first line, so the generated-file header comes after it.
     format!(
         r#"// swift-tools-version:5.9
@@ -22,8 +31,8 @@ let package = Package(
         .library(name: "{MODULE}", targets: ["{MODULE}"]),
     ],
     targets: [
-        .target(name: "{MODULE}"),
-        .testTarget(name: "{TEST_TARGET}", dependencies: ["{MODULE}"]),
+        .target(name: "{MODULE}"{target_path}),
+        .testTarget(name: "{TEST_TARGET}", dependencies: ["{MODULE}"]{test_path}),
     ]
 )
 "#,
