@@ -10,7 +10,7 @@ use handoff_schema::Direction;
 use serde_json::{Map, Value};
 
 use crate::fast;
-use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame};
+use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
 use crate::report::{Diagnostic, Severity};
 use crate::requests::{Answer, RequestId, RequestTable};
 use crate::schemas::{self, Schemas};
@@ -64,6 +64,8 @@ impl Location {
 pub enum Prepared {
     /// The fast path cleared the frame: nothing to report and nothing for the flow rules.
     Clean,
+    /// The fast path read a request or response whose own checks pass; ids and flow rules are left.
+    Fast(fast::Fast),
     /// Not UTF-8 or not JSON: the `parse` message.
     Unparsable(String),
     Parsed(Value),
@@ -133,8 +135,12 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
     // resume/start/turn, resolve/finalize and their answers) and realtime events never reach the flow check, so a
     // frame the fast path clears needs nothing else. `tests/fast_path.rs` proves the diagnostics equal the slow
     // path's, which does feed deltas to the flow check; it fails if the flow rules ever start to read deltas.
-    if options.fast_path && schemas.fast_path_ok && fast::is_clean(text) {
-        return Prepared::Clean;
+    if options.fast_path && schemas.fast_path_ok {
+        match fast::read(text, schemas.fast_rpc_ok) {
+            Some(fast::Fast::Clean) => return Prepared::Clean,
+            Some(frame) => return Prepared::Fast(frame),
+            None => {}
+        }
     }
     // Entries are by far the most common frame; reading them typed saves building a map per frame.
     // Part of the fast path, so the fast/slow equivalence tests cover it.
@@ -172,6 +178,8 @@ pub struct CaptureCheck<'s> {
     flow_findings: Vec<FlowFinding>,
     diagnostics: Vec<Diagnostic>,
     omitted: BTreeMap<(Severity, String), u64>,
+    /// `{}`, the result of the fast path's responses.
+    empty: Value,
 }
 
 impl<'s> CaptureCheck<'s> {
@@ -184,6 +192,7 @@ impl<'s> CaptureCheck<'s> {
             flow_findings: Vec::new(),
             diagnostics: Vec::new(),
             omitted: BTreeMap::new(),
+            empty: Value::Object(Map::new()),
         }
     }
 
@@ -196,6 +205,10 @@ impl<'s> CaptureCheck<'s> {
     pub fn apply(&mut self, at: Location, prepared: Prepared) {
         let value = match prepared {
             Prepared::Clean => return,
+            Prepared::Fast(frame) => {
+                self.fast(at, frame);
+                return;
+            }
             Prepared::Unparsable(message) => {
                 self.parse_error(at, message);
                 return;
@@ -284,14 +297,44 @@ impl<'s> CaptureCheck<'s> {
                     None => direction.unwrap_or(FlowDirection::ClientToServer),
                 }
             }
-            None if has_id => self.response(at, server_id, direction, object, &message),
+            None if has_id => {
+                let id = object.get("id").and_then(RequestId::from_value);
+                let result = if object.contains_key("error") { None } else { object.get("result") };
+                self.response(at, server_id, direction, id, object.contains_key("error"), result, Some(&message))
+            }
             None => {
                 let text = "not a JSON-RPC message: it has neither `method` nor `id`".to_owned();
                 self.push(at, rule::SCHEMA, None, String::new(), text, Severity::Error);
                 direction.unwrap_or(FlowDirection::ClientToServer)
             }
         };
-        self.observe_flow(at, server_id, direction, &message);
+        self.observe_flow(at, server_id, direction, FlowMessage::Value(&message));
+    }
+
+    /// A frame the fast path read: its envelope and params (or its envelope) are clean, the rest is what
+    /// [`Self::app_server`] does for it, in the same order.
+    fn fast(&mut self, at: Location, frame: fast::Fast) {
+        match frame {
+            fast::Fast::Clean => {}
+            fast::Fast::Request { server_id, direction, id, method, thread } => {
+                // `fast.rs` takes these only as client requests sent that way (or bare, inferred the same way).
+                let direction = direction.unwrap_or(FlowDirection::ClientToServer);
+                self.track_request(at, &server_id, direction, method, Some(&id));
+                let message = FlowMessage::Request { id: flow_id(&id), method, thread: &thread };
+                self.observe_flow(at, &server_id, direction, message);
+            }
+            fast::Fast::Response { server_id, direction, id } => {
+                let empty = std::mem::take(&mut self.empty);
+                let direction = self.response(at, &server_id, direction, Some(id.clone()), false, Some(&empty), None);
+                self.observe_flow(
+                    at,
+                    &server_id,
+                    direction,
+                    FlowMessage::Response { id: flow_id(&id), result: &empty },
+                );
+                self.empty = empty;
+            }
+        }
     }
 
     /// A request (`has_id`) or notification; returns the direction it travelled.
@@ -310,7 +353,8 @@ impl<'s> CaptureCheck<'s> {
             self.push(at, rule::UNKNOWN_METHOD, Some(method), "/method".into(), text, Severity::Error);
             let direction = direction.unwrap_or(FlowDirection::ClientToServer);
             if has_id {
-                self.track_request(at, server_id, direction, method, object);
+                let id = object.get("id").and_then(RequestId::from_value);
+                self.track_request(at, server_id, direction, method, id.as_ref());
             }
             return direction;
         };
@@ -339,7 +383,8 @@ impl<'s> CaptureCheck<'s> {
             }
         }
         if has_id {
-            self.track_request(at, server_id, direction, method, object);
+            let id = object.get("id").and_then(RequestId::from_value);
+            self.track_request(at, server_id, direction, method, id.as_ref());
         }
         direction
     }
@@ -350,10 +395,10 @@ impl<'s> CaptureCheck<'s> {
         server_id: &str,
         direction: FlowDirection,
         method: &str,
-        object: &Map<String, Value>,
+        id: Option<&RequestId>,
     ) {
         // An id that is neither a string nor an int64 was reported by the envelope check; it cannot be answered.
-        let Some(id) = object.get("id").and_then(RequestId::from_value) else { return };
+        let Some(id) = id else { return };
         let method_name = match self.schemas.method(method) {
             Some(rpc) => Cow::Borrowed(rpc.name.as_str()),
             None => Cow::Owned(method.to_owned()),
@@ -370,17 +415,20 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
-    /// A response or error; returns the direction it travelled.
+    /// A response or error; returns the direction it travelled. `result` is the result member of a response
+    /// (not an error); `message` the whole frame for the envelope check, `None` when the fast path found the
+    /// envelope clean.
+    #[allow(clippy::too_many_arguments)]
     fn response(
         &mut self,
         at: Location,
         server_id: &str,
         direction: Option<FlowDirection>,
-        object: &Map<String, Value>,
-        message: &Value,
+        id: Option<RequestId>,
+        is_error: bool,
+        result: Option<&Value>,
+        message: Option<&Value>,
     ) -> FlowDirection {
-        let is_error = object.contains_key("error");
-        let id = object.get("id").and_then(RequestId::from_value);
         // A response travels against the request it answers; bare captures try both directions.
         let candidates: &[FlowDirection] = match direction {
             Some(FlowDirection::ServerToClient) => &[FlowDirection::ClientToServer],
@@ -403,13 +451,15 @@ impl<'s> CaptureCheck<'s> {
             }
         }
         let method = answered.as_ref().map(|(_, m)| m.as_ref());
-        let envelope = if is_error { schemas::ERROR_DEF } else { schemas::RESPONSE_DEF };
-        self.check_def(at, method, envelope, message, "");
+        if let Some(message) = message {
+            let envelope = if is_error { schemas::ERROR_DEF } else { schemas::RESPONSE_DEF };
+            self.check_def(at, method, envelope, message, "");
+        }
         match &answered {
             Some((request_direction, method)) => {
                 let schemas = self.schemas;
                 let rpc_result = schemas.method(method).and_then(|rpc| rpc.result.as_deref());
-                if let (false, Some(def), Some(result)) = (is_error, rpc_result, object.get("result")) {
+                if let (false, Some(def), Some(result)) = (is_error, rpc_result, result) {
                     self.check_def(at, Some(method), def, result, "/result");
                 }
                 opposite(*request_direction)
@@ -525,7 +575,7 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
-    fn observe_flow(&mut self, at: Location, server_id: &str, direction: FlowDirection, message: &Value) {
+    fn observe_flow(&mut self, at: Location, server_id: &str, direction: FlowDirection, message: FlowMessage<'_>) {
         let frame = FlowFrame { server_id, direction, message, position: at.position() };
         self.flow.observe(&frame, &mut self.flow_findings);
         self.drain_flow();
@@ -608,6 +658,13 @@ fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
         }
     }
     pointer.to_owned()
+}
+
+fn flow_id(id: &RequestId) -> FlowId<'_> {
+    match id {
+        RequestId::Int(n) => FlowId::Int(*n),
+        RequestId::Str(s) => FlowId::Str(s),
+    }
 }
 
 fn opposite(direction: FlowDirection) -> FlowDirection {

@@ -21,53 +21,101 @@ use std::fmt;
 use handoff_schema::{Direction, Ir, Presence, TypeKind, TypeRef};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
 
 use crate::check::REALTIME_SERVER_ID;
+use crate::flow::FlowDirection;
+use crate::requests::RequestId;
 
 pub const DELTA_METHOD: &str = "item/agentMessage/delta";
+pub const RESOLVE_METHOD: &str = "thread/realtime/resolveHandoff";
+pub const FINALIZE_METHOD: &str = "thread/realtime/finalizeHandoff";
 
 /// True when the frame is certainly clean and no flow rule reads it; false sends it to the slow path.
 pub fn is_clean(text: &str) -> bool {
-    probe(text).is_some()
+    matches!(read(text, false), Some(Fast::Clean))
 }
 
-fn probe(text: &str) -> Option<()> {
+/// What the fast path made of a frame it is sure about.
+#[derive(Debug)]
+pub enum Fast {
+    /// Nothing to report and nothing for the flow rules.
+    Clean,
+    /// A `resolveHandoff` or `finalizeHandoff` request whose envelope and params are clean: only its id (request
+    /// tracking) and its voice thread (flow rules) are left to check, in capture order. `direction` is `None` for
+    /// a bare message (inferred from the method table); `server_id` is empty then.
+    Request { server_id: String, direction: Option<FlowDirection>, id: RequestId, method: &'static str, thread: String },
+    /// A response `{id, result:{}}` with exactly those members: the envelope is clean; the result def of the
+    /// request it answers is checked on the empty object in capture order.
+    Response { server_id: String, direction: Option<FlowDirection>, id: RequestId },
+}
+
+/// Reads a frame; `None` sends it to the slow path. Request and response kinds only with `rpc` (their defs
+/// still mean what this module assumes, see [`rpc_matches_contract`]).
+pub fn read(text: &str, rpc: bool) -> Option<Fast> {
     let top: Obj<'_> = serde_json::from_str(text).ok()?;
     if top.json.is_some() && top.dir.is_some() {
-        let direction = top.dir.as_deref()?;
-        if direction != "in" && direction != "out" {
-            return None;
-        }
+        let direction = match top.dir? {
+            Dir::In => FlowDirection::ServerToClient,
+            Dir::Out => FlowDirection::ClientToServer,
+            Dir::Other => return None,
+        };
         let server_id = top.server_id?;
         let message = top.json?;
         if &*server_id == REALTIME_SERVER_ID {
-            let kind = message.kind.as_deref()?;
-            let checked =
-                ["conversation.item.created", "response.output_item.done", "response.function_call_arguments.done"];
-            return (!checked.contains(&kind)).then_some(());
+            let function_call_event = message.kind?;
+            let plain = message.method.is_none() && message.id.is_none() && message.params.is_none();
+            return (plain && !function_call_event).then_some(Fast::Clean);
         }
-        if direction != "in" {
-            return None;
-        }
-        delta(*message)
-    } else if top.json.is_none() && top.dir.is_none() {
-        delta(top)
+        app_server(message, Some(direction), server_id, rpc)
+    } else if top.json.is_none() && top.dir.is_none() && !top.ts_ms && top.server_id.is_none() {
+        app_server(top.message, None, Str(Cow::Borrowed("")), rpc)
     } else {
         None
     }
 }
 
-/// An agent-message delta with exactly the contract's members, sent app-server → client.
-fn delta(message: Obj<'_>) -> Option<()> {
-    let Obj { method, params, other, ts_ms, dir, server_id, json, kind } = message;
-    if other || ts_ms || dir.is_some() || server_id.is_some() || json.is_some() || kind.is_some() {
+/// An app-server message with exactly the contract's members, of a kind the fast path takes.
+fn app_server(message: Msg<'_>, direction: Option<FlowDirection>, server_id: Str<'_>, rpc: bool) -> Option<Fast> {
+    let Msg { method, params, id, result, other, kind } = message;
+    if other || kind.is_some() {
         return None;
     }
-    if method.as_deref()? != DELTA_METHOD {
-        return None;
+    match (method, id, result, params) {
+        (Some(DELTA_METHOD), None, false, Some(params)) => {
+            let sent_right = direction != Some(FlowDirection::ClientToServer);
+            (sent_right && params.is(&[DELTA_MEMBERS]) && is_thread_id(params.thread_id.as_deref()?))
+                .then_some(Fast::Clean)
+        }
+        (Some(method @ (RESOLVE_METHOD | FINALIZE_METHOD)), Some(id), false, Some(params)) if rpc => {
+            let (method, members) = if method == RESOLVE_METHOD {
+                (RESOLVE_METHOD, RESOLVE_MEMBERS)
+            } else {
+                (FINALIZE_METHOD, THREAD_ONLY)
+            };
+            let thread = params.thread_id.as_deref()?;
+            if direction == Some(FlowDirection::ServerToClient) || !params.is(&[members]) || !is_thread_id(thread) {
+                return None;
+            }
+            let server_id = server_id.0.into_owned();
+            Some(Fast::Request { server_id, direction, id: id.0, method, thread: thread.to_owned() })
+        }
+        (None, Some(id), true, None) if rpc => {
+            Some(Fast::Response { server_id: server_id.0.into_owned(), direction, id: id.0 })
+        }
+        _ => None,
     }
-    is_thread_id(&params?.thread_id).then_some(())
 }
+
+/// Which params members a frame carries, as bits.
+const THREAD_ID: u8 = 1;
+const TURN_ID: u8 = 2;
+const ITEM_ID: u8 = 4;
+const DELTA: u8 = 8;
+const TOOL_CALL_OUTPUT: u8 = 16;
+const DELTA_MEMBERS: u8 = THREAD_ID | TURN_ID | ITEM_ID | DELTA;
+const RESOLVE_MEMBERS: u8 = THREAD_ID | TOOL_CALL_OUTPUT;
+const THREAD_ONLY: u8 = THREAD_ID;
 
 /// `ThreadId`: 1 to 128 characters, a letter or digit, then letters, digits and `_.:-` (all ASCII, so bytes =
 /// characters once the pattern holds).
@@ -125,6 +173,66 @@ pub fn matches_contract(ir: &Ir) -> bool {
         && c.excluded.is_empty()
 }
 
+/// True when the envelopes, `RequestId`, `ThreadId`, the params of `resolveHandoff` and `finalizeHandoff` and
+/// their x-rpc entries are exactly what the request and response kinds assume (descriptions aside). Any change to
+/// them switches those kinds off; the results are checked by the real validators.
+pub fn rpc_matches_contract(document: &Value) -> bool {
+    let def = |name: &str| document.get("$defs").and_then(|defs| defs.get(name)).map(without_descriptions);
+    let expected = serde_json::json!({
+        "JsonRpcRequest": {"type": "object", "properties": {"id": {"$ref": "#/$defs/RequestId"},
+            "method": {"type": "string"}, "params": {},
+            "trace": {"anyOf": [{"$ref": "#/$defs/TraceContext"}, {"type": "null"}]}}, "required": ["id", "method"]},
+        "JsonRpcResponse": {"type": "object", "properties": {"id": {"$ref": "#/$defs/RequestId"}, "result": {}},
+            "required": ["id", "result"]},
+        "RequestId": {"anyOf": [{"type": "string"}, {"type": "integer", "format": "int64"}]},
+        "ThreadId": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"},
+        "ThreadRealtimeResolveHandoffParams": {"type": "object", "properties": {"threadId": {"$ref": "#/$defs/ThreadId"},
+            "toolCallOutput": {"type": "string"}}, "required": ["threadId", "toolCallOutput"]},
+        "ThreadRealtimeFinalizeHandoffParams": {"type": "object",
+            "properties": {"threadId": {"$ref": "#/$defs/ThreadId"}}, "required": ["threadId"]},
+    });
+    let defs_ok =
+        expected.as_object().is_some_and(|defs| defs.iter().all(|(name, want)| def(name).as_ref() == Some(want)));
+    let rpc = |method: &str, params: &str| {
+        document.get("x-rpc").and_then(|table| table.get(method)).is_some_and(|entry| {
+            entry.get("direction").and_then(Value::as_str) == Some("client_request")
+                && entry.get("params").and_then(Value::as_str) == Some(params)
+        })
+    };
+    defs_ok
+        && rpc(RESOLVE_METHOD, "#/$defs/ThreadRealtimeResolveHandoffParams")
+        && rpc(FINALIZE_METHOD, "#/$defs/ThreadRealtimeFinalizeHandoffParams")
+}
+
+/// A schema without its `description` annotations (members named `description` are kept).
+fn without_descriptions(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| key.as_str() != "description")
+                .map(|(key, value)| {
+                    let value = if key == "properties" {
+                        match value {
+                            Value::Object(members) => Value::Object(
+                                members
+                                    .iter()
+                                    .map(|(name, member)| (name.clone(), without_descriptions(member)))
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        }
+                    } else {
+                        without_descriptions(value)
+                    };
+                    (key.clone(), value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_descriptions).collect()),
+        other => other.clone(),
+    }
+}
+
 /// A string borrowed from the input when it has no escapes, owned otherwise.
 struct Str<'a>(Cow<'a, str>);
 
@@ -174,35 +282,140 @@ impl<'de> Deserialize<'de> for AnyStr {
     }
 }
 
-/// `AgentMessageDeltaNotification`: four required strings, nothing else (serde rejects unknown and duplicate
-/// members).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeltaParams<'a> {
-    #[serde(rename = "threadId", borrow)]
-    thread_id: Str<'a>,
-    #[serde(rename = "turnId")]
-    #[allow(dead_code)]
-    turn_id: AnyStr,
-    #[serde(rename = "itemId")]
-    #[allow(dead_code)]
-    item_id: AnyStr,
-    #[allow(dead_code)]
-    delta: AnyStr,
+/// The params members the fast kinds use, all strings; any other member, a duplicate or another type fails the
+/// read (the frame goes to the slow path).
+#[derive(Default)]
+struct Params<'a> {
+    thread_id: Option<Str<'a>>,
+    /// Bits of the members present.
+    present: u8,
 }
 
-/// The members of an entry or a message the fast path looks at; `other` records that any other member exists.
+impl Params<'_> {
+    /// True when exactly one of `shapes` is the set of members present.
+    fn is(&self, shapes: &[u8]) -> bool {
+        shapes.contains(&self.present)
+    }
+}
+
+impl<'de> Deserialize<'de> for Params<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParamsVisitor;
+        impl<'de> Visitor<'de> for ParamsVisitor {
+            type Value = Params<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("params")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Params<'de>, A::Error> {
+                let mut params = Params::default();
+                while let Some(key) = map.next_key::<&'de str>()? {
+                    let bit = match key {
+                        "threadId" => THREAD_ID,
+                        "turnId" => TURN_ID,
+                        "itemId" => ITEM_ID,
+                        "delta" => DELTA,
+                        "toolCallOutput" => TOOL_CALL_OUTPUT,
+                        _ => return Err(de::Error::custom("a member the fast path does not take")),
+                    };
+                    if params.present & bit != 0 {
+                        return Err(duplicate(key));
+                    }
+                    params.present |= bit;
+                    if bit == THREAD_ID {
+                        params.thread_id = Some(map.next_value()?);
+                    } else {
+                        map.next_value::<AnyStr>()?;
+                    }
+                }
+                Ok(params)
+            }
+        }
+        deserializer.deserialize_map(ParamsVisitor)
+    }
+}
+
+/// A request id as the contract's `RequestId` takes it: a string or an integer that fits an `i64`. Floats (even
+/// `1.0`) and bigger integers fail the read and go to the slow path.
+struct Id(RequestId);
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a 64-bit integer")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Id, E> {
+                Ok(Id(RequestId::Int(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
+                i64::try_from(v).map(|v| Id(RequestId::Int(v))).map_err(E::custom)
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Id, E> {
+                Ok(Id(RequestId::Str(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
+    }
+}
+
+/// An empty object `{}`; anything else fails the read.
+struct EmptyObject;
+
+impl<'de> Deserialize<'de> for EmptyObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EmptyVisitor;
+        impl<'de> Visitor<'de> for EmptyVisitor {
+            type Value = EmptyObject;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an empty object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EmptyObject, A::Error> {
+                match map.next_key::<IgnoredAny>()? {
+                    None => Ok(EmptyObject),
+                    Some(_) => Err(de::Error::custom("not empty")),
+                }
+            }
+        }
+        deserializer.deserialize_map(EmptyVisitor)
+    }
+}
+
+/// The members of an entry the fast path looks at, and those of the message when the frame is a bare message.
 #[derive(Default)]
 struct Obj<'a> {
     ts_ms: bool,
-    dir: Option<Str<'a>>,
+    dir: Option<Dir>,
     server_id: Option<Str<'a>>,
-    json: Option<Box<Obj<'a>>>,
-    method: Option<Str<'a>>,
-    params: Option<DeltaParams<'a>>,
-    kind: Option<Str<'a>>,
+    json: Option<Msg<'a>>,
+    message: Msg<'a>,
+}
+
+/// The members of a message the fast path looks at; `other` records that any other member exists.
+#[derive(Default)]
+struct Msg<'a> {
+    /// One of the fast path's methods (any other fails the read).
+    method: Option<&'static str>,
+    id: Option<Id>,
+    result: bool,
+    params: Option<Params<'a>>,
+    /// `type`: whether it names a realtime event that carries a function call (the slow path checks those).
+    kind: Option<bool>,
     other: bool,
 }
+
+/// An entry's `dir`.
+#[derive(Clone, Copy)]
+enum Dir {
+    In,
+    Out,
+    Other,
+}
+
+/// Realtime events that carry a function call: the slow path checks them.
+const FUNCTION_CALL_EVENTS: [&str; 3] =
+    ["conversation.item.created", "response.output_item.done", "response.function_call_arguments.done"];
 
 /// A duplicate key makes the frame the slow path's business (it keeps the last value; we do not guess).
 fn duplicate<E: de::Error>(key: &str) -> E {
@@ -211,11 +424,15 @@ fn duplicate<E: de::Error>(key: &str) -> E {
 
 impl<'de> Deserialize<'de> for Obj<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ObjVisitor)
+        deserializer.deserialize_any(ObjVisitor { entry: true })
     }
 }
 
-struct ObjVisitor;
+/// Reads an entry (`entry`: its members `ts_ms`, `dir`, `server_id` and `json` are recognised) or a message (they
+/// are other members).
+struct ObjVisitor {
+    entry: bool,
+}
 
 impl<'de> Visitor<'de> for ObjVisitor {
     type Value = Obj<'de>;
@@ -228,37 +445,60 @@ impl<'de> Visitor<'de> for ObjVisitor {
         let mut obj = Obj::default();
         let mut seen_other: Vec<&'de str> = Vec::new();
         // Keys with escapes are not `&'de str`: the error sends the frame to the slow path.
+        let entry = self.entry;
         while let Some(key) = map.next_key::<&'de str>()? {
             match key {
-                "ts_ms" => {
+                "ts_ms" if entry => {
                     if obj.ts_ms {
                         return Err(duplicate(key));
                     }
                     obj.ts_ms = true;
                     map.next_value::<IgnoredAny>()?;
                 }
-                "dir" => set(&mut obj.dir, map.next_value()?, key)?,
-                "server_id" => set(&mut obj.server_id, map.next_value()?, key)?,
-                "json" => set(&mut obj.json, Box::new(map.next_value::<Json<'de>>()?.0), key)?,
+                "dir" if entry => {
+                    let dir: Str<'de> = map.next_value()?;
+                    let dir = match &*dir {
+                        "in" => Dir::In,
+                        "out" => Dir::Out,
+                        _ => Dir::Other,
+                    };
+                    set(&mut obj.dir, dir, key)?;
+                }
+                "server_id" if entry => set(&mut obj.server_id, map.next_value()?, key)?,
+                "json" if entry => set(&mut obj.json, map.next_value::<Json<'de>>()?.0, key)?,
                 "method" => {
                     let method: Str<'de> = map.next_value()?;
                     // Any other method is the slow path's: stop reading now rather than at the end.
-                    if &*method != DELTA_METHOD {
-                        return Err(de::Error::custom("not a delta"));
-                    }
-                    set(&mut obj.method, method, key)?;
+                    let method = match &*method {
+                        DELTA_METHOD => DELTA_METHOD,
+                        RESOLVE_METHOD => RESOLVE_METHOD,
+                        FINALIZE_METHOD => FINALIZE_METHOD,
+                        _ => return Err(de::Error::custom("not a fast-path method")),
+                    };
+                    set(&mut obj.message.method, method, key)?;
                 }
-                // Requests and responses are the slow path's too (realtime events carry no `id`).
-                "id" | "result" | "error" => return Err(de::Error::custom("not a notification")),
-                "params" => set(&mut obj.params, map.next_value()?, key)?,
-                "type" => set(&mut obj.kind, map.next_value()?, key)?,
+                "id" => set(&mut obj.message.id, map.next_value()?, key)?,
+                "result" => {
+                    if obj.message.result {
+                        return Err(duplicate(key));
+                    }
+                    map.next_value::<EmptyObject>()?;
+                    obj.message.result = true;
+                }
+                // Error responses are the slow path's.
+                "error" => return Err(de::Error::custom("an error response")),
+                "params" => set(&mut obj.message.params, map.next_value()?, key)?,
+                "type" => {
+                    let kind: Str<'de> = map.next_value()?;
+                    set(&mut obj.message.kind, FUNCTION_CALL_EVENTS.contains(&&*kind), key)?;
+                }
                 _ => {
                     if seen_other.contains(&key) {
                         return Err(duplicate(key));
                     }
                     // Few members per frame: a linear scan beats hashing.
                     seen_other.push(key);
-                    obj.other = true;
+                    obj.message.other = true;
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -276,7 +516,16 @@ fn set<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &str) -> Result<(),
 }
 
 /// The `json` member: the message object itself, or a string holding it (the recorder's dump).
-struct Json<'a>(Obj<'a>);
+struct Json<'a>(Msg<'a>);
+
+/// A message on its own (a `json` string's content).
+struct MessageText<'a>(Msg<'a>);
+
+impl<'de> Deserialize<'de> for MessageText<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ObjVisitor { entry: false }).map(|obj| MessageText(obj.message))
+    }
+}
 
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -287,36 +536,29 @@ impl<'de> Deserialize<'de> for Json<'de> {
                 f.write_str("a message object or a string holding one")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json<'de>, A::Error> {
-                ObjVisitor.visit_map(map).map(Json)
+                ObjVisitor { entry: false }.visit_map(map).map(|obj| Json(obj.message))
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Json<'de>, E> {
-                serde_json::from_str::<Obj<'de>>(v).map(Json).map_err(E::custom)
+                serde_json::from_str::<MessageText<'de>>(v).map(|m| Json(m.0)).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Json<'de>, E> {
-                let inner = serde_json::from_str::<Obj<'_>>(v).map_err(E::custom)?;
-                Ok(Json(inner.into_owned()))
+                let inner = serde_json::from_str::<MessageText<'_>>(v).map_err(E::custom)?;
+                Ok(Json(inner.0.into_owned()))
             }
         }
         deserializer.deserialize_any(JsonVisitor)
     }
 }
 
-impl Obj<'_> {
-    fn into_owned(self) -> Obj<'static> {
+impl Msg<'_> {
+    fn into_owned(self) -> Msg<'static> {
         let own = |s: Str<'_>| Str(Cow::Owned(s.0.into_owned()));
-        Obj {
-            ts_ms: self.ts_ms,
-            dir: self.dir.map(own),
-            server_id: self.server_id.map(own),
-            json: self.json.map(|j| Box::new(j.into_owned())),
-            method: self.method.map(own),
-            params: self.params.map(|p| DeltaParams {
-                thread_id: own(p.thread_id),
-                turn_id: p.turn_id,
-                item_id: p.item_id,
-                delta: p.delta,
-            }),
-            kind: self.kind.map(own),
+        Msg {
+            method: self.method,
+            id: self.id,
+            result: self.result,
+            params: self.params.map(|p| Params { thread_id: p.thread_id.map(own), present: p.present }),
+            kind: self.kind,
             other: self.other,
         }
     }

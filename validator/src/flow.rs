@@ -42,9 +42,27 @@ pub enum FlowDirection {
 pub struct FlowFrame<'a> {
     pub server_id: &'a str,
     pub direction: FlowDirection,
-    pub message: &'a serde_json::Value,
+    pub message: FlowMessage<'a>,
     /// Opaque position chosen by the validator; findings about this frame carry it back.
     pub position: u64,
+}
+
+/// A frame's content: the parsed message, or what the validator's fast path read of a frame it found clean.
+#[derive(Debug, Clone, Copy)]
+pub enum FlowMessage<'a> {
+    /// Any message, as parsed.
+    Value(&'a Value),
+    /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id).
+    Request { id: FlowId<'a>, method: &'a str, thread: &'a str },
+    /// A successful response and its result.
+    Response { id: FlowId<'a>, result: &'a Value },
+}
+
+/// A request id that is a string or a 64-bit integer (`7` and `"7"` differ).
+#[derive(Debug, Clone, Copy)]
+pub enum FlowId<'a> {
+    Int(i64),
+    Str(&'a str),
 }
 
 /// A violation of one flow rule.
@@ -118,9 +136,27 @@ struct VoiceTrack {
 
 /// What one frame is, as far as the flow is concerned.
 enum Frame<'a> {
-    Request { id: String, method: &'a str, params: &'a Value },
+    Request { id: String, method: &'a str, params: Params<'a> },
     Response { id: String, result: Option<&'a Value> },
     Notification { method: &'a str, params: &'a Value },
+}
+
+/// A request's params as far as the flow reads them.
+#[derive(Clone, Copy)]
+enum Params<'a> {
+    Value(&'a Value),
+    /// `params.threadId`, already known to be a valid thread id.
+    Thread(&'a str),
+}
+
+impl Params<'_> {
+    /// `params.threadId` when it is a valid thread id (an invalid one is the schema check's finding).
+    fn thread(self) -> Option<ThreadId> {
+        match self {
+            Params::Value(params) => thread_param(params),
+            Params::Thread(thread) => ThreadId::new(thread).ok(),
+        }
+    }
 }
 
 const THREAD_POINTER: &str = "/params/threadId";
@@ -132,7 +168,14 @@ impl FlowCheck {
 
     /// Every app-server frame of one capture (not realtime API events), in capture order.
     pub fn observe(&mut self, frame: &FlowFrame<'_>, findings: &mut Vec<FlowFinding>) {
-        let Some(kind) = classify(frame.message) else { return };
+        let kind = match frame.message {
+            FlowMessage::Value(message) => classify(message),
+            FlowMessage::Request { id, method, thread } => {
+                Some(Frame::Request { id: id_text(id), method, params: Params::Thread(thread) })
+            }
+            FlowMessage::Response { id, result } => Some(Frame::Response { id: id_text(id), result: Some(result) }),
+        };
+        let Some(kind) = kind else { return };
         match (frame.direction, kind) {
             (FlowDirection::ClientToServer, Frame::Request { id, method, params }) => {
                 self.client_request(frame, id, method, params, findings)
@@ -191,11 +234,11 @@ impl FlowCheck {
         frame: &FlowFrame<'_>,
         id: String,
         method: &str,
-        params: &Value,
+        params: Params<'_>,
         findings: &mut Vec<FlowFinding>,
     ) {
         let server_id = frame.server_id;
-        let thread = thread_param(params);
+        let thread = params.thread();
         let finding = |violation: FlowViolation, handoff: &str, pointer: &str| FlowFinding {
             rule: violation.rule.id(),
             message: format!("handoff {handoff:?}: {}", violation.message),
@@ -453,11 +496,19 @@ fn classify(message: &Value) -> Option<Frame<'_>> {
     static NULL: Value = Value::Null;
     let params = object.get("params").unwrap_or(&NULL);
     match (id, method) {
-        (Some(id), Some(method)) => Some(Frame::Request { id, method, params }),
+        (Some(id), Some(method)) => Some(Frame::Request { id, method, params: Params::Value(params) }),
         (None, Some(method)) => Some(Frame::Notification { method, params }),
         (Some(id), None) if object.contains_key("error") => Some(Frame::Response { id, result: None }),
         (Some(id), None) => Some(Frame::Response { id, result: Some(object.get("result").unwrap_or(&NULL)) }),
         (None, None) => None,
+    }
+}
+
+/// A request id as its JSON text (`1` and `"1"` differ), as [`classify`] keys pending requests.
+fn id_text(id: FlowId<'_>) -> String {
+    match id {
+        FlowId::Int(n) => n.to_string(),
+        FlowId::Str(s) => Value::String(s.to_owned()).to_string(),
     }
 }
 
@@ -476,11 +527,35 @@ mod tests {
     type Entry = (&'static str, &'static str, Value);
 
     /// Runs a capture through the checker; positions are 1-based entry numbers.
+    /// Every capture also runs with requests and responses handed over typed, as the validator's fast path does
+    /// (where it can read them): the findings must not change.
     fn check(entries: &[Entry]) -> (Vec<FlowFinding>, Vec<String>) {
+        let by_value = run(entries, false);
+        assert_eq!(run(entries, true), by_value, "typed frames give other findings");
+        by_value
+    }
+
+    fn run(entries: &[Entry], typed: bool) -> (Vec<FlowFinding>, Vec<String>) {
         let mut check = FlowCheck::new();
         let mut findings = Vec::new();
         for (index, (dir, server_id, message)) in entries.iter().enumerate() {
             let direction = if *dir == "out" { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
+            let id = match message.get("id") {
+                Some(Value::String(s)) => Some(FlowId::Str(s)),
+                Some(Value::Number(n)) => n.as_i64().map(FlowId::Int),
+                _ => None,
+            };
+            let thread =
+                message.pointer("/params/threadId").and_then(Value::as_str).filter(|t| ThreadId::new(*t).is_ok());
+            let method = message.get("method").and_then(Value::as_str);
+            let result = message.get("result");
+            let message = match (typed, id, method, thread, result) {
+                (true, Some(id), Some(method), Some(thread), None) => FlowMessage::Request { id, method, thread },
+                (true, Some(id), None, _, Some(result)) if message.get("error").is_none() => {
+                    FlowMessage::Response { id, result }
+                }
+                _ => FlowMessage::Value(message),
+            };
             let frame = FlowFrame { server_id, direction, message, position: index as u64 + 1 };
             check.observe(&frame, &mut findings);
         }
@@ -858,8 +933,12 @@ mod tests {
                 }
                 let direction =
                     if dir == "out" { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
-                let frame =
-                    FlowFrame { server_id, direction, message: &message, position: round * 100 + offset as u64 };
+                let frame = FlowFrame {
+                    server_id,
+                    direction,
+                    message: FlowMessage::Value(&message),
+                    position: round * 100 + offset as u64,
+                };
                 check.observe(&frame, &mut findings);
             }
         }

@@ -26,6 +26,8 @@ pub struct Schemas {
     validators: HashMap<String, jsonschema::Validator>,
     /// The fast path's typed checks still mean what the contract's defs say (see `fast::matches_contract`).
     pub fast_path_ok: bool,
+    /// The same for the fast path's requests and responses (see `fast::rpc_matches_contract`).
+    pub fast_rpc_ok: bool,
 }
 
 /// Longest schema message kept; the instance is quoted in it and may be an 8 KB string.
@@ -56,7 +58,8 @@ impl Schemas {
             validators.insert(name, validator);
         }
         let fast_path_ok = crate::fast::matches_contract(&ir);
-        Ok(Schemas { ir, validators, fast_path_ok })
+        let fast_rpc_ok = fast_path_ok && crate::fast::rpc_matches_contract(&contract.document);
+        Ok(Schemas { ir, validators, fast_path_ok, fast_rpc_ok })
     }
 
     /// Every violation of `value` against def `name`, pointers relative to `value`.

@@ -118,8 +118,110 @@ fn frame() -> impl Strategy<Value = String> {
     )
 }
 
+#[test]
+fn requests_and_responses_take_the_fast_path() {
+    use handoff_validator::fast::{Fast, read};
+    let resolve = r#"{"ts_ms":1,"dir":"out","server_id":"local","json":{"id":3,"method":"thread/realtime/resolveHandoff","params":{"threadId":"voice_1","toolCallOutput":"x"}}}"#;
+    let finalize = r#"{"id":"4","method":"thread/realtime/finalizeHandoff","params":{"threadId":"voice_1"}}"#;
+    let answer = r#"{"ts_ms":2,"dir":"in","server_id":"local","json":"{\"id\":3,\"result\":{}}"}"#;
+    assert!(matches!(read(resolve, true), Some(Fast::Request { .. })));
+    assert!(matches!(read(finalize, true), Some(Fast::Request { .. })));
+    assert!(matches!(read(answer, true), Some(Fast::Response { .. })));
+    assert!(read(resolve, false).is_none(), "only when the contract still matches");
+    let schemas = Schemas::canonical().unwrap();
+    assert!(schemas.fast_rpc_ok);
+}
+
+/// Requests and responses close to the fast path's edge, in sequences where ids are answered, reused and orphaned
+/// and handoffs open and close.
+fn rpc_frame() -> impl Strategy<Value = String> {
+    // The shapes the fast path takes are weighted up, so that most sequences hold several of them.
+    let id = prop_oneof![
+        4 => Just("1"),
+        4 => Just("2"),
+        2 => Just("\"1\""),
+         1 => Just("\"\\u0031\""),
+         1 => Just("1.0"),
+         1 => Just("-7"),
+         1 => Just("9223372036854775807"),
+         1 => Just("9223372036854775808"),
+         1 => Just("null"),
+         1 => Just("true"),
+    ];
+    let method = prop_oneof![
+        6 => Just("thread/realtime/resolveHandoff"),
+        3 => Just("thread/realtime/finalizeHandoff"),
+         1 => Just("thread/realtime\\/resolveHandoff"),
+         1 => Just("turn/start"),
+    ];
+    let thread = prop_oneof![6 => Just("voice_1"), 3 => Just("voice_2"), 1 => Just(""), 1 => Just("bad id"), 1 => Just("\\u0076oice_1")];
+    // `None`: the members the method takes.
+    let params_extra = prop_oneof![
+        12 => Just(None),
+         1 => Just(Some(",\"toolCallOutput\":\"out\"")),
+         1 => Just(Some("")),
+         1 => Just(Some(",\"toolCallOutput\":7")),
+         1 => Just(Some(",\"toolCallOutput\":\"a\",\"toolCallOutput\":\"b\"")),
+         1 => Just(Some(",\"toolCallOutput\":\"out\",\"extra\":1")),
+         1 => Just(Some(",\"threadId\":\"voice_2\"")),
+    ];
+    let envelope_extra = prop_oneof![9 => Just(""), 1 => Just(",\"jsonrpc\":\"2.0\""), 1 => Just(",\"trace\":null"), 1 => Just(",\"result\":{}")];
+    let result = prop_oneof![
+        12 => Just("{}"),
+         1 => Just("{\"a\":1}"),
+         1 => Just("[]"),
+         1 => Just("null"),
+         1 => Just("{},\"result\":{}"),
+         1 => Just("{},\"error\":{\"code\":1,\"message\":\"m\"}"),
+         1 => Just("{},\"extra\":1"),
+    ];
+    let handoff = prop_oneof![Just("voice_1"), Just("voice_2")];
+    let kind = 0..4u8;
+    let wrap = 0..4u8;
+    let dir = prop_oneof![1 => Just("in"), 4 => Just("out"), 1 => Just("up")];
+    let sid = prop_oneof![4 => Just("local"), 1 => Just("bigpc"), 1 => Just("realtime")];
+    (id, method, thread, params_extra, envelope_extra, result, handoff, kind, wrap, dir, sid).prop_map(
+        |(id, method, thread, params_extra, envelope_extra, result, handoff, kind, wrap, dir, sid)| {
+            let params_extra = params_extra.unwrap_or(if method.contains("resolve") {
+                ",\"toolCallOutput\":\"out\""
+            } else {
+                ""
+            });
+            let message = match kind {
+                0 | 1 => format!(
+                    "{{\"id\":{id},\"method\":\"{method}\",\"params\":{{\"threadId\":\"{thread}\"{params_extra}}}{envelope_extra}}}"
+                ),
+                2 => format!("{{\"id\":{id},\"result\":{result}}}"),
+                _ => format!(
+                    "{{\"method\":\"thread/realtime/itemAdded\",\"params\":{{\"threadId\":\"{handoff}\",\"item\":{{\"type\":\"handoff_request\",\"handoff_id\":\"h\",\"item_id\":\"i\",\"input_transcript\":\"t\",\"active_transcript\":[]}}}}}}"
+                ),
+            };
+            // Answers and handoff items travel app-server → client, mostly.
+            let dir = if kind >= 2 && dir == "out" { "in" } else { dir };
+            match wrap {
+                0 => message,
+                1 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"{sid}\",\"json\":{message}}}"),
+                2 => format!(
+                    "{{\"dir\":\"{dir}\",\"json\":{},\"server_id\":\"{sid}\"}}",
+                    serde_json::to_string(&message).unwrap()
+                ),
+                _ => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"local\",\"json\":{message}}}"),
+            }
+        },
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_requests_and_responses_give_the_same_diagnostics_on_both_paths(
+        frames in proptest::collection::vec(rpc_frame(), 1..16)
+    ) {
+        let schemas = schemas();
+        let capture = frames.join("\n") + "\n";
+        assert_same(schemas, capture.as_bytes());
+    }
 
     #[test]
     fn generated_frames_give_the_same_diagnostics_on_both_paths(frames in proptest::collection::vec(frame(), 1..8)) {

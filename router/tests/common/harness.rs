@@ -8,7 +8,7 @@ use handoff_router::{Action, ClientRequest, Input, Router, RouterConfig, ServerI
 use serde_json::{Value, json};
 
 use super::fake_server::FakeServer;
-use super::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame};
+use super::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowMessage};
 
 /// A deliberate bug wrapped around the router, for checking that the flow rules catch it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +195,8 @@ pub fn check_capture(jsonl: &str) -> (Vec<FlowFinding>, Vec<String>) {
             _ => FlowDirection::ServerToClient,
         };
         let server_id = entry["server_id"].as_str().unwrap_or_default();
-        let frame = FlowFrame { server_id, direction, message: &entry["json"], position: index as u64 + 1 };
+        let frame =
+            FlowFrame { server_id, direction, message: FlowMessage::Value(&entry["json"]), position: index as u64 + 1 };
         check.observe(&frame, &mut findings);
     }
     let notes = check.finish(&mut findings);
