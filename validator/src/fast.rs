@@ -30,6 +30,11 @@ use crate::requests::RequestId;
 pub const DELTA_METHOD: &str = "item/agentMessage/delta";
 pub const RESOLVE_METHOD: &str = "thread/realtime/resolveHandoff";
 pub const FINALIZE_METHOD: &str = "thread/realtime/finalizeHandoff";
+pub const TURN_STARTED_METHOD: &str = "turn/started";
+pub const TURN_COMPLETED_METHOD: &str = "turn/completed";
+
+/// `TurnStatus`.
+const TURN_STATUSES: [&str; 4] = ["completed", "interrupted", "failed", "inProgress"];
 
 /// True when the frame is certainly clean and no flow rule reads it; false sends it to the slow path.
 pub fn is_clean(text: &str) -> bool {
@@ -87,6 +92,12 @@ fn app_server(message: Msg<'_>, direction: Option<FlowDirection>, server_id: Str
             (sent_right && params.is(&[DELTA_MEMBERS]) && is_thread_id(params.thread_id.as_deref()?))
                 .then_some(Fast::Clean)
         }
+        (Some(TURN_STARTED_METHOD | TURN_COMPLETED_METHOD), None, false, Some(params)) if rpc => {
+            // Not a flow step (the flow rules read no turn notification): clean is all there is to know.
+            let sent_right = direction != Some(FlowDirection::ClientToServer);
+            (sent_right && params.is(&[TURN_MEMBERS]) && is_thread_id(params.thread_id.as_deref()?))
+                .then_some(Fast::Clean)
+        }
         (Some(method @ (RESOLVE_METHOD | FINALIZE_METHOD)), Some(id), false, Some(params)) if rpc => {
             let (method, members) = if method == RESOLVE_METHOD {
                 (RESOLVE_METHOD, RESOLVE_MEMBERS)
@@ -113,9 +124,12 @@ const TURN_ID: u8 = 2;
 const ITEM_ID: u8 = 4;
 const DELTA: u8 = 8;
 const TOOL_CALL_OUTPUT: u8 = 16;
+/// `turn`: a `Turn` with a string `id` and, optionally, a `TurnStatus` `status`, nothing else.
+const TURN: u8 = 32;
 const DELTA_MEMBERS: u8 = THREAD_ID | TURN_ID | ITEM_ID | DELTA;
 const RESOLVE_MEMBERS: u8 = THREAD_ID | TOOL_CALL_OUTPUT;
 const THREAD_ONLY: u8 = THREAD_ID;
+const TURN_MEMBERS: u8 = THREAD_ID | TURN;
 
 /// `ThreadId`: 1 to 128 characters, a letter or digit, then letters, digits and `_.:-` (all ASCII, so bytes =
 /// characters once the pattern holds).
@@ -190,18 +204,29 @@ pub fn rpc_matches_contract(document: &Value) -> bool {
             "toolCallOutput": {"type": "string"}}, "required": ["threadId", "toolCallOutput"]},
         "ThreadRealtimeFinalizeHandoffParams": {"type": "object",
             "properties": {"threadId": {"$ref": "#/$defs/ThreadId"}}, "required": ["threadId"]},
+        "JsonRpcNotification": {"type": "object", "properties": {"method": {"type": "string"}, "params": {}},
+            "required": ["method"]},
+        "TurnStartedNotification": {"type": "object", "properties": {"threadId": {"$ref": "#/$defs/ThreadId"},
+            "turn": {"$ref": "#/$defs/Turn"}}, "required": ["threadId", "turn"]},
+        "TurnCompletedNotification": {"type": "object", "properties": {"threadId": {"$ref": "#/$defs/ThreadId"},
+            "turn": {"$ref": "#/$defs/Turn"}}, "required": ["threadId", "turn"]},
+        "Turn": {"type": "object", "properties": {"id": {"type": "string"}, "status": {"$ref": "#/$defs/TurnStatus"},
+            "items": {"type": "array", "items": true}, "error": {}}, "required": ["id"]},
+        "TurnStatus": {"type": "string", "enum": TURN_STATUSES},
     });
     let defs_ok =
         expected.as_object().is_some_and(|defs| defs.iter().all(|(name, want)| def(name).as_ref() == Some(want)));
-    let rpc = |method: &str, params: &str| {
+    let rpc = |method: &str, direction: &str, params: &str| {
         document.get("x-rpc").and_then(|table| table.get(method)).is_some_and(|entry| {
-            entry.get("direction").and_then(Value::as_str) == Some("client_request")
+            entry.get("direction").and_then(Value::as_str) == Some(direction)
                 && entry.get("params").and_then(Value::as_str) == Some(params)
         })
     };
     defs_ok
-        && rpc(RESOLVE_METHOD, "#/$defs/ThreadRealtimeResolveHandoffParams")
-        && rpc(FINALIZE_METHOD, "#/$defs/ThreadRealtimeFinalizeHandoffParams")
+        && rpc(RESOLVE_METHOD, "client_request", "#/$defs/ThreadRealtimeResolveHandoffParams")
+        && rpc(FINALIZE_METHOD, "client_request", "#/$defs/ThreadRealtimeFinalizeHandoffParams")
+        && rpc(TURN_STARTED_METHOD, "server_notification", "#/$defs/TurnStartedNotification")
+        && rpc(TURN_COMPLETED_METHOD, "server_notification", "#/$defs/TurnCompletedNotification")
 }
 
 /// A schema without its `description` annotations (members named `description` are kept).
@@ -315,6 +340,7 @@ impl<'de> Deserialize<'de> for Params<'de> {
                         "itemId" => ITEM_ID,
                         "delta" => DELTA,
                         "toolCallOutput" => TOOL_CALL_OUTPUT,
+                        "turn" => TURN,
                         _ => return Err(de::Error::custom("a member the fast path does not take")),
                     };
                     if params.present & bit != 0 {
@@ -323,6 +349,8 @@ impl<'de> Deserialize<'de> for Params<'de> {
                     params.present |= bit;
                     if bit == THREAD_ID {
                         params.thread_id = Some(map.next_value()?);
+                    } else if bit == TURN {
+                        map.next_value::<TurnObject>()?;
                     } else {
                         map.next_value::<AnyStr>()?;
                     }
@@ -331,6 +359,43 @@ impl<'de> Deserialize<'de> for Params<'de> {
             }
         }
         deserializer.deserialize_map(ParamsVisitor)
+    }
+}
+
+/// A `Turn` as the fast path takes it: `{id, status?}`, `id` a string and `status` one of `TurnStatus`; anything
+/// else (another member, a duplicate, another type or status) fails the read.
+struct TurnObject;
+
+impl<'de> Deserialize<'de> for TurnObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TurnVisitor;
+        impl<'de> Visitor<'de> for TurnVisitor {
+            type Value = TurnObject;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a turn")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TurnObject, A::Error> {
+                let (mut id, mut status) = (false, false);
+                while let Some(key) = map.next_key::<&'de str>()? {
+                    match key {
+                        "id" if !id => {
+                            map.next_value::<AnyStr>()?;
+                            id = true;
+                        }
+                        "status" if !status => {
+                            let value: Str<'de> = map.next_value()?;
+                            if !TURN_STATUSES.contains(&&*value) {
+                                return Err(de::Error::custom("not a turn status"));
+                            }
+                            status = true;
+                        }
+                        _ => return Err(de::Error::custom("a member the fast path does not take")),
+                    }
+                }
+                if id { Ok(TurnObject) } else { Err(de::Error::custom("a turn without an id")) }
+            }
+        }
+        deserializer.deserialize_map(TurnVisitor)
     }
 }
 
@@ -471,6 +536,8 @@ impl<'de> Visitor<'de> for ObjVisitor {
                     // Any other method is the slow path's: stop reading now rather than at the end.
                     let method = match &*method {
                         DELTA_METHOD => DELTA_METHOD,
+                        TURN_STARTED_METHOD => TURN_STARTED_METHOD,
+                        TURN_COMPLETED_METHOD => TURN_COMPLETED_METHOD,
                         RESOLVE_METHOD => RESOLVE_METHOD,
                         FINALIZE_METHOD => FINALIZE_METHOD,
                         _ => return Err(de::Error::custom("not a fast-path method")),

@@ -176,12 +176,31 @@ fn rpc_frame() -> impl Strategy<Value = String> {
          1 => Just("{},\"extra\":1"),
     ];
     let handoff = prop_oneof![Just("voice_1"), Just("voice_2")];
-    let kind = 0..4u8;
+    let turn = prop_oneof![
+        6 => Just("{\"id\":\"t1\",\"status\":\"completed\"}"),
+        3 => Just("{\"status\":\"inProgress\",\"id\":\"t1\"}"),
+        2 => Just("{\"id\":\"t1\"}"),
+        1 => Just("{\"id\":\"t1\",\"status\":\"done\"}"),
+        1 => Just("{\"id\":7,\"status\":\"failed\"}"),
+        1 => Just("{\"status\":\"failed\"}"),
+        1 => Just("{\"id\":\"t1\",\"items\":[]}"),
+        1 => Just("{\"id\":\"t1\",\"id\":\"t2\"}"),
+        1 => Just("{\"id\":\"t1\",\"error\":null,\"extra\":1}"),
+        1 => Just("[]"),
+    ];
+    let turn_method = prop_oneof![
+        3 => Just("turn/started"),
+        3 => Just("turn/completed"),
+        1 => Just("turn\\/completed"),
+        1 => Just("turn/failed"),
+    ];
+    let kind = 0..5u8;
     let wrap = 0..4u8;
     let dir = prop_oneof![1 => Just("in"), 4 => Just("out"), 1 => Just("up")];
     let sid = prop_oneof![4 => Just("local"), 1 => Just("bigpc"), 1 => Just("realtime")];
-    (id, method, thread, params_extra, envelope_extra, result, handoff, kind, wrap, dir, sid).prop_map(
-        |(id, method, thread, params_extra, envelope_extra, result, handoff, kind, wrap, dir, sid)| {
+    let notification = (turn, turn_method);
+    (id, method, thread, params_extra, envelope_extra, result, handoff, notification, kind, wrap, dir, sid).prop_map(
+        |(id, method, thread, params_extra, envelope_extra, result, handoff, (turn, turn_method), kind, wrap, dir, sid)| {
             let params_extra = params_extra.unwrap_or(if method.contains("resolve") {
                 ",\"toolCallOutput\":\"out\""
             } else {
@@ -192,6 +211,12 @@ fn rpc_frame() -> impl Strategy<Value = String> {
                     "{{\"id\":{id},\"method\":\"{method}\",\"params\":{{\"threadId\":\"{thread}\"{params_extra}}}{envelope_extra}}}"
                 ),
                 2 => format!("{{\"id\":{id},\"result\":{result}}}"),
+                4 => {
+                    let extra = if envelope_extra.contains("result") { ",\"id\":1" } else { envelope_extra };
+                    format!(
+                        "{{\"method\":\"{turn_method}\",\"params\":{{\"threadId\":\"{thread}\",\"turn\":{turn}}}{extra}}}"
+                    )
+                }
                 _ => format!(
                     "{{\"method\":\"thread/realtime/itemAdded\",\"params\":{{\"threadId\":\"{handoff}\",\"item\":{{\"type\":\"handoff_request\",\"handoff_id\":\"h\",\"item_id\":\"i\",\"input_transcript\":\"t\",\"active_transcript\":[]}}}}}}"
                 ),
