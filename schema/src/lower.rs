@@ -336,7 +336,8 @@ impl Lowering<'_> {
             let branch_pointer = format!("{pointer}/oneOf/{index}");
             let branch = as_object(branch, &branch_pointer)?;
             check_keywords(branch, &branch_pointer, &["$ref"], &[])?;
-            let target = self.resolve_ref(&branch["$ref"], &format!("{branch_pointer}/$ref"))?;
+            let target = branch.get("$ref").ok_or_else(|| shape_error(&format!("branch {index} is not a `$ref`")))?;
+            let target = self.resolve_ref(target, &format!("{branch_pointer}/$ref"))?;
             targets.push(target);
         }
         let props = |name: &str| -> Option<&Map<String, Value>> {
