@@ -64,10 +64,10 @@ fn apply(document: &mut Value, pointer: &str, mutation: &Mutation) {
                     map.shift_remove(&key);
                 }
                 Some(Value::Array(items)) => {
-                    if let Ok(index) = key.parse::<usize>() {
-                        if index < items.len() {
-                            items.remove(index);
-                        }
+                    if let Ok(index) = key.parse::<usize>()
+                        && index < items.len()
+                    {
+                        items.remove(index);
                     }
                 }
                 _ => {}

@@ -213,6 +213,11 @@ fn unsupported_constructs_are_errors_at_their_pointer() {
             "/$defs/Params/oneOf/0/type".into(),
             "type",
         ),
+        (
+            json!({"Params": {"description": "p", "oneOf": [{}]}}),
+            "/$defs/Params/oneOf".into(),
+            "branch 0 is not a `$ref`",
+        ),
     ];
     for (defs, want_pointer, want_reason) in cases {
         let (pointer, reason) = unsupported_at(defs.clone());
