@@ -18,6 +18,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use handoff_router::contract::ThreadId;
 use handoff_schema::{Direction, Ir, Presence, TypeKind, TypeRef};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -49,7 +50,13 @@ pub enum Fast {
     /// A `resolveHandoff` or `finalizeHandoff` request whose envelope and params are clean: only its id (request
     /// tracking) and its voice thread (flow rules) are left to check, in capture order. `direction` is `None` for
     /// a bare message (inferred from the method table); `server_id` is empty then.
-    Request { server_id: String, direction: Option<FlowDirection>, id: RequestId, method: &'static str, thread: String },
+    Request {
+        server_id: String,
+        direction: Option<FlowDirection>,
+        id: RequestId,
+        method: &'static str,
+        thread: ThreadId,
+    },
     /// A response `{id, result:{}}` with exactly those members: the envelope is clean; the result def of the
     /// request it answers is checked on the empty object in capture order.
     Response { server_id: String, direction: Option<FlowDirection>, id: RequestId },
@@ -108,8 +115,10 @@ fn app_server(message: Msg<'_>, direction: Option<FlowDirection>, server_id: Str
             if direction == Some(FlowDirection::ServerToClient) || !params.is(&[members]) || !is_thread_id(thread) {
                 return None;
             }
+            // The flow reads the thread as the router's type; one it does not take is the slow path's.
+            let thread = ThreadId::new(thread).ok()?;
             let server_id = server_id.0.into_owned();
-            Some(Fast::Request { server_id, direction, id: id.0, method, thread: thread.to_owned() })
+            Some(Fast::Request { server_id, direction, id: id.0, method, thread })
         }
         (None, Some(id), true, None) if rpc => {
             Some(Fast::Response { server_id: server_id.0.into_owned(), direction, id: id.0 })

@@ -19,6 +19,7 @@
 //! checked on request order: a turn after the resume or start request passes, and the summary says so. Findings
 //! that depend on a missing response are held back until a response from that server shows responses were recorded.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
 use handoff_router::contract::{
@@ -53,7 +54,7 @@ pub enum FlowMessage<'a> {
     /// Any message, as parsed.
     Value(&'a Value),
     /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id).
-    Request { id: FlowId<'a>, method: &'a str, thread: &'a str },
+    Request { id: FlowId<'a>, method: &'a str, thread: &'a ThreadId },
     /// A successful response and its result.
     Response { id: FlowId<'a>, result: &'a Value },
 }
@@ -85,7 +86,7 @@ pub struct FlowCheck {
     handoffs: HashMap<usize, HandoffTrack>,
     opened: usize,
     /// Open and waiting handoffs by (voice server id, voice thread id).
-    voices: HashMap<(String, String), VoiceTrack>,
+    voices: HashMap<String, HashMap<String, VoiceTrack>>,
     /// The open handoff whose requests go to a server, by server id.
     active_on: HashMap<String, usize>,
 }
@@ -136,8 +137,8 @@ struct VoiceTrack {
 
 /// What one frame is, as far as the flow is concerned.
 enum Frame<'a> {
-    Request { id: String, method: &'a str, params: Params<'a> },
-    Response { id: String, result: Option<&'a Value> },
+    Request { id: IdRef<'a>, method: &'a str, params: Params<'a> },
+    Response { id: IdRef<'a>, result: Option<&'a Value> },
     Notification { method: &'a str, params: &'a Value },
 }
 
@@ -145,18 +146,44 @@ enum Frame<'a> {
 #[derive(Clone, Copy)]
 enum Params<'a> {
     Value(&'a Value),
-    /// `params.threadId`, already known to be a valid thread id.
-    Thread(&'a str),
+    /// `params.threadId`, a valid thread id.
+    Thread(&'a ThreadId),
 }
 
-impl Params<'_> {
+impl<'a> Params<'a> {
     /// `params.threadId` when it is a valid thread id (an invalid one is the schema check's finding).
-    fn thread(self) -> Option<ThreadId> {
+    fn thread(self) -> Option<Cow<'a, ThreadId>> {
         match self {
-            Params::Value(params) => thread_param(params),
-            Params::Thread(thread) => ThreadId::new(thread).ok(),
+            Params::Value(params) => thread_param(params).map(Cow::Owned),
+            Params::Thread(thread) => Some(Cow::Borrowed(thread)),
         }
     }
+}
+
+/// A frame's id, turned into its JSON text only when a pending request needs it.
+#[derive(Clone, Copy)]
+enum IdRef<'a> {
+    Value(&'a Value),
+    Flow(FlowId<'a>),
+}
+
+impl IdRef<'_> {
+    /// The id as JSON text (`1` and `"1"` differ).
+    fn text(self) -> String {
+        match self {
+            IdRef::Value(id) => id.to_string(),
+            IdRef::Flow(FlowId::Int(n)) => n.to_string(),
+            IdRef::Flow(FlowId::Str(s)) => Value::String(s.to_owned()).to_string(),
+        }
+    }
+}
+
+/// The track of server `id`, created on first use (without allocating when it exists).
+fn server_track<'m>(servers: &'m mut HashMap<String, ServerTrack>, id: &str) -> &'m mut ServerTrack {
+    if !servers.contains_key(id) {
+        servers.insert(id.to_owned(), ServerTrack::default());
+    }
+    servers.get_mut(id).expect("inserted above")
 }
 
 const THREAD_POINTER: &str = "/params/threadId";
@@ -171,9 +198,9 @@ impl FlowCheck {
         let kind = match frame.message {
             FlowMessage::Value(message) => classify(message),
             FlowMessage::Request { id, method, thread } => {
-                Some(Frame::Request { id: id_text(id), method, params: Params::Thread(thread) })
+                Some(Frame::Request { id: IdRef::Flow(id), method, params: Params::Thread(thread) })
             }
-            FlowMessage::Response { id, result } => Some(Frame::Response { id: id_text(id), result: Some(result) }),
+            FlowMessage::Response { id, result } => Some(Frame::Response { id: IdRef::Flow(id), result: Some(result) }),
         };
         let Some(kind) = kind else { return };
         match (frame.direction, kind) {
@@ -232,13 +259,14 @@ impl FlowCheck {
     fn client_request(
         &mut self,
         frame: &FlowFrame<'_>,
-        id: String,
+        id: IdRef<'_>,
         method: &str,
         params: Params<'_>,
         findings: &mut Vec<FlowFinding>,
     ) {
         let server_id = frame.server_id;
         let thread = params.thread();
+        let thread = thread.as_deref();
         let finding = |violation: FlowViolation, handoff: &str, pointer: &str| FlowFinding {
             rule: violation.rule.id(),
             message: format!("handoff {handoff:?}: {}", violation.message),
@@ -251,15 +279,15 @@ impl FlowCheck {
                 let is_resume = method == methods::THREAD_RESUME;
                 let is_start = method == methods::THREAD_START;
                 let active = self.active_on.get(server_id).copied();
-                let server = self.servers.entry(server_id.to_owned()).or_default();
+                let server = server_track(&mut self.servers, server_id);
                 server.flow_requests += 1;
-                let kind = match (&thread, is_resume, is_start) {
+                let kind = match (thread, is_resume, is_start) {
                     (Some(thread), true, _) => Some(RequestKind::Resume(thread.clone())),
                     (_, _, true) => Some(RequestKind::Start),
                     _ => None,
                 };
                 if let (Some(kind), Some(handoff)) = (kind, active) {
-                    server.pending.insert(id, PendingRequest { kind, handoff });
+                    server.pending.insert(id.text(), PendingRequest { kind, handoff });
                 }
                 let Some(index) = active else {
                     // The user's own resume or start, outside any handoff: read as a context switch. It may also be
@@ -274,8 +302,7 @@ impl FlowCheck {
                 if let Some(before) = server.before_switch.take() {
                     // First request of the first handoff since that switch: a turn straight into the thread cached
                     // before it means the client saw no switch, so judge the handoff on the old cache.
-                    let turn_into_old =
-                        !is_resume && !is_start && thread.is_some() && before.cached() == thread.as_ref();
+                    let turn_into_old = !is_resume && !is_start && thread.is_some() && before.cached() == thread;
                     let untouched = handoff.flow.as_ref().is_some_and(|flow| *flow.phase() == HandoffPhase::Planned);
                     if turn_into_old && untouched {
                         server.cache = before;
@@ -285,7 +312,7 @@ impl FlowCheck {
                 let Some(flow) = handoff.flow.as_mut() else { return };
                 let result = if is_start {
                     flow.apply(FlowStep::StartSent, &mut server.cache)
-                } else if let Some(thread) = &thread {
+                } else if let Some(thread) = thread {
                     if is_resume {
                         flow.apply(FlowStep::ResumeSent(thread), &mut server.cache)
                     } else if server.responses_seen
@@ -322,10 +349,10 @@ impl FlowCheck {
                 }
             }
             methods::THREAD_REALTIME_RESOLVE_HANDOFF | methods::THREAD_REALTIME_FINALIZE_HANDOFF => {
-                self.servers.entry(server_id.to_owned()).or_default().flow_requests += 1;
+                server_track(&mut self.servers, server_id).flow_requests += 1;
                 let Some(voice_thread) = thread else { return };
-                let key = (server_id.to_owned(), voice_thread.as_str().to_owned());
-                let open = self.voices.get(&key).and_then(|voice| voice.open);
+                let voice = self.voices.get(server_id).and_then(|voices| voices.get(voice_thread.as_str()));
+                let open = voice.and_then(|voice| voice.open);
                 let Some(index) = open else {
                     findings.push(FlowFinding {
                         rule: FlowRule::UnresolvedHandoff.id(),
@@ -338,7 +365,7 @@ impl FlowCheck {
                 };
                 let finalize = method == methods::THREAD_REALTIME_FINALIZE_HANDOFF;
                 let Some(handoff) = self.handoffs.get_mut(&index) else { return };
-                let target_cache = &mut self.servers.entry(handoff.target.clone()).or_default().cache;
+                let target_cache = &mut server_track(&mut self.servers, &handoff.target).cache;
                 if let Some(flow) = handoff.flow.as_mut() {
                     let step = if finalize { FlowStep::Finalized } else { FlowStep::Resolved };
                     if let Err(violation) = flow.apply(step, target_cache) {
@@ -346,7 +373,7 @@ impl FlowCheck {
                     }
                 }
                 if finalize {
-                    self.close(key, index);
+                    self.close(server_id, voice_thread.as_str(), index);
                 }
             }
             _ => {}
@@ -356,16 +383,19 @@ impl FlowCheck {
     fn server_response(
         &mut self,
         server_id: &str,
-        id: String,
+        id: IdRef<'_>,
         result: Option<&Value>,
         findings: &mut Vec<FlowFinding>,
     ) {
-        let server = self.servers.entry(server_id.to_owned()).or_default();
+        let server = server_track(&mut self.servers, server_id);
         if !server.responses_seen {
             server.responses_seen = true;
             findings.append(&mut server.deferred);
         }
-        let Some(pending) = server.pending.remove(&id) else { return };
+        if server.pending.is_empty() {
+            return;
+        }
+        let Some(pending) = server.pending.remove(&id.text()) else { return };
         let Some(flow) = self.handoffs.get_mut(&pending.handoff).and_then(|handoff| handoff.flow.as_mut()) else {
             return;
         };
@@ -402,8 +432,8 @@ impl FlowCheck {
                         position: frame.position,
                     },
                 );
-                let key = (frame.server_id.to_owned(), item.voice_thread);
-                let voice = self.voices.entry(key).or_default();
+                let voices = self.voices.entry(frame.server_id.to_owned()).or_default();
+                let voice = voices.entry(item.voice_thread).or_default();
                 if voice.open.is_some() {
                     voice.queued.push_back(index);
                 } else {
@@ -415,7 +445,7 @@ impl FlowCheck {
                 // The new thread's id, also where no responses are recorded: the start of a handoff succeeded.
                 let Ok(started) = serde_json::from_value::<ThreadStartedNotification>(params.clone()) else { return };
                 let Some(&index) = self.active_on.get(frame.server_id) else { return };
-                let server = self.servers.entry(frame.server_id.to_owned()).or_default();
+                let server = server_track(&mut self.servers, frame.server_id);
                 if let Some(flow) = self.handoffs.get_mut(&index).and_then(|handoff| handoff.flow.as_mut())
                     && *flow.phase() == HandoffPhase::Starting
                 {
@@ -429,13 +459,13 @@ impl FlowCheck {
     /// Starts a handoff: its plan comes from its target's cache as it is now.
     fn activate(&mut self, index: usize) {
         let Some(handoff) = self.handoffs.get_mut(&index) else { return };
-        let server = self.servers.entry(handoff.target.clone()).or_default();
+        let server = server_track(&mut self.servers, &handoff.target);
         handoff.flow = Some(HandoffFlow::begin(&server.cache, handoff.requested.as_ref()));
         self.active_on.insert(handoff.target.clone(), index);
     }
 
     /// After a finalize: the voice thread's next handoff, if one waits, opens.
-    fn close(&mut self, key: (String, String), index: usize) {
+    fn close(&mut self, voice_server: &str, voice_thread: &str, index: usize) {
         if let Some(handoff) = self.handoffs.remove(&index) {
             if self.active_on.get(&handoff.target) == Some(&index) {
                 self.active_on.remove(&handoff.target);
@@ -444,7 +474,9 @@ impl FlowCheck {
                 server.pending.retain(|_, pending| pending.handoff != index);
             }
         }
-        let Some(voice) = self.voices.get_mut(&key) else { return };
+        let Some(voice) = self.voices.get_mut(voice_server).and_then(|voices| voices.get_mut(voice_thread)) else {
+            return;
+        };
         voice.open = voice.queued.pop_front();
         if let Some(next) = voice.open {
             self.activate(next);
@@ -491,7 +523,7 @@ impl HandoffItem {
 
 fn classify(message: &Value) -> Option<Frame<'_>> {
     let object = message.as_object()?;
-    let id = object.get("id").map(Value::to_string);
+    let id = object.get("id").map(IdRef::Value);
     let method = object.get("method").and_then(Value::as_str);
     static NULL: Value = Value::Null;
     let params = object.get("params").unwrap_or(&NULL);
@@ -501,14 +533,6 @@ fn classify(message: &Value) -> Option<Frame<'_>> {
         (Some(id), None) if object.contains_key("error") => Some(Frame::Response { id, result: None }),
         (Some(id), None) => Some(Frame::Response { id, result: Some(object.get("result").unwrap_or(&NULL)) }),
         (None, None) => None,
-    }
-}
-
-/// A request id as its JSON text (`1` and `"1"` differ), as [`classify`] keys pending requests.
-fn id_text(id: FlowId<'_>) -> String {
-    match id {
-        FlowId::Int(n) => n.to_string(),
-        FlowId::Str(s) => Value::String(s.to_owned()).to_string(),
     }
 }
 
@@ -546,10 +570,10 @@ mod tests {
                 _ => None,
             };
             let thread =
-                message.pointer("/params/threadId").and_then(Value::as_str).filter(|t| ThreadId::new(*t).is_ok());
+                message.pointer("/params/threadId").and_then(Value::as_str).and_then(|t| ThreadId::new(t).ok());
             let method = message.get("method").and_then(Value::as_str);
             let result = message.get("result");
-            let message = match (typed, id, method, thread, result) {
+            let message = match (typed, id, method, thread.as_ref(), result) {
                 (true, Some(id), Some(method), Some(thread), None) => FlowMessage::Request { id, method, thread },
                 (true, Some(id), None, _, Some(result)) if message.get("error").is_none() => {
                     FlowMessage::Response { id, result }
