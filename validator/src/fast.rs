@@ -31,6 +31,8 @@ use crate::requests::RequestId;
 pub const DELTA_METHOD: &str = "item/agentMessage/delta";
 pub const RESOLVE_METHOD: &str = "thread/realtime/resolveHandoff";
 pub const FINALIZE_METHOD: &str = "thread/realtime/finalizeHandoff";
+pub const RESUME_METHOD: &str = "thread/resume";
+pub const TURN_START_METHOD: &str = "turn/start";
 pub const TURN_STARTED_METHOD: &str = "turn/started";
 pub const TURN_COMPLETED_METHOD: &str = "turn/completed";
 
@@ -105,14 +107,20 @@ fn app_server(message: Msg<'_>, direction: Option<FlowDirection>, server_id: Str
             (sent_right && params.is(&[TURN_MEMBERS]) && is_thread_id(params.thread_id.as_deref()?))
                 .then_some(Fast::Clean)
         }
-        (Some(method @ (RESOLVE_METHOD | FINALIZE_METHOD)), Some(id), false, Some(params)) if rpc => {
-            let (method, members) = if method == RESOLVE_METHOD {
-                (RESOLVE_METHOD, RESOLVE_MEMBERS)
-            } else {
-                (FINALIZE_METHOD, THREAD_ONLY)
+        (
+            Some(method @ (RESOLVE_METHOD | FINALIZE_METHOD | RESUME_METHOD | TURN_START_METHOD)),
+            Some(id),
+            false,
+            Some(params),
+        ) if rpc => {
+            let members: &[u8] = match method {
+                RESOLVE_METHOD => &[RESOLVE_MEMBERS],
+                FINALIZE_METHOD => &[THREAD_ONLY],
+                RESUME_METHOD => &[THREAD_ONLY, THREAD_ID | EXCLUDE_TURNS],
+                _ => &[THREAD_ID | INPUT],
             };
             let thread = params.thread_id.as_deref()?;
-            if direction == Some(FlowDirection::ServerToClient) || !params.is(&[members]) || !is_thread_id(thread) {
+            if direction == Some(FlowDirection::ServerToClient) || !params.is(members) || !is_thread_id(thread) {
                 return None;
             }
             // The flow reads the thread as the router's type; one it does not take is the slow path's.
@@ -135,6 +143,10 @@ const DELTA: u8 = 8;
 const TOOL_CALL_OUTPUT: u8 = 16;
 /// `turn`: a `Turn` with a string `id` and, optionally, a `TurnStatus` `status`, nothing else.
 const TURN: u8 = 32;
+/// `excludeTurns`: a boolean or null.
+const EXCLUDE_TURNS: u8 = 64;
+/// `input`: an array of text inputs `{type:"text", text}`, nothing else.
+const INPUT: u8 = 128;
 const DELTA_MEMBERS: u8 = THREAD_ID | TURN_ID | ITEM_ID | DELTA;
 const RESOLVE_MEMBERS: u8 = THREAD_ID | TOOL_CALL_OUTPUT;
 const THREAD_ONLY: u8 = THREAD_ID;
@@ -222,6 +234,11 @@ pub fn rpc_matches_contract(document: &Value) -> bool {
         "Turn": {"type": "object", "properties": {"id": {"type": "string"}, "status": {"$ref": "#/$defs/TurnStatus"},
             "items": {"type": "array", "items": true}, "error": {}}, "required": ["id"]},
         "TurnStatus": {"type": "string", "enum": TURN_STATUSES},
+        "UserInput": {"oneOf": [{"$ref": "#/$defs/TextUserInput"}, {"$ref": "#/$defs/OtherUserInput"}]},
+        "TextUserInput": {"type": "object", "properties": {"type": {"const": "text"}, "text": {"type": "string"}},
+            "required": ["type", "text"]},
+        "OtherUserInput": {"type": "object", "properties": {"type": {"type": "string", "not": {"enum": ["text"]}}},
+            "required": ["type"]},
     });
     let defs_ok =
         expected.as_object().is_some_and(|defs| defs.iter().all(|(name, want)| def(name).as_ref() == Some(want)));
@@ -234,8 +251,47 @@ pub fn rpc_matches_contract(document: &Value) -> bool {
     defs_ok
         && rpc(RESOLVE_METHOD, "client_request", "#/$defs/ThreadRealtimeResolveHandoffParams")
         && rpc(FINALIZE_METHOD, "client_request", "#/$defs/ThreadRealtimeFinalizeHandoffParams")
+        && rpc(RESUME_METHOD, "client_request", "#/$defs/ThreadResumeParams")
+        && rpc(TURN_START_METHOD, "client_request", "#/$defs/TurnStartParams")
+        && object_def_takes(
+            document,
+            "ThreadResumeParams",
+            &["threadId"],
+            &[
+                ("threadId", serde_json::json!({"$ref": "#/$defs/ThreadId"})),
+                ("excludeTurns", serde_json::json!({"type": ["boolean", "null"]})),
+            ],
+        )
+        && object_def_takes(
+            document,
+            "TurnStartParams",
+            &["threadId", "input"],
+            &[
+                ("threadId", serde_json::json!({"$ref": "#/$defs/ThreadId"})),
+                ("input", serde_json::json!({"type": "array", "items": {"$ref": "#/$defs/UserInput"}})),
+            ],
+        )
         && rpc(TURN_STARTED_METHOD, "server_notification", "#/$defs/TurnStartedNotification")
         && rpc(TURN_COMPLETED_METHOD, "server_notification", "#/$defs/TurnCompletedNotification")
+}
+
+/// True when def `name` is an object def whose required members are exactly `required`, whose members `members`
+/// have exactly the given schemas (descriptions aside), and which says nothing else that could reject a frame
+/// holding only those members (its other members are optional and not looked at).
+fn object_def_takes(document: &Value, name: &str, required: &[&str], members: &[(&str, Value)]) -> bool {
+    let Some(Value::Object(def)) = document.get("$defs").and_then(|defs| defs.get(name)) else { return false };
+    let known = ["type", "properties", "required", "additionalProperties", "description"];
+    if !def.keys().all(|key| known.contains(&key.as_str())) || def.get("type") != Some(&Value::from("object")) {
+        return false;
+    }
+    let required_ok = def.get("required").and_then(Value::as_array).is_some_and(|list| {
+        list.len() == required.len() && list.iter().zip(required).all(|(a, b)| a.as_str() == Some(*b))
+    });
+    let properties = def.get("properties").and_then(Value::as_object);
+    required_ok
+        && members.iter().all(|(member, schema)| {
+            properties.and_then(|p| p.get(*member)).map(without_descriptions).as_ref() == Some(schema)
+        })
 }
 
 /// A schema without its `description` annotations (members named `description` are kept).
@@ -350,6 +406,8 @@ impl<'de> Deserialize<'de> for Params<'de> {
                         "delta" => DELTA,
                         "toolCallOutput" => TOOL_CALL_OUTPUT,
                         "turn" => TURN,
+                        "excludeTurns" => EXCLUDE_TURNS,
+                        "input" => INPUT,
                         _ => return Err(de::Error::custom("a member the fast path does not take")),
                     };
                     if params.present & bit != 0 {
@@ -360,6 +418,10 @@ impl<'de> Deserialize<'de> for Params<'de> {
                         params.thread_id = Some(map.next_value()?);
                     } else if bit == TURN {
                         map.next_value::<TurnObject>()?;
+                    } else if bit == EXCLUDE_TURNS {
+                        map.next_value::<Option<bool>>()?;
+                    } else if bit == INPUT {
+                        map.next_value::<TextInputs>()?;
                     } else {
                         map.next_value::<AnyStr>()?;
                     }
@@ -405,6 +467,62 @@ impl<'de> Deserialize<'de> for TurnObject {
             }
         }
         deserializer.deserialize_map(TurnVisitor)
+    }
+}
+
+/// `turn/start` input as the fast path takes it: an array whose items are all exactly `{type:"text", text}` with a
+/// string `text` (a `TextUserInput`; `OtherUserInput` excludes type "text", so `oneOf` holds).
+struct TextInputs;
+
+impl<'de> Deserialize<'de> for TextInputs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct InputsVisitor;
+        impl<'de> Visitor<'de> for InputsVisitor {
+            type Value = TextInputs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("text inputs")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<TextInputs, A::Error> {
+                while seq.next_element::<TextInput>()?.is_some() {}
+                Ok(TextInputs)
+            }
+        }
+        deserializer.deserialize_seq(InputsVisitor)
+    }
+}
+
+struct TextInput;
+
+impl<'de> Deserialize<'de> for TextInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct InputVisitor;
+        impl<'de> Visitor<'de> for InputVisitor {
+            type Value = TextInput;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text input")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextInput, A::Error> {
+                let (mut kind, mut text) = (false, false);
+                while let Some(key) = map.next_key::<&'de str>()? {
+                    match key {
+                        "type" if !kind => {
+                            let value: Str<'de> = map.next_value()?;
+                            if &*value != "text" {
+                                return Err(de::Error::custom("not a text input"));
+                            }
+                            kind = true;
+                        }
+                        "text" if !text => {
+                            map.next_value::<AnyStr>()?;
+                            text = true;
+                        }
+                        _ => return Err(de::Error::custom("a member the fast path does not take")),
+                    }
+                }
+                if kind && text { Ok(TextInput) } else { Err(de::Error::custom("an incomplete text input")) }
+            }
+        }
+        deserializer.deserialize_map(InputVisitor)
     }
 }
 
@@ -549,6 +667,8 @@ impl<'de> Visitor<'de> for ObjVisitor {
                         TURN_COMPLETED_METHOD => TURN_COMPLETED_METHOD,
                         RESOLVE_METHOD => RESOLVE_METHOD,
                         FINALIZE_METHOD => FINALIZE_METHOD,
+                        RESUME_METHOD => RESUME_METHOD,
+                        TURN_START_METHOD => TURN_START_METHOD,
                         _ => return Err(de::Error::custom("not a fast-path method")),
                     };
                     set(&mut obj.message.method, method, key)?;

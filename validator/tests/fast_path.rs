@@ -140,40 +140,53 @@ fn rpc_frame() -> impl Strategy<Value = String> {
         4 => Just("1"),
         4 => Just("2"),
         2 => Just("\"1\""),
-         1 => Just("\"\\u0031\""),
-         1 => Just("1.0"),
-         1 => Just("-7"),
-         1 => Just("9223372036854775807"),
-         1 => Just("9223372036854775808"),
-         1 => Just("null"),
-         1 => Just("true"),
+        1 => Just("\"\\u0031\""),
+        1 => Just("1.0"),
+        1 => Just("-7"),
+        1 => Just("9223372036854775807"),
+        1 => Just("9223372036854775808"),
+        1 => Just("null"),
+        1 => Just("true"),
     ];
     let method = prop_oneof![
         6 => Just("thread/realtime/resolveHandoff"),
         3 => Just("thread/realtime/finalizeHandoff"),
-         1 => Just("thread/realtime\\/resolveHandoff"),
-         1 => Just("turn/start"),
+        1 => Just("thread/realtime\\/resolveHandoff"),
+        3 => Just("turn/start"),
+        3 => Just("thread/resume"),
+        1 => Just("thread/start"),
     ];
     let thread = prop_oneof![6 => Just("voice_1"), 3 => Just("voice_2"), 1 => Just(""), 1 => Just("bad id"), 1 => Just("\\u0076oice_1")];
     // `None`: the members the method takes.
     let params_extra = prop_oneof![
         12 => Just(None),
-         1 => Just(Some(",\"toolCallOutput\":\"out\"")),
-         1 => Just(Some("")),
-         1 => Just(Some(",\"toolCallOutput\":7")),
-         1 => Just(Some(",\"toolCallOutput\":\"a\",\"toolCallOutput\":\"b\"")),
-         1 => Just(Some(",\"toolCallOutput\":\"out\",\"extra\":1")),
-         1 => Just(Some(",\"threadId\":\"voice_2\"")),
+        1 => Just(Some(",\"toolCallOutput\":\"out\"")),
+        1 => Just(Some("")),
+        1 => Just(Some(",\"toolCallOutput\":7")),
+        1 => Just(Some(",\"toolCallOutput\":\"a\",\"toolCallOutput\":\"b\"")),
+        1 => Just(Some(",\"toolCallOutput\":\"out\",\"extra\":1")),
+        1 => Just(Some(",\"threadId\":\"voice_2\"")),
+        1 => Just(Some(",\"excludeTurns\":null")),
+        1 => Just(Some(",\"excludeTurns\":\"yes\"")),
+        1 => Just(Some(",\"excludeTurns\":false,\"model\":null")),
+        1 => Just(Some(",\"input\":[]")),
+        1 => Just(Some(",\"input\":[{\"type\":\"image\",\"url\":\"u\"}]")),
+        1 => Just(Some(",\"input\":[{\"type\":\"image\",\"text\":\"t\"}]")),
+        1 => Just(Some(",\"input\":[{\"type\":7,\"text\":\"t\"}]")),
+        1 => Just(Some(",\"input\":[{\"type\":\"text\"}]")),
+        1 => Just(Some(",\"input\":[{\"text\":\"a\",\"type\":\"text\",\"text\":\"b\"}]")),
+        1 => Just(Some(",\"input\":[{\"type\":\"text\",\"text\":\"a\",\"extra\":1}]")),
+        1 => Just(Some(",\"input\":{\"type\":\"text\",\"text\":\"a\"}")),
     ];
     let envelope_extra = prop_oneof![9 => Just(""), 1 => Just(",\"jsonrpc\":\"2.0\""), 1 => Just(",\"trace\":null"), 1 => Just(",\"result\":{}")];
     let result = prop_oneof![
         12 => Just("{}"),
-         1 => Just("{\"a\":1}"),
-         1 => Just("[]"),
-         1 => Just("null"),
-         1 => Just("{},\"result\":{}"),
-         1 => Just("{},\"error\":{\"code\":1,\"message\":\"m\"}"),
-         1 => Just("{},\"extra\":1"),
+        1 => Just("{\"a\":1}"),
+        1 => Just("[]"),
+        1 => Just("null"),
+        1 => Just("{},\"result\":{}"),
+        1 => Just("{},\"error\":{\"code\":1,\"message\":\"m\"}"),
+        1 => Just("{},\"extra\":1"),
     ];
     let handoff = prop_oneof![Just("voice_1"), Just("voice_2")];
     let turn = prop_oneof![
@@ -203,6 +216,10 @@ fn rpc_frame() -> impl Strategy<Value = String> {
         |(id, method, thread, params_extra, envelope_extra, result, handoff, (turn, turn_method), kind, wrap, dir, sid)| {
             let params_extra = params_extra.unwrap_or(if method.contains("resolve") {
                 ",\"toolCallOutput\":\"out\""
+            } else if method == "turn/start" {
+                ",\"input\":[{\"type\":\"text\",\"text\":\"go\"},{\"text\":\"on\",\"type\":\"text\"}]"
+            } else if method == "thread/resume" {
+                ",\"excludeTurns\":true"
             } else {
                 ""
             });
