@@ -178,8 +178,6 @@ pub struct CaptureCheck<'s> {
     flow_findings: Vec<FlowFinding>,
     diagnostics: Vec<Diagnostic>,
     omitted: BTreeMap<(Severity, String), u64>,
-    /// `{}`, the result of the fast path's responses.
-    empty: Value,
 }
 
 impl<'s> CaptureCheck<'s> {
@@ -192,7 +190,6 @@ impl<'s> CaptureCheck<'s> {
             flow_findings: Vec::new(),
             diagnostics: Vec::new(),
             omitted: BTreeMap::new(),
-            empty: Value::Object(Map::new()),
         }
     }
 
@@ -323,16 +320,14 @@ impl<'s> CaptureCheck<'s> {
                 let message = FlowMessage::Request { id: flow_id(&id), method, thread: &thread };
                 self.observe_flow(at, &server_id, direction, message);
             }
-            fast::Fast::Response { server_id, direction, id } => {
-                let empty = std::mem::take(&mut self.empty);
-                let direction = self.response(at, &server_id, direction, Some(id.clone()), false, Some(&empty), None);
+            fast::Fast::Response { server_id, direction, id, result } => {
+                let direction = self.response(at, &server_id, direction, Some(id.clone()), false, Some(&result), None);
                 self.observe_flow(
                     at,
                     &server_id,
                     direction,
-                    FlowMessage::Response { id: flow_id(&id), result: &empty },
+                    FlowMessage::Response { id: flow_id(&id), result: &result },
                 );
-                self.empty = empty;
             }
         }
     }

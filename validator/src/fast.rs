@@ -59,9 +59,9 @@ pub enum Fast {
         method: &'static str,
         thread: ThreadId,
     },
-    /// A response `{id, result:{}}` with exactly those members: the envelope is clean; the result def of the
-    /// request it answers is checked on the empty object in capture order.
-    Response { server_id: String, direction: Option<FlowDirection>, id: RequestId },
+    /// A response `{id, result}` with exactly those members: the envelope is clean. The result is parsed as the
+    /// slow path parses it; the result def of the request it answers is checked on it in capture order.
+    Response { server_id: String, direction: Option<FlowDirection>, id: RequestId, result: Value },
 }
 
 /// Reads a frame; `None` sends it to the slow path. Request and response kinds only with `rpc` (their defs
@@ -95,7 +95,7 @@ fn app_server(message: Msg<'_>, direction: Option<FlowDirection>, server_id: Str
     if other || kind.is_some() {
         return None;
     }
-    match (method, id, result, params) {
+    match (method, id, result.is_some(), params) {
         (Some(DELTA_METHOD), None, false, Some(params)) => {
             let sent_right = direction != Some(FlowDirection::ClientToServer);
             (sent_right && params.is(&[DELTA_MEMBERS]) && is_thread_id(params.thread_id.as_deref()?))
@@ -129,7 +129,8 @@ fn app_server(message: Msg<'_>, direction: Option<FlowDirection>, server_id: Str
             Some(Fast::Request { server_id, direction, id: id.0, method, thread })
         }
         (None, Some(id), true, None) if rpc => {
-            Some(Fast::Response { server_id: server_id.0.into_owned(), direction, id: id.0 })
+            let result = result?;
+            Some(Fast::Response { server_id: server_id.0.into_owned(), direction, id: id.0, result })
         }
         _ => None,
     }
@@ -552,28 +553,6 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
-/// An empty object `{}`; anything else fails the read.
-struct EmptyObject;
-
-impl<'de> Deserialize<'de> for EmptyObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EmptyVisitor;
-        impl<'de> Visitor<'de> for EmptyVisitor {
-            type Value = EmptyObject;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an empty object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EmptyObject, A::Error> {
-                match map.next_key::<IgnoredAny>()? {
-                    None => Ok(EmptyObject),
-                    Some(_) => Err(de::Error::custom("not empty")),
-                }
-            }
-        }
-        deserializer.deserialize_map(EmptyVisitor)
-    }
-}
-
 /// The members of an entry the fast path looks at, and those of the message when the frame is a bare message.
 #[derive(Default)]
 struct Obj<'a> {
@@ -590,7 +569,8 @@ struct Msg<'a> {
     /// One of the fast path's methods (any other fails the read).
     method: Option<&'static str>,
     id: Option<Id>,
-    result: bool,
+    /// `result`, parsed as the slow path parses it.
+    result: Option<Value>,
     params: Option<Params<'a>>,
     /// `type`: whether it names a realtime event that carries a function call (the slow path checks those).
     kind: Option<bool>,
@@ -674,13 +654,7 @@ impl<'de> Visitor<'de> for ObjVisitor {
                     set(&mut obj.message.method, method, key)?;
                 }
                 "id" => set(&mut obj.message.id, map.next_value()?, key)?,
-                "result" => {
-                    if obj.message.result {
-                        return Err(duplicate(key));
-                    }
-                    map.next_value::<EmptyObject>()?;
-                    obj.message.result = true;
-                }
+                "result" => set(&mut obj.message.result, map.next_value()?, key)?,
                 // Error responses are the slow path's.
                 "error" => return Err(de::Error::custom("an error response")),
                 "params" => set(&mut obj.message.params, map.next_value()?, key)?,

@@ -154,7 +154,7 @@ fn rpc_frame() -> impl Strategy<Value = String> {
         1 => Just("thread/realtime\\/resolveHandoff"),
         3 => Just("turn/start"),
         3 => Just("thread/resume"),
-        1 => Just("thread/start"),
+        2 => Just("thread/start"),
     ];
     let thread = prop_oneof![6 => Just("voice_1"), 3 => Just("voice_2"), 1 => Just(""), 1 => Just("bad id"), 1 => Just("\\u0076oice_1")];
     // `None`: the members the method takes.
@@ -181,6 +181,10 @@ fn rpc_frame() -> impl Strategy<Value = String> {
     let envelope_extra = prop_oneof![9 => Just(""), 1 => Just(",\"jsonrpc\":\"2.0\""), 1 => Just(",\"trace\":null"), 1 => Just(",\"result\":{}")];
     let result = prop_oneof![
         12 => Just("{}"),
+        3 => Just("{\"turn\":{\"id\":\"t\",\"status\":\"inProgress\"}}"),
+        2 => Just("{\"thread\":{\"id\":\"thr_new\"}}"),
+        1 => Just("{\"thread\":{\"id\":\"bad id\"},\"thread\":{\"id\":\"thr_2\"}}"),
+        1 => Just("{\"turn\":{\"id\":7}}"),
         1 => Just("{\"a\":1}"),
         1 => Just("[]"),
         1 => Just("null"),
