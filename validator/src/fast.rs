@@ -21,7 +21,7 @@ use std::fmt;
 use handoff_router::contract::ThreadId;
 use handoff_schema::{Direction, Ir, Presence, TypeKind, TypeRef};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::check::REALTIME_SERVER_ID;
@@ -67,23 +67,28 @@ pub enum Fast {
 /// Reads a frame; `None` sends it to the slow path. Request and response kinds only with `rpc` (their defs
 /// still mean what this module assumes, see [`rpc_matches_contract`]).
 pub fn read(text: &str, rpc: bool) -> Option<Fast> {
-    let top: Obj<'_> = serde_json::from_str(text).ok()?;
-    if top.json.is_some() && top.dir.is_some() {
-        let direction = match top.dir? {
+    // Read in place: the structs are a few hundred bytes, and moving them around per frame shows in a profile.
+    let mut top = Obj::default();
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.deserialize_any(TopVisitor(&mut top)).ok()?;
+    deserializer.end().ok()?;
+    let Obj { entry, message } = top;
+    if entry.has_json && entry.dir.is_some() {
+        let direction = match entry.dir? {
             Dir::In => FlowDirection::ServerToClient,
             Dir::Out => FlowDirection::ClientToServer,
             Dir::Other => return None,
         };
-        let server_id = top.server_id?;
-        let message = top.json?;
+        let server_id = entry.server_id?;
+        let message = entry.json;
         if &*server_id == REALTIME_SERVER_ID {
             let function_call_event = message.kind?;
             let plain = message.method.is_none() && message.id.is_none() && message.params.is_none();
             return (plain && !function_call_event).then_some(Fast::Clean);
         }
         app_server(message, Some(direction), server_id, rpc)
-    } else if top.json.is_none() && top.dir.is_none() && !top.ts_ms && top.server_id.is_none() {
-        app_server(top.message, None, Str(Cow::Borrowed("")), rpc)
+    } else if !entry.has_json && entry.dir.is_none() && !entry.ts_ms && entry.server_id.is_none() {
+        app_server(message, None, Str(Cow::Borrowed("")), rpc)
     } else {
         None
     }
@@ -556,11 +561,18 @@ impl<'de> Deserialize<'de> for Id {
 /// The members of an entry the fast path looks at, and those of the message when the frame is a bare message.
 #[derive(Default)]
 struct Obj<'a> {
+    entry: EntryPart<'a>,
+    message: Msg<'a>,
+}
+
+/// The entry members: `ts_ms`, `dir`, `server_id` and the message in `json`.
+#[derive(Default)]
+struct EntryPart<'a> {
     ts_ms: bool,
     dir: Option<Dir>,
     server_id: Option<Str<'a>>,
-    json: Option<Msg<'a>>,
-    message: Msg<'a>,
+    has_json: bool,
+    json: Msg<'a>,
 }
 
 /// The members of a message the fast path looks at; `other` records that any other member exists.
@@ -594,87 +606,93 @@ fn duplicate<E: de::Error>(key: &str) -> E {
     E::custom(format_args!("duplicate key `{key}`"))
 }
 
-impl<'de> Deserialize<'de> for Obj<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ObjVisitor { entry: true })
-    }
-}
+/// The top-level object of a frame, read into the `Obj` in place.
+struct TopVisitor<'m, 'a>(&'m mut Obj<'a>);
 
-/// Reads an entry (`entry`: its members `ts_ms`, `dir`, `server_id` and `json` are recognised) or a message (they
-/// are other members).
-struct ObjVisitor {
-    entry: bool,
-}
-
-impl<'de> Visitor<'de> for ObjVisitor {
-    type Value = Obj<'de>;
+impl<'de> Visitor<'de> for TopVisitor<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object, or a string holding one")
+        f.write_str("an object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj<'de>, A::Error> {
-        let mut obj = Obj::default();
-        let mut seen_other: Vec<&'de str> = Vec::new();
-        // Keys with escapes are not `&'de str`: the error sends the frame to the slow path.
-        let entry = self.entry;
-        while let Some(key) = map.next_key::<&'de str>()? {
-            match key {
-                "ts_ms" if entry => {
-                    if obj.ts_ms {
-                        return Err(duplicate(key));
-                    }
-                    obj.ts_ms = true;
-                    map.next_value::<IgnoredAny>()?;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Obj { entry, message } = self.0;
+        read_members(&mut map, Some(entry), message)
+    }
+}
+
+/// Reads an object's members: the entry members into `entry` when it is given (otherwise they are other members),
+/// the message members into `message`. Keys with escapes are not `&'de str`: the error sends the frame to the slow
+/// path, as do duplicates and every method the fast path does not take.
+fn read_members<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    mut entry: Option<&mut EntryPart<'de>>,
+    message: &mut Msg<'de>,
+) -> Result<(), A::Error> {
+    let mut seen_other: Vec<&'de str> = Vec::new();
+    while let Some(key) = map.next_key::<&'de str>()? {
+        match (key, entry.as_deref_mut()) {
+            ("ts_ms", Some(entry)) => {
+                if entry.ts_ms {
+                    return Err(duplicate(key));
                 }
-                "dir" if entry => {
-                    let dir: Str<'de> = map.next_value()?;
-                    let dir = match &*dir {
-                        "in" => Dir::In,
-                        "out" => Dir::Out,
-                        _ => Dir::Other,
-                    };
-                    set(&mut obj.dir, dir, key)?;
+                entry.ts_ms = true;
+                map.next_value::<IgnoredAny>()?;
+            }
+            ("dir", Some(entry)) => {
+                let dir: Str<'de> = map.next_value()?;
+                let dir = match &*dir {
+                    "in" => Dir::In,
+                    "out" => Dir::Out,
+                    _ => Dir::Other,
+                };
+                set(&mut entry.dir, dir, key)?;
+            }
+            ("server_id", Some(entry)) => set(&mut entry.server_id, map.next_value()?, key)?,
+            ("json", Some(entry)) => {
+                if entry.has_json {
+                    return Err(duplicate(key));
                 }
-                "server_id" if entry => set(&mut obj.server_id, map.next_value()?, key)?,
-                "json" if entry => set(&mut obj.json, map.next_value::<Json<'de>>()?.0, key)?,
-                "method" => {
-                    let method: Str<'de> = map.next_value()?;
-                    // Any other method is the slow path's: stop reading now rather than at the end.
-                    let method = match &*method {
-                        DELTA_METHOD => DELTA_METHOD,
-                        TURN_STARTED_METHOD => TURN_STARTED_METHOD,
-                        TURN_COMPLETED_METHOD => TURN_COMPLETED_METHOD,
-                        RESOLVE_METHOD => RESOLVE_METHOD,
-                        FINALIZE_METHOD => FINALIZE_METHOD,
-                        RESUME_METHOD => RESUME_METHOD,
-                        TURN_START_METHOD => TURN_START_METHOD,
-                        _ => return Err(de::Error::custom("not a fast-path method")),
-                    };
-                    set(&mut obj.message.method, method, key)?;
+                map.next_value_seed(JsonSeed(&mut entry.json))?;
+                entry.has_json = true;
+            }
+            ("method", _) => {
+                let method: Str<'de> = map.next_value()?;
+                // Any other method is the slow path's: stop reading now rather than at the end.
+                let method = match &*method {
+                    DELTA_METHOD => DELTA_METHOD,
+                    TURN_STARTED_METHOD => TURN_STARTED_METHOD,
+                    TURN_COMPLETED_METHOD => TURN_COMPLETED_METHOD,
+                    RESOLVE_METHOD => RESOLVE_METHOD,
+                    FINALIZE_METHOD => FINALIZE_METHOD,
+                    RESUME_METHOD => RESUME_METHOD,
+                    TURN_START_METHOD => TURN_START_METHOD,
+                    _ => return Err(de::Error::custom("not a fast-path method")),
+                };
+                set(&mut message.method, method, key)?;
+            }
+            ("id", _) => set(&mut message.id, map.next_value()?, key)?,
+            ("result", _) => set(&mut message.result, map.next_value()?, key)?,
+            // Error responses are the slow path's.
+            ("error", _) => return Err(de::Error::custom("an error response")),
+            ("params", _) => set(&mut message.params, map.next_value()?, key)?,
+            ("type", _) => {
+                let kind: Str<'de> = map.next_value()?;
+                set(&mut message.kind, FUNCTION_CALL_EVENTS.contains(&&*kind), key)?;
+            }
+            _ => {
+                if seen_other.contains(&key) {
+                    return Err(duplicate(key));
                 }
-                "id" => set(&mut obj.message.id, map.next_value()?, key)?,
-                "result" => set(&mut obj.message.result, map.next_value()?, key)?,
-                // Error responses are the slow path's.
-                "error" => return Err(de::Error::custom("an error response")),
-                "params" => set(&mut obj.message.params, map.next_value()?, key)?,
-                "type" => {
-                    let kind: Str<'de> = map.next_value()?;
-                    set(&mut obj.message.kind, FUNCTION_CALL_EVENTS.contains(&&*kind), key)?;
-                }
-                _ => {
-                    if seen_other.contains(&key) {
-                        return Err(duplicate(key));
-                    }
-                    // Few members per frame: a linear scan beats hashing.
-                    seen_other.push(key);
-                    obj.message.other = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
+                // Few members per frame: a linear scan beats hashing.
+                seen_other.push(key);
+                message.other = true;
+                map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(obj)
     }
+    Ok(())
 }
 
 fn set<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &str) -> Result<(), E> {
@@ -685,39 +703,56 @@ fn set<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &str) -> Result<(),
     Ok(())
 }
 
-/// The `json` member: the message object itself, or a string holding it (the recorder's dump).
-struct Json<'a>(Msg<'a>);
+/// The `json` member: the message object itself, or a string holding it (the recorder's dump), read into `.0`.
+struct JsonSeed<'m, 'a>(&'m mut Msg<'a>);
 
-/// A message on its own (a `json` string's content).
-struct MessageText<'a>(Msg<'a>);
+impl<'de> DeserializeSeed<'de> for JsonSeed<'_, 'de> {
+    type Value = ();
 
-impl<'de> Deserialize<'de> for MessageText<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ObjVisitor { entry: false }).map(|obj| MessageText(obj.message))
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct JsonVisitor;
-        impl<'de> Visitor<'de> for JsonVisitor {
-            type Value = Json<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a message object or a string holding one")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json<'de>, A::Error> {
-                ObjVisitor { entry: false }.visit_map(map).map(|obj| Json(obj.message))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Json<'de>, E> {
-                serde_json::from_str::<MessageText<'de>>(v).map(|m| Json(m.0)).map_err(E::custom)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Json<'de>, E> {
-                let inner = serde_json::from_str::<MessageText<'_>>(v).map_err(E::custom)?;
-                Ok(Json(inner.0.into_owned()))
-            }
-        }
-        deserializer.deserialize_any(JsonVisitor)
+impl<'de> Visitor<'de> for JsonSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a message object or a string holding one")
     }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        read_members(&mut map, None, self.0)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        message_text(v, self.0).map_err(E::custom)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        // Escaped text: the strings read from it borrow from this temporary, so they are copied out.
+        let mut message = Msg::default();
+        message_text(v, &mut message).map_err(E::custom)?;
+        *self.0 = message.into_owned();
+        Ok(())
+    }
+}
+
+/// A `json` string's content: a message object, nothing else.
+fn message_text<'v>(text: &'v str, message: &mut Msg<'v>) -> Result<(), serde_json::Error> {
+    struct ObjectOnly<'m, 'a>(&'m mut Msg<'a>);
+    impl<'de> Visitor<'de> for ObjectOnly<'_, 'de> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a message object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            read_members(&mut map, None, self.0)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.deserialize_any(ObjectOnly(message))?;
+    deserializer.end()
 }
 
 impl Msg<'_> {
