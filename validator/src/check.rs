@@ -131,10 +131,12 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
             return Prepared::Unparsable(format!("not valid UTF-8: invalid byte at offset {offset} of the frame"));
         }
     };
-    // Agent-message deltas are not steps of any flow rule (design.md lists the steps: handoff items,
-    // resume/start/turn, resolve/finalize and their answers) and realtime events never reach the flow check, so a
-    // frame the fast path clears needs nothing else. `tests/fast_path.rs` proves the diagnostics equal the slow
-    // path's, which does feed deltas to the flow check; it fails if the flow rules ever start to read deltas.
+    // Agent-message deltas and turn notifications are not steps of any flow rule (design.md lists the steps:
+    // handoff items, resume/start/turn, resolve/finalize and their answers) and realtime events never reach the flow
+    // check, so a frame the fast path clears needs nothing else. Fast requests and responses still go through the
+    // id table and the flow rules in `apply`, typed. `tests/fast_path.rs` proves the diagnostics equal the slow
+    // path's, which does feed every app-server frame to the flow check; it fails if the flow rules ever start to
+    // read deltas or turn notifications.
     if options.fast_path && schemas.fast_path_ok {
         match fast::read(text, schemas.fast_rpc_ok) {
             Some(fast::Fast::Clean) => return Prepared::Clean,

@@ -1,19 +1,29 @@
 //! The fast path for the high-volume frames of a capture.
 //!
-//! Most of a real capture is `item/agentMessage/delta` notifications and realtime audio deltas. Building a
-//! `serde_json::Value` and running the JSON Schema engine on each of them costs several times the parse. This module
-//! reads a frame once into borrowed typed structs and answers one question: is this frame one the slow path would
-//! find nothing wrong with? It only says yes when it is sure:
+//! Most of a real capture is `item/agentMessage/delta` notifications, realtime audio deltas and the handoff's own
+//! requests and answers. Building a `serde_json::Value` (an `IndexMap` per object) and running the JSON Schema engine
+//! on each of them costs several times the parse. This module reads a frame once, in place, into borrowed typed
+//! structs and takes it only when it is sure what the slow path would make of it:
 //!
-//! - an entry or bare message holding exactly `{method:"item/agentMessage/delta", params:{threadId, turnId, itemId,
-//!   delta}}` with string members, a valid `ThreadId`, no other member anywhere and no duplicate key, sent app-server
-//!   → client. Equal in meaning to `JsonRpcNotification` + `AgentMessageDeltaNotification` (checked against the IR
-//!   at start-up by [`matches_contract`]; the fast path switches itself off when the contract changes);
-//! - a realtime event whose `type` is not one of the function-call events: the slow path checks nothing in it. Its
-//!   other members (the 8 KB base64 `delta`) are skipped with `IgnoredAny`, never decoded into a string.
+//! - clean, nothing for the flow rules ([`Fast::Clean`]): an `item/agentMessage/delta` notification holding exactly
+//!   `{method, params:{threadId, turnId, itemId, delta}}` with string members and a valid `ThreadId`, sent app-server
+//!   → client (equal in meaning to `JsonRpcNotification` + `AgentMessageDeltaNotification`, checked against the IR
+//!   at start-up by [`matches_contract`]); `turn/started` and `turn/completed` holding exactly `{method,
+//!   params:{threadId, turn:{id, status?}}}` with a `TurnStatus` status; a realtime event whose `type` is not one of
+//!   the function-call events (the slow path checks nothing in it; the 8 KB base64 `delta` is skipped with
+//!   `IgnoredAny`, never decoded);
+//! - a request whose envelope and params are clean ([`Fast::Request`]): `resolveHandoff` `{threadId,
+//!   toolCallOutput}`, `finalizeHandoff` `{threadId}`, `thread/resume` `{threadId, excludeTurns?}` and `turn/start`
+//!   `{threadId, input:[{type:"text", text}…]}`, with a string or int64 `id`, sent client → app-server. What is left
+//!   (its id, the flow step) is done in capture order by the checker, without a `Value`;
+//! - a response `{id, result}` ([`Fast::Response`]): the envelope is clean; the result is parsed as the slow path
+//!   parses it and checked against the answered request's result def by the real validator.
 //!
-//! Every other frame, and every frame this module cannot read (escaped keys, duplicates, odd shapes), goes to the
-//! slow path, so diagnostics are the slow path's by construction. `tests/fast_path.rs` checks both paths agree.
+//! No other member anywhere, no duplicate key, no escaped key. The kinds beyond deltas and realtime events are only
+//! taken while the defs they rely on are exactly what this module assumes ([`rpc_matches_contract`], descriptions
+//! aside); any change to the contract there switches them off. Every other frame goes to the slow path, so
+//! diagnostics are the slow path's by construction; `tests/fast_path.rs` checks both paths agree on every fixture
+//! and on generated near-miss frames of every kind.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -214,9 +224,10 @@ pub fn matches_contract(ir: &Ir) -> bool {
         && c.excluded.is_empty()
 }
 
-/// True when the envelopes, `RequestId`, `ThreadId`, the params of `resolveHandoff` and `finalizeHandoff` and
-/// their x-rpc entries are exactly what the request and response kinds assume (descriptions aside). Any change to
-/// them switches those kinds off; the results are checked by the real validators.
+/// True when the envelopes, `RequestId`, `ThreadId`, the params defs of the fast requests and turn notifications
+/// (with `Turn`, `TurnStatus` and `UserInput`) and their x-rpc entries are exactly what the fast kinds beyond deltas
+/// assume (descriptions aside). Any change to them switches those kinds off; results are checked by the real
+/// validators.
 pub fn rpc_matches_contract(document: &Value) -> bool {
     let def = |name: &str| document.get("$defs").and_then(|defs| defs.get(name)).map(without_descriptions);
     let expected = serde_json::json!({
