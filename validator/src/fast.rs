@@ -28,6 +28,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use codex_handoff_contract::methods;
 use handoff_router::contract::ThreadId;
 use handoff_schema::{Direction, Ir, Presence, TypeKind, TypeRef};
 use serde::Deserialize;
@@ -38,13 +39,14 @@ use crate::check::REALTIME_SERVER_ID;
 use crate::flow::FlowDirection;
 use crate::requests::RequestId;
 
-pub const DELTA_METHOD: &str = "item/agentMessage/delta";
-pub const RESOLVE_METHOD: &str = "thread/realtime/resolveHandoff";
-pub const FINALIZE_METHOD: &str = "thread/realtime/finalizeHandoff";
-pub const RESUME_METHOD: &str = "thread/resume";
-pub const TURN_START_METHOD: &str = "turn/start";
-pub const TURN_STARTED_METHOD: &str = "turn/started";
-pub const TURN_COMPLETED_METHOD: &str = "turn/completed";
+// Method names come from the generated method table, like everywhere else.
+pub const DELTA_METHOD: &str = methods::ITEM_AGENT_MESSAGE_DELTA;
+pub const RESOLVE_METHOD: &str = methods::THREAD_REALTIME_RESOLVE_HANDOFF;
+pub const FINALIZE_METHOD: &str = methods::THREAD_REALTIME_FINALIZE_HANDOFF;
+pub const RESUME_METHOD: &str = methods::THREAD_RESUME;
+pub const TURN_START_METHOD: &str = methods::TURN_START;
+pub const TURN_STARTED_METHOD: &str = methods::TURN_STARTED;
+pub const TURN_COMPLETED_METHOD: &str = methods::TURN_COMPLETED;
 
 /// `TurnStatus`.
 const TURN_STATUSES: [&str; 4] = ["completed", "interrupted", "failed", "inProgress"];
