@@ -678,13 +678,11 @@ fn arrow(direction: FlowDirection) -> &'static str {
     }
 }
 
-fn describe(direction: Direction) -> &'static str {
-    match direction {
-        Direction::ClientRequest => "a client → app-server request",
-        Direction::ServerRequest => "an app-server → client request",
-        Direction::ServerNotification => "an app-server → client notification",
-        Direction::ClientNotification => "a client → app-server notification",
-    }
+/// The IR's wording of a direction, with its article ("a client → …", "an app-server → …").
+fn describe(direction: Direction) -> String {
+    let text = direction.describe();
+    let article = if text.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {text}")
 }
 
 pub fn kind(value: &Value) -> &'static str {
@@ -701,6 +699,14 @@ pub fn kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directions_read_with_their_article() {
+        assert_eq!(describe(Direction::ClientRequest), "a client → app-server request");
+        assert_eq!(describe(Direction::ServerRequest), "an app-server → client request");
+        assert_eq!(describe(Direction::ServerNotification), "an app-server → client notification");
+        assert_eq!(describe(Direction::ClientNotification), "a client → app-server notification");
+    }
 
     #[test]
     fn positions_round_trip() {
