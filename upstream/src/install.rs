@@ -72,10 +72,8 @@ impl Installer {
 
     pub fn install(&self, version: &str) -> Result<Installation, InstallError> {
         check_version(version)?;
-        let binary = platform::codex_binary_in_node_modules().ok_or_else(|| InstallError::UnsupportedPlatform {
-            os: std::env::consts::OS,
-            arch: std::env::consts::ARCH,
-        })?;
+        let binary = platform::codex_binary_in_node_modules()
+            .ok_or(InstallError::UnsupportedPlatform { os: std::env::consts::OS, arch: std::env::consts::ARCH })?;
         let dir = self.release_dir(version);
         if !is_complete(&dir) {
             self.install_release(version, &dir, &binary)?;
