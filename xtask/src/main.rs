@@ -3,6 +3,7 @@
 mod bench_cmd;
 mod compat_cmd;
 mod gen_cmd;
+mod upstream_cmd;
 mod validate_cmd;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,9 @@ enum Command {
     Validate(validate_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
+    /// Compare the schema with the pinned Codex release and bring x-rpc in line (exit 1 on differences under
+    /// --check, 2 on bad input).
+    Upstream(upstream_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         Command::Compat(args) => compat_cmd::run(&args),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
+        Command::Upstream(args) => upstream_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
