@@ -21,6 +21,7 @@ pub mod report;
 mod requests;
 mod schemas;
 mod strict;
+pub mod tap;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
