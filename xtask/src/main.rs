@@ -3,6 +3,7 @@
 mod bench_cmd;
 mod compat_cmd;
 mod gen_cmd;
+mod report_cmd;
 mod tap_cmd;
 mod validate_cmd;
 
@@ -28,6 +29,8 @@ enum Command {
     Validate(validate_cmd::Args),
     /// Run a command (e.g. `codex app-server`) behind a validating stdio tap; exits with the command's status.
     Tap(tap_cmd::Args),
+    /// Render captures as timelines: one self-contained HTML page each, Mermaid diagrams per handoff, or JSON.
+    Report(report_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
 }
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Tap(args) => tap_cmd::run(&args),
+        Command::Report(args) => report_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

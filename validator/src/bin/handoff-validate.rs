@@ -1,6 +1,6 @@
 //! `handoff-validate`: the validator as a standalone binary (what `cargo xtask bench` runs in release mode).
 //!
-//! Same arguments as `cargo xtask validate`, the subcommand `tap` (as `cargo xtask tap`), plus two hidden flags for the benchmark: `--floor` measures the
+//! Same arguments as `cargo xtask validate`, the subcommands `tap` and `report` (as `cargo xtask tap`/`report`), plus two hidden flags for the benchmark: `--floor` measures the
 //! parse floor (serde_json into `IgnoredAny` per line) instead of validating, and `--report-peak-rss` prints this
 //! process's peak resident set size (VmHWM from /proc/self/status) to stderr at exit.
 
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use handoff_validator::{cli, tap};
+use handoff_validator::{cli, tap, timeline_cli};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +38,8 @@ struct Cli {
 enum Tool {
     /// Run a command (e.g. `codex app-server`) behind a validating stdio tap.
     Tap(tap::Args),
+    /// Render captures as timelines (html, mermaid or json).
+    Report(timeline_cli::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
     if let Some(tool) = &cli.tool {
         return match tool {
             Tool::Tap(args) => ExitCode::from(tap::run(args)),
+            Tool::Report(args) => ExitCode::from(timeline_cli::run(args, &mut io::stdout(), &mut io::stderr())),
         };
     }
     let code =
