@@ -221,6 +221,11 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
+    /// Diagnostics listed so far, in the order found (the tap prints the new ones after each frame).
+    pub fn listed(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
     /// A problem the reader found (over-long frame, broken array, bad UTF-8).
     pub fn parse_error(&mut self, at: Location, message: String) {
         self.push(at, rule::PARSE, None, String::new(), message, Severity::Error);

@@ -22,6 +22,11 @@ pub mod report;
 mod requests;
 mod schemas;
 mod strict;
+pub mod tap;
+pub mod timeline;
+pub mod timeline_cli;
+pub mod timeline_html;
+pub mod timeline_mermaid;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
