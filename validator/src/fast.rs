@@ -28,8 +28,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use codex_handoff_contract::ThreadId;
 use codex_handoff_contract::methods;
-use handoff_router::contract::ThreadId;
 use handoff_schema::{Direction, Ir, Presence, TypeKind, TypeRef};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};

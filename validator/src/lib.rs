@@ -2,7 +2,7 @@
 //!
 //! A capture is read frame by frame ([`read`]), each frame is classified and checked against its def from the
 //! canonical contract, request ids are tracked per server and direction, and app-server frames go through the
-//! flow rules (`flow.rs`). Diagnostics come back per input ([`FileReport`]) and render as human lines or JSON.
+//! flow rules (crate `handoff-flow`). Diagnostics come back per input ([`FileReport`]) and render as human lines or JSON.
 //!
 //! ```
 //! let schemas = handoff_validator::Schemas::canonical().unwrap();
@@ -15,12 +15,14 @@ pub mod check;
 pub mod cli;
 pub mod fast;
 pub mod fixtures;
-mod flow;
 pub mod read;
 pub mod report;
 mod requests;
 mod schemas;
 mod strict;
+
+/// The flow rules live in the shared `handoff-flow` crate (one piece of code with the router).
+pub(crate) use handoff_flow as flow;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
