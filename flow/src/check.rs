@@ -188,10 +188,10 @@ fn server_track<'m>(servers: &'m mut HashMap<String, ServerTrack>, id: &str) -> 
 
 const THREAD_POINTER: &str = "/params/threadId";
 
-/// Whether the flow rules need to see requests and notifications of `method`; frames of other methods can be left
-/// out (or handed over without a parsed value). Responses and errors always matter: the rules need to know that a
-/// server's answers were recorded at all, and the results of the handoffs' own resumes and starts.
-pub fn needs_method(method: &str) -> bool {
+/// Whether the flow rules read requests or notifications of `method` (the steps listed in design.md): the
+/// validator hands those over as parsed values. Requests and notifications of every other method are no flow step
+/// and need not reach [`FlowCheck::observe`]; responses always do (their ids may answer a flow step).
+pub fn reads_method(method: &str) -> bool {
     matches!(
         method,
         methods::THREAD_RESUME
@@ -1003,14 +1003,14 @@ mod tests {
 
     #[test]
     fn frames_of_methods_the_flow_does_not_need_change_nothing() {
-        assert!(needs_method("turn/start") && needs_method("thread/realtime/itemAdded"));
-        assert!(!needs_method("model/list") && !needs_method("item/agentMessage/delta"));
+        assert!(reads_method("turn/start") && reads_method("thread/realtime/itemAdded"));
+        assert!(!reads_method("model/list") && !reads_method("item/agentMessage/delta"));
         let mut entries = seed_flow();
         entries.swap(2, 3);
         let needed: Vec<Entry> = entries
             .iter()
             .map(|(dir, server, message)| match message.get("method").and_then(Value::as_str) {
-                Some(method) if !needs_method(method) => (*dir, *server, json!({"method": "model/list"})),
+                Some(method) if !reads_method(method) => (*dir, *server, json!({"method": "model/list"})),
                 _ => (*dir, *server, message.clone()),
             })
             .collect();

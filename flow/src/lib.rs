@@ -14,7 +14,7 @@ pub mod rules;
 pub mod servers;
 pub mod state;
 
-pub use check::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, needs_method};
+pub use check::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, reads_method};
 pub use item::{HandoffRef, ItemAdded};
 pub use rules::{FlowRule, FlowViolation};
 pub use servers::{ServerInfo, ServerLookupError, describe_servers, resolve_server};
