@@ -46,6 +46,7 @@ pub fn lower(doc: &Value) -> Result<Ir> {
         }
         lowering.lower_def(name, node, &pointer)?;
     }
+    crate::groups::assign(&mut lowering.types);
     let methods = lower_rpc(root.get("x-rpc"), &lowering.types)?;
     let realtime_tools = lower_tools(root.get("x-realtime-tools"), &lowering.types)?;
     Ok(Ir { title, description, version, types: lowering.types, methods, realtime_tools })
@@ -104,7 +105,14 @@ impl Lowering<'_> {
             }
         };
         self.insert(
-            TypeDef { name: name.to_owned(), doc, pointer: pointer.to_owned(), synthesized: false, kind },
+            TypeDef {
+                name: name.to_owned(),
+                doc,
+                pointer: pointer.to_owned(),
+                synthesized: false,
+                group: Group::Common,
+                kind,
+            },
             pointer,
         )
     }
@@ -163,7 +171,14 @@ impl Lowering<'_> {
             let values = vec![EnumValue { wire: value.to_owned(), name: names::neutral(value) }];
             let kind = TypeKind::StringEnum(StringEnumDef { values, origin: EnumOrigin::Const });
             self.insert(
-                TypeDef { name: name.clone(), doc: doc.clone(), pointer: pointer.to_owned(), synthesized: true, kind },
+                TypeDef {
+                    name: name.clone(),
+                    doc: doc.clone(),
+                    pointer: pointer.to_owned(),
+                    synthesized: true,
+                    group: Group::Common,
+                    kind,
+                },
                 pointer,
             )?;
             (TypeRef::Named(name), false)
@@ -177,7 +192,14 @@ impl Lowering<'_> {
             let constraints = Constraints { excluded, ..Constraints::default() };
             let kind = TypeKind::Newtype(NewtypeDef { base: Primitive::String, constraints });
             self.insert(
-                TypeDef { name: name.clone(), doc: doc.clone(), pointer: pointer.to_owned(), synthesized: true, kind },
+                TypeDef {
+                    name: name.clone(),
+                    doc: doc.clone(),
+                    pointer: pointer.to_owned(),
+                    synthesized: true,
+                    group: Group::Common,
+                    kind,
+                },
                 pointer,
             )?;
             (TypeRef::Named(name), false)

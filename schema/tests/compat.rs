@@ -667,7 +667,7 @@ fn effects_say_which_decoders_fail() {
 #[test]
 fn usage_follows_methods_tools_and_references() {
     let ir = lower(base());
-    let usage = compat::usage_of(&ir);
+    let usage = ir.usage();
     assert_eq!(usage["Dec"], Usage::DECODED);
     assert_eq!(usage["Circle"], Usage::DECODED, "reached through Dec → Shape");
     assert_eq!(usage["Enc"], Usage::ENCODED);
@@ -680,7 +680,7 @@ fn usage_follows_methods_tools_and_references() {
     let mut doc = base();
     doc["x-rpc"]["test/ask"] =
         json!({ "direction": "server_request", "params": "#/$defs/Enc", "result": "#/$defs/Dec" });
-    let usage = compat::usage_of(&lower(doc));
+    let usage = lower(doc).usage();
     let both = Usage { decoded: true, encoded: true };
     assert_eq!((usage["Enc"], usage["Dec"], usage["Mode"]), (both, both, both));
 }
@@ -747,7 +747,7 @@ fn real_schema_requiring_thread_id_on_codex_tool_arguments_is_breaking() {
 
 #[test]
 fn real_schema_usage_of_handoff_defs() {
-    let usage = compat::usage_of(&lower(canonical()));
+    let usage = lower(canonical()).usage();
     assert_eq!(usage["CodexToolArguments"], Usage::DECODED);
     assert_eq!(usage["ThreadResumeParams"], Usage::ENCODED);
     assert_eq!(usage["ThreadResumeResponse"], Usage::DECODED);
