@@ -173,7 +173,9 @@ fn bad_input_exits_2_with_a_clear_message() {
     let empty_path = dir.0.join("empty-path");
     std::fs::create_dir_all(&empty_path).unwrap();
 
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (extra arguments, environment, what stderr must say)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec!["--upstream-schema", path(&missing)], vec![], "cannot read the upstream schema directory"),
         (vec!["--upstream-schema", path(&not_json)], vec![], "ServerRequest.json is not JSON"),
         (vec!["--upstream-schema", path(&no_methods)], vec![], "expected a `oneOf` over the methods"),
