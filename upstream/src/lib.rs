@@ -10,6 +10,7 @@ mod install;
 pub mod methods;
 mod platform;
 pub mod report;
+pub mod types;
 pub mod upstream_schema;
 
 use std::path::PathBuf;

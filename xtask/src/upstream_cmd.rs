@@ -2,19 +2,21 @@
 //! release (see README "Tracking the Codex release").
 //!
 //! Installs the release with `handoff-upstream` (or reads `--upstream-schema DIR`), compares `x-rpc` with its method
-//! lists and, without `--check`, brings `x-rpc` in line and writes the schema back.
+//! lists and every `x-upstream` def with its upstream type and, without `--check`, brings `x-rpc` in line and
+//! writes the schema back.
 //!
-//! Exit codes: 0 in line (or brought in line), 1 differences under `--check`, 2 bad input (a version not on the
-//! registry, an npm failure, an unreadable upstream schema directory or schema file).
+//! Exit codes: 0 in line (or brought in line), 1 differences under `--check` (or breaking type differences, which
+//! no rewrite fixes), 2 bad input (a version not on the registry, an npm failure, an unreadable upstream schema
+//! directory or schema file).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use handoff_schema::{Contract, SCHEMA_PATH};
-use handoff_upstream::methods;
 use handoff_upstream::report::{Comparison, Mode, render_human, render_json};
 use handoff_upstream::upstream_schema::UpstreamSchema;
+use handoff_upstream::{methods, types};
 use serde_json::Value;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -61,11 +63,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         std::fs::read_to_string(&schema_path).with_context(|| format!("cannot read the schema {schema_name}"))?;
     let contract =
         Contract::from_str(&text, &schema_name).with_context(|| format!("the schema {schema_name} is invalid"))?;
+    let usage = contract.ir.usage();
     let mut document = contract.document;
 
     let x_rpc = document.get("x-rpc").and_then(Value::as_object).context("the schema has no x-rpc table")?;
     let method_report = methods::compare(x_rpc, &upstream).with_context(|| format!("in {schema_name}"))?;
-    let comparison = Comparison { version, schema_dir: schema_dir.display().to_string(), methods: method_report };
+    let type_report = types::compare(&document, &usage, &upstream).with_context(|| format!("in {schema_name}"))?;
+    let comparison = Comparison {
+        version,
+        schema_dir: schema_dir.display().to_string(),
+        methods: method_report,
+        types: type_report,
+    };
 
     let mode = if args.check {
         Mode::Check
@@ -85,5 +94,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Human => print!("{}", render_human(&comparison, mode)),
         Format::Json => println!("{:#}", render_json(&comparison, mode)),
     }
-    Ok(if mode == Mode::Check && comparison.has_differences() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if comparison.fails(mode) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
