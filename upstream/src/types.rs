@@ -406,7 +406,7 @@ impl Pair<'_> {
             self.classify_all(Some(name), pointer, differences, declared);
         }
         for name in
-            def_declarations.keys().filter(|n| theirs.members.get(*n).is_none() || ours.members.contains_key(*n))
+            def_declarations.keys().filter(|n| !theirs.members.contains_key(*n) || ours.members.contains_key(*n))
         {
             let message = format!("`{DIFFERS}` names `{name}`, which is not a member only upstream has");
             let pointer = format!("{}/{DIFFERS}", self.pointer);

@@ -48,7 +48,8 @@ fn path(p: &Path) -> &str {
 }
 
 /// An upstream schema directory listing exactly the methods of the canonical `x-rpc` that have no `x-origin`, in
-/// the shape `generate-json-schema` writes (a `oneOf` per direction, the method as a one-value enum).
+/// the shape `generate-json-schema` writes (a `oneOf` per direction, the method as a one-value enum), with our own
+/// defs as its type definitions (so every `x-upstream` type exists and matches).
 fn upstream_like_canonical(dir: &Path) {
     let schema: Value = serde_json::from_str(SCHEMA_JSON).unwrap();
     let mut files: [(&str, &str, Vec<Value>); 4] = [
@@ -69,8 +70,14 @@ fn upstream_like_canonical(dir: &Path) {
         }));
     }
     std::fs::create_dir_all(dir).unwrap();
+    let definitions: Value =
+        serde_json::from_str(&schema["$defs"].to_string().replace("#/$defs/", "#/definitions/")).unwrap();
     for (file, _, branches) in files {
-        let doc = json!({"$schema": "http://json-schema.org/draft-07/schema#", "oneOf": branches});
+        let doc = json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "oneOf": branches,
+            "definitions": definitions,
+        });
         std::fs::write(dir.join(file), serde_json::to_string_pretty(&doc).unwrap()).unwrap();
     }
 }
@@ -126,7 +133,7 @@ fn check_fails_on_a_missing_upstream_method_and_passes_once_upstream_restores_it
 
     let run = run_with(&[]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("updated: 1 change(s) written"), "{}", run.stdout);
+    assert!(run.stdout.contains("ok: 1 method-table change(s) written"), "{}", run.stdout);
     assert_eq!(std::fs::read_to_string(&schema_path).unwrap(), SCHEMA_JSON, "restored byte for byte");
 
     let run = run_with(&["--check"]);
