@@ -82,7 +82,7 @@ impl Input {
                         voice_thread: added.thread_id,
                         item,
                     }),
-                    RealtimeItem::Other(_) => None,
+                    RealtimeItem::Unknown(_) => None,
                 })
             }
             (None, Some(_)) if object.contains_key("error") => {
