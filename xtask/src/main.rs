@@ -2,6 +2,7 @@
 
 mod bench_cmd;
 mod compat_cmd;
+mod conformance_cmd;
 mod gen_cmd;
 mod validate_cmd;
 
@@ -27,6 +28,8 @@ enum Command {
     Validate(validate_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
+    /// Run the router and the validator against the real Codex app-server (pinned release, loopback mocks).
+    Conformance(conformance_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Compat(args) => compat_cmd::run(&args),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
+        Command::Conformance(args) => conformance_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
