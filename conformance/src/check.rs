@@ -113,7 +113,7 @@ mod tests {
         let text = concat!(
             "{\"servers\":[{\"id\":\"a\",\"name\":\"a\"}]}\n",
             "{\"ts_ms\":0,\"dir\":\"out\",\"server_id\":\"a\",\"json\":{\"id\":1,\"method\":\"thread/resume\",\"params\":{\"threadId\":\"thr_1\"}}}\n",
-            "{\"ts_ms\":1,\"dir\":\"in\",\"server_id\":\"a\",\"json\":{\"id\":1,\"result\":{\"thread\":{\"id\":\"thr_1\"}}}}\n",
+            "{\"ts_ms\":1,\"dir\":\"in\",\"server_id\":\"a\",\"json\":{\"id\":1,\"result\":{\"thread\":{\"id\":\"thr_1\"},\"model\":\"m\",\"modelProvider\":\"p\",\"cwd\":\"/\",\"approvalPolicy\":\"never\",\"sandbox\":{\"type\":\"readOnly\"}}}}\n",
             "{\"ts_ms\":2,\"dir\":\"out\",\"server_id\":\"a\",\"json\":{\"id\":2,\"method\":\"thread/resume\",\"params\":{\"threadId\":\"bad id\"}}}\n",
             "{\"ts_ms\":3,\"dir\":\"in\",\"server_id\":\"realtime\",\"json\":{\"type\":\"session.updated\"}}\n",
         );
