@@ -4,6 +4,8 @@ mod bench_cmd;
 mod compat_cmd;
 mod conformance_cmd;
 mod gen_cmd;
+mod report_cmd;
+mod tap_cmd;
 mod validate_cmd;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +28,10 @@ enum Command {
     Compat(compat_cmd::Args),
     /// Validate recorded traffic against the contract (exit 0 clean, 1 violations, 2 unreadable input or bad args).
     Validate(validate_cmd::Args),
+    /// Run a command (e.g. `codex app-server`) behind a validating stdio tap; exits with the command's status.
+    Tap(tap_cmd::Args),
+    /// Render captures as timelines: one self-contained HTML page each, Mermaid diagrams per handoff, or JSON.
+    Report(report_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
     /// Run the router and the validator against the real Codex app-server (pinned release, loopback mocks).
@@ -41,6 +47,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Conformance(args) => conformance_cmd::run(&args),
+        Command::Tap(args) => tap_cmd::run(&args),
+        Command::Report(args) => report_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
