@@ -36,6 +36,8 @@ pub struct ScenarioOutcome {
     /// The capture file.
     pub capture: PathBuf,
     pub findings: CaptureFindings,
+    /// Why the scenario failed (naming scenario, step and frame); `None` when it passed.
+    pub failure: Option<String>,
 }
 
 #[derive(Debug)]
@@ -44,6 +46,12 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Where the captures are, when kept.
     pub kept: Option<PathBuf>,
+}
+
+impl RunSummary {
+    pub fn failed(&self) -> usize {
+        self.scenarios.iter().filter(|scenario| scenario.failure.is_some()).count()
+    }
 }
 
 /// Everything a scenario needs to start servers and mocks.
@@ -109,7 +117,7 @@ impl Drop for Scratch {
     }
 }
 
-/// Runs every scenario; the first failure stops the run with a message naming scenario, step and frame.
+/// Runs every scenario. Scenario failures are in the summary; `Err` means the run itself could not go on.
 pub fn run(options: &Options) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let (root, keep) = match &options.keep {
@@ -138,64 +146,65 @@ pub fn run(options: &Options) -> anyhow::Result<RunSummary> {
     // Child processes are killed when their handles drop; the runtime's shutdown drops every task holding one.
     runtime.shutdown_timeout(Duration::from_secs(5));
     let scenarios = scenarios?;
+    // A failed run keeps its captures and server logs to look at.
+    let kept = keep || scenarios.iter().any(|scenario| scenario.failure.is_some());
+    let mut scratch = scratch;
+    scratch.keep = kept;
     drop(scratch);
-    Ok(RunSummary { scenarios, elapsed: started.elapsed(), kept: keep.then_some(root) })
+    Ok(RunSummary { scenarios, elapsed: started.elapsed(), kept: kept.then_some(root) })
 }
 
 async fn run_scenarios(workspace: &Workspace, schemas: &Schemas) -> anyhow::Result<Vec<ScenarioOutcome>> {
     use crate::{scenario_r as r, scenario_s as s, scenario_u as u};
     // Every scenario runs even when an earlier one failed: they share nothing, and all failures are worth seeing.
-    let mut results = Vec::new();
-    let recorder = Recorder::new(r::SERVERS);
-    let played = r::play(workspace, &recorder).await;
-    results.push(finish(workspace, schemas, r::NAME, r::TITLE, &recorder, played));
-    let recorder = Recorder::new(s::SERVERS);
-    let played = s::play(workspace, &recorder).await;
-    results.push(finish(workspace, schemas, s::NAME, s::TITLE, &recorder, played));
-    let recorder = Recorder::new(u::SERVERS);
-    let played = u::play(workspace, &recorder).await;
-    results.push(finish(workspace, schemas, u::NAME, u::TITLE, &recorder, played));
-    let failures: Vec<String> =
-        results.iter().filter_map(|result| result.as_ref().err()).map(|e| format!("{e:#}")).collect();
-    if !failures.is_empty() {
-        bail!("{} of {} scenarios failed:\n{}", failures.len(), results.len(), failures.join("\n"));
-    }
-    Ok(results.into_iter().filter_map(Result::ok).collect())
+    let mut outcomes = Vec::new();
+    let (recorder, mut facts) = (Recorder::new(r::SERVERS), Vec::new());
+    let played = r::play(workspace, &recorder, &mut facts).await;
+    outcomes.push(finish(workspace, schemas, (r::NAME, r::TITLE), &recorder, facts, played)?);
+    let (recorder, mut facts) = (Recorder::new(s::SERVERS), Vec::new());
+    let played = s::play(workspace, &recorder, &mut facts).await;
+    outcomes.push(finish(workspace, schemas, (s::NAME, s::TITLE), &recorder, facts, played)?);
+    let (recorder, mut facts) = (Recorder::new(u::SERVERS), Vec::new());
+    let played = u::play(workspace, &recorder, &mut facts).await;
+    outcomes.push(finish(workspace, schemas, (u::NAME, u::TITLE), &recorder, facts, played)?);
+    Ok(outcomes)
 }
 
-/// Writes the capture (also when the scenario failed, to look at), then validates and decodes it; validator errors
-/// and decode failures fail the scenario.
+/// Writes the capture (also when the scenario failed, to look at), then validates and decodes it. A failed step,
+/// a validator error or a decode failure is the scenario's failure; only I/O problems are errors of the run.
 fn finish(
     workspace: &Workspace,
     schemas: &Schemas,
-    scenario: &'static str,
-    title: &'static str,
+    (scenario, title): (&'static str, &'static str),
     recorder: &Recorder,
-    played: anyhow::Result<Vec<String>>,
+    facts: Vec<String>,
+    played: anyhow::Result<()>,
 ) -> anyhow::Result<ScenarioOutcome> {
     let file_name = format!("{}.jsonl", scenario.to_lowercase());
     let path = workspace.root.join(&file_name);
     let capture = recorder.text();
     std::fs::write(&path, &capture).with_context(|| format!("writing {}", path.display()))?;
-    let facts = played?;
     let findings = check_capture(schemas, &file_name, &capture)?;
-    if !findings.errors.is_empty() {
-        bail!(
+    let failure = if let Err(error) = played {
+        Some(format!("{error:#}"))
+    } else if !findings.errors.is_empty() {
+        Some(format!(
             "scenario {scenario}, step 'validate the capture': the validator found {} error(s) in {}:\n  {}",
             findings.errors.len(),
             path.display(),
             findings.errors.join("\n  ")
-        );
-    }
-    if !findings.decode_failures.is_empty() {
-        bail!(
+        ))
+    } else if !findings.decode_failures.is_empty() {
+        Some(format!(
             "scenario {scenario}, step 'decode with the generated types': {} frame(s) of {} did not decode:\n  {}",
             findings.decode_failures.len(),
             path.display(),
             findings.decode_failures.join("\n  ")
-        );
-    }
-    Ok(ScenarioOutcome { name: scenario, title, facts, capture: path, findings })
+        ))
+    } else {
+        None
+    };
+    Ok(ScenarioOutcome { name: scenario, title, facts, capture: path, findings, failure })
 }
 
 /// Wraps a step's error with the scenario and step names.

@@ -25,13 +25,12 @@ const QUIET: Duration = Duration::from_secs(3);
 const PROMPT: &str = "run the unit tests and tell me what failed";
 const REPLY: [&str; 3] = ["All 42 tests ", "pass; nothing ", "failed."];
 
-pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut Vec<String>) -> anyhow::Result<()> {
     let dir = workspace.scenario_dir(NAME)?;
     let model = ModelMock::start().await?;
     let mut voice = VoiceMock::start(recorder.clone()).await?;
     let launch = workspace.launch(&dir, "app-server", &model.base_url(), &voice.base_url());
     let mut server = in_step(NAME, "start the app-server", AppServer::start(SERVER_ID, &launch, recorder, 1).await)?;
-    let mut facts = Vec::new();
 
     let voice_thread = in_step(NAME, "thread/start", start_thread(&mut server).await)?;
     let update = in_step(NAME, "thread/realtime/start", start_realtime(&mut server, &mut voice, &voice_thread).await)?;
@@ -86,7 +85,7 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder) -> anyhow::
             Err(anyhow!("unexpected model requests: {}", unexpected.join("; ")))
         },
     )?;
-    Ok(facts)
+    Ok(())
 }
 
 pub(crate) async fn start_thread(server: &mut AppServer) -> anyhow::Result<String> {
@@ -228,6 +227,7 @@ async fn output_to_model(voice: &mut VoiceMock) -> anyhow::Result<String> {
     };
     // The reply itself travels in the items before the output ([BACKEND] messages); the output only closes the call.
     let reply = REPLY.concat();
+    let text = output.json.pointer("/item/output").and_then(Value::as_str).unwrap_or_default().to_owned();
     let carried = messages.iter().any(|frame| frame.json.to_string().contains(&reply))
         || output.json.to_string().contains(&reply);
     ensure!(
@@ -237,8 +237,8 @@ async fn output_to_model(voice: &mut VoiceMock) -> anyhow::Result<String> {
     );
     let create = voice.expect("response.create", WAIT).await?;
     Ok(format!(
-        "{}function_call_output (line {}) with the turn's reply, then response.create (line {})",
-        if seen.is_empty() { String::new() } else { format!("{}, ", seen.join(", ")) },
+        "{}function_call_output (line {}) {text:?}, then response.create (line {})",
+        if seen.is_empty() { String::new() } else { format!("{} carrying the reply, ", seen.join(", ")) },
         output.line,
         create.line
     ))

@@ -33,13 +33,12 @@ const REPLY_1: [&str; 3] = ["Resumed: ", "the flag is ", "CONFORMANCE_SEED_7."];
 const UNKNOWN_THREAD: &str = "00000000-0000-7000-8000-00000000dead";
 const FAILURE: &str = "the model is unavailable (scripted conformance failure)";
 
-pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut Vec<String>) -> anyhow::Result<()> {
     let dir = workspace.scenario_dir(NAME)?;
     let model = ModelMock::start().await?;
     // No realtime session runs on the real server here; the launch still needs a WebSocket URL.
     let voice = VoiceMock::start(recorder.clone()).await?;
     let launch = workspace.launch(&dir, "app-server", &model.base_url(), &voice.base_url());
-    let mut facts = Vec::new();
 
     // The seed: a thread with one turn, then a restart so the thread lives only in its rollout.
     let mut first = in_step(NAME, "start the app-server", AppServer::start(SERVER_ID, &launch, recorder, 1).await)?;
@@ -145,7 +144,7 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder) -> anyhow::
             Err(anyhow!("unexpected model requests: {:?}; scripted replies left: {}", unexpected, model.pending()))
         },
     )?;
-    Ok(facts)
+    Ok(())
 }
 
 /// A `handoff_request` item as the patched server sends it: `server` and, when given, `thread_id`.

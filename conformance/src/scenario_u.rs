@@ -25,13 +25,12 @@ const QUIET: Duration = Duration::from_secs(2);
 const PROMPT: &str = "check the deploy status on bigpc";
 const REPLY: &str = "The deploy finished at 12:00.";
 
-pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut Vec<String>) -> anyhow::Result<()> {
     let dir = workspace.scenario_dir(NAME)?;
     let model = ModelMock::start().await?;
     let mut voice = VoiceMock::start(recorder.clone()).await?;
     let launch = workspace.launch(&dir, "app-server", &model.base_url(), &voice.base_url());
     let mut server = in_step(NAME, "start the app-server", AppServer::start(SERVER_ID, &launch, recorder, 1).await)?;
-    let mut facts = Vec::new();
 
     let voice_thread = in_step(NAME, "thread/start", start_thread(&mut server).await)?;
     let params = json!({"threadId": voice_thread, "outputModality": "text", "clientManagedHandoffs": true});
@@ -146,7 +145,7 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder) -> anyhow::
             Err(anyhow!("unexpected model requests: {}", unexpected.join("; ")))
         },
     )?;
-    Ok(facts)
+    Ok(())
 }
 
 async fn server_turn(server: &mut AppServer, voice_thread: &str, model: &ModelMock) -> anyhow::Result<String> {

@@ -30,22 +30,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     std::fs::create_dir_all(&options.scratch_parent)
         .with_context(|| format!("creating {}", options.scratch_parent.display()))?;
-    match handoff_conformance::run(&options) {
-        Ok(summary) => {
-            print_summary(&options, &summary);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(error) => {
-            eprintln!("conformance FAILED against codex app-server {}:\n{error:#}", options.version);
-            Ok(ExitCode::from(1))
-        }
-    }
+    let summary = handoff_conformance::run(&options)
+        .with_context(|| format!("running the conformance scenarios against codex app-server {}", options.version))?;
+    print_summary(&options, &summary);
+    Ok(if summary.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn print_summary(options: &Options, summary: &RunSummary) {
     println!("conformance against codex app-server {} ({})", options.version, options.codex.display());
     for scenario in &summary.scenarios {
-        println!("scenario {} — {}: passed", scenario.name, scenario.title);
+        let verdict = if scenario.failure.is_some() { "FAILED" } else { "passed" };
+        println!("scenario {} — {}: {verdict}", scenario.name, scenario.title);
         for fact in &scenario.facts {
             println!("  - {fact}");
         }
@@ -61,14 +56,21 @@ fn print_summary(options: &Options, summary: &RunSummary) {
                 .join(", ")
         };
         println!(
-            "  validator: no error; strict warnings: {} ({warnings}); decoded {} frame(s) with the generated types",
+            "  validator: {} error(s); strict warnings: {} ({warnings}); decoded {} frame(s) with the generated types, {} refused",
+            findings.errors.len(),
             findings.strict_total(),
-            findings.decoded
+            findings.decoded,
+            findings.decode_failures.len()
         );
+        println!("  capture: {}", scenario.capture.display());
+        if let Some(failure) = &scenario.failure {
+            println!("  FAILURE: {}", failure.replace('\n', "\n  "));
+        }
     }
     match &summary.kept {
         Some(dir) => println!("captures kept in {}", dir.display()),
-        None => println!("(captures deleted; keep them with --keep DIR)"),
+        None => println!("captures deleted (keep them with --keep DIR)"),
     }
-    println!("{} passed, 0 failed ({:.1} s)", summary.scenarios.len(), summary.elapsed.as_secs_f64());
+    let failed = summary.failed();
+    println!("{} passed, {failed} failed ({:.1} s)", summary.scenarios.len() - failed, summary.elapsed.as_secs_f64());
 }

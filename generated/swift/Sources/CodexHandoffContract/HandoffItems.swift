@@ -106,7 +106,7 @@ public struct RealtimeHandoffRequested: Codable, Sendable, Hashable {
     ///
     /// - Remark: Generated from `#/$defs/RealtimeHandoffRequested/properties/server`.
     public var server: String?
-    /// Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails.
+    /// Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails. Only the patched app-server sends it (with `server`); the stock one (0.171.0) never does.
     ///
     /// - Remark: Generated from `#/$defs/RealtimeHandoffRequested/properties/thread_id`.
     public var threadId: ThreadId?
