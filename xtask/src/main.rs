@@ -6,6 +6,7 @@ mod conformance_cmd;
 mod gen_cmd;
 mod report_cmd;
 mod tap_cmd;
+mod upstream_cmd;
 mod validate_cmd;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,9 @@ enum Command {
     Bench(bench_cmd::Args),
     /// Run the router and the validator against the real Codex app-server (pinned release, loopback mocks).
     Conformance(conformance_cmd::Args),
+    /// Compare the schema with the pinned Codex release and bring x-rpc in line (exit 1 on differences under
+    /// --check, 2 on bad input).
+    Upstream(upstream_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Conformance(args) => conformance_cmd::run(&args),
         Command::Tap(args) => tap_cmd::run(&args),
         Command::Report(args) => report_cmd::run(&args),
+        Command::Upstream(args) => upstream_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
