@@ -92,10 +92,7 @@ fn tool_call_parser(ir: &Ir) -> String {
     for tool in &ir.realtime_tools {
         let case = member_ident(&tool.name);
         let name = string_literal(&tool.name);
-        cases.push_str(&format!(
-            "        /// A `{}` call.\n        case {case}({})\n",
-            tool.name, tool.arguments
-        ));
+        cases.push_str(&format!("        /// A `{}` call.\n        case {case}({})\n", tool.name, tool.arguments));
         names.push_str(&format!("            case .{case}: return {name}\n"));
         for spelling in std::iter::once(&tool.name).chain(&tool.aliases) {
             spellings.push_str(&format!("        {}: {name},\n", string_literal(spelling)));
