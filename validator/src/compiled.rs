@@ -13,6 +13,7 @@
 //!   `regex` crate does not compile: such nodes reject every value;
 //! - with `--strict`, any member a struct does not declare (the strict walk names them).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -253,7 +254,8 @@ impl Compiled {
             Some(_) => Ty::Node(def),
             None => Ty::Refuse,
         };
-        Expect { cx: Cx { program: self, strict }, ty: &ty, nullable: false, depth: 0 }.deserialize(deserializer)
+        Expect { cx: Cx { program: self, strict }, ty: &ty, nullable: false, depth: 0, grab: None }
+            .deserialize(deserializer)
     }
 
     /// Whether `value` is clean against def `def`.
@@ -313,6 +315,8 @@ pub(crate) struct Expect<'c> {
     pub(crate) ty: &'c Ty,
     pub(crate) nullable: bool,
     pub(crate) depth: u32,
+    /// A string member of this struct to keep (its wire name and where it goes), for the flow rules.
+    pub(crate) grab: Option<(&'c str, &'c RefCell<Option<String>>)>,
 }
 
 impl<'c> Expect<'c> {
@@ -327,11 +331,11 @@ impl<'c> Expect<'c> {
     fn variant(&self, kind: Kind) -> Option<Expect<'c>> {
         let Some(Node::Untagged(u)) = self.node() else { return None };
         let k = ALL_KINDS.iter().position(|&x| x == kind)?;
-        u.by_kind[k].as_ref().map(|ty| Expect { ty, nullable: false, ..*self })
+        u.by_kind[k].as_ref().map(|ty| Expect { ty, nullable: false, grab: None, ..*self })
     }
 
     fn inner(&self, ty: &'c Ty, nullable: bool) -> Expect<'c> {
-        Expect { cx: self.cx, ty, nullable, depth: self.depth + 1 }
+        Expect { cx: self.cx, ty, nullable, depth: self.depth + 1, grab: None }
     }
 
     /// Checks a string value.
@@ -383,7 +387,12 @@ impl<'c> Expect<'c> {
                     }
                     seen |= bit;
                     let field = &s.fields[i];
-                    map.next_value_seed(self.inner(&field.ty, field.nullable))?;
+                    match self.grab {
+                        Some((name, slot)) if field.wire == name => {
+                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), slot })?
+                        }
+                        _ => map.next_value_seed(self.inner(&field.ty, field.nullable))?,
+                    }
                 }
                 None if s.closed || self.cx.strict => return Err(refuse()),
                 None => {
@@ -596,5 +605,30 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
         let field = &s_node.fields[at];
         self.outer.inner(&field.ty, field.nullable).str(s)?;
         Ok((id, at))
+    }
+}
+
+/// A string member checked as usual and kept.
+struct Grab<'c> {
+    expect: Expect<'c>,
+    slot: &'c RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Grab<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Grab<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.expect.str(s)?;
+        *self.slot.borrow_mut() = Some(s.to_owned());
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@
 //! cannot follow (`params` before `method`, an entry's `json` before its `dir` and `server_id`), escaped entry keys.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
 use handoff_schema::Ir;
@@ -30,8 +31,8 @@ use crate::schemas;
 pub enum Cleared {
     /// Nothing to report, nothing for the request table or the flow rules.
     Clean,
-    /// A request the flow rules do not read: only its id is left (the request table).
-    Request { server_id: String, direction: FlowDirection, id: RequestId, method: usize },
+    /// A request: its id is left (the request table), and for a flow step its `threadId` (the flow rules).
+    Request { server_id: String, direction: FlowDirection, id: RequestId, method: usize, thread: Option<String> },
     /// A response (`result` holds the result's JSON text) or an error response (`result` is `None`): the request
     /// table, the answered method's result def and the flow rules are left. `direction` is `None` for a bare one.
     Response { server_id: String, direction: Option<FlowDirection>, id: RequestId, result: Option<Box<str>> },
@@ -40,7 +41,7 @@ pub enum Cleared {
 /// What a message left once read, before the entry's server id is added.
 enum Message {
     Clean,
-    Request { direction: FlowDirection, id: RequestId, method: usize },
+    Request { direction: FlowDirection, id: RequestId, method: usize, thread: Option<String> },
     Response { direction: Option<FlowDirection>, id: RequestId, result: Option<Box<str>> },
 }
 
@@ -57,7 +58,9 @@ pub struct FramePass {
     params: Vec<Option<Ty>>,
     sent: Vec<FlowDirection>,
     is_request: Vec<bool>,
+    /// The flow rules read it: a client request with a `threadId` goes to them typed, anything else as a `Value`.
     flow_reads: Vec<bool>,
+    flow_value: Vec<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -151,7 +154,17 @@ impl FramePass {
             })
             .collect();
         let is_request = ir.methods.iter().map(|m| m.direction.is_request()).collect();
-        let flow_reads = ir.methods.iter().map(|m| flow::reads_method(&m.name)).collect();
+        let flow_reads: Vec<bool> = ir.methods.iter().map(|m| flow::reads_method(&m.name)).collect();
+        let flow_value = ir
+            .methods
+            .iter()
+            .zip(&flow_reads)
+            .map(|(m, &reads)| {
+                let typed = m.direction == handoff_schema::Direction::ClientRequest
+                    && m.params.as_deref().is_some_and(|def| requires_thread(ir, def));
+                reads && !typed
+            })
+            .collect();
         Some(FramePass {
             members,
             roles,
@@ -163,6 +176,7 @@ impl FramePass {
             sent,
             is_request,
             flow_reads,
+            flow_value,
         })
     }
 
@@ -173,6 +187,16 @@ impl FramePass {
         let cleared = deserializer.deserialize_map(Top(pass))?;
         deserializer.end()?;
         Ok(cleared)
+    }
+}
+
+/// Whether params def `def` requires a `threadId` (so a clean request always carries one).
+fn requires_thread(ir: &Ir, def: &str) -> bool {
+    match ir.types.get(def).map(|t| &t.kind) {
+        Some(handoff_schema::TypeKind::Struct(s)) => {
+            s.fields.iter().any(|f| f.wire_name == "threadId" && f.presence == handoff_schema::Presence::Required)
+        }
+        _ => false,
     }
 }
 
@@ -244,8 +268,8 @@ impl<'de> Visitor<'de> for Top<'_> {
 fn with_server(message: Message, server_id: Cow<'_, str>) -> Cleared {
     match message {
         Message::Clean => Cleared::Clean,
-        Message::Request { direction, id, method } => {
-            Cleared::Request { server_id: server_id.into_owned(), direction, id, method }
+        Message::Request { direction, id, method, thread } => {
+            Cleared::Request { server_id: server_id.into_owned(), direction, id, method, thread }
         }
         Message::Response { direction, id, result } => {
             Cleared::Response { server_id: server_id.into_owned(), direction, id, result }
@@ -365,6 +389,7 @@ fn read_message<'de, A: MapAccess<'de>>(
     let mut method: Option<usize> = None;
     let mut id: Option<RequestId> = None;
     let mut result: Option<Box<str>> = None;
+    let thread: RefCell<Option<String>> = RefCell::new(None);
     let mut pending = first.map(|name| classify_member(&frame.members, bare, name));
     loop {
         let key = match pending.take() {
@@ -392,7 +417,7 @@ fn read_message<'de, A: MapAccess<'de>>(
         match frame.roles[at] {
             Role::Method => {
                 let index = map.next_value_seed(MethodSeed(pass.ir))?;
-                if frame.flow_reads[index] || direction.is_some_and(|d| d != frame.sent[index]) {
+                if frame.flow_value[index] || direction.is_some_and(|d| d != frame.sent[index]) {
                     return Err(refuse());
                 }
                 method = Some(index);
@@ -401,7 +426,13 @@ fn read_message<'de, A: MapAccess<'de>>(
                 // The params def depends on the method: params before it are not judged here.
                 let Some(index) = method else { return Err(refuse()) };
                 match &frame.params[index] {
-                    Some(ty) => map.next_value_seed(Expect { cx: pass.cx, ty, nullable: false, depth: 0 })?,
+                    Some(ty) if frame.flow_reads[index] => {
+                        let grab = Some(("threadId", &thread));
+                        map.next_value_seed(Expect { cx: pass.cx, ty, nullable: false, depth: 0, grab })?
+                    }
+                    Some(ty) => {
+                        map.next_value_seed(Expect { cx: pass.cx, ty, nullable: false, depth: 0, grab: None })?
+                    }
                     None => map.next_value::<IgnoredAny>().map(|_| ())?,
                 }
             }
@@ -410,11 +441,17 @@ fn read_message<'de, A: MapAccess<'de>>(
                 result = Some(raw.get().into());
             }
             Role::Id => {
-                let expect = Expect { cx: pass.cx, ty: &member.ty, nullable: member.nullable, depth: 0 };
+                let expect = Expect { cx: pass.cx, ty: &member.ty, nullable: member.nullable, depth: 0, grab: None };
                 id = Some(map.next_value_seed(IdSeed(expect))?);
             }
             Role::Error | Role::Other => {
-                map.next_value_seed(Expect { cx: pass.cx, ty: &member.ty, nullable: member.nullable, depth: 0 })?;
+                map.next_value_seed(Expect {
+                    cx: pass.cx,
+                    ty: &member.ty,
+                    nullable: member.nullable,
+                    depth: 0,
+                    grab: None,
+                })?;
             }
         }
     }
@@ -437,7 +474,14 @@ fn read_message<'de, A: MapAccess<'de>>(
                 return Err(refuse());
             }
             match id {
-                Some(id) => Ok(Message::Request { direction: frame.sent[index], id, method: index }),
+                Some(id) => {
+                    let thread = thread.into_inner();
+                    // A flow step the flow rules take typed needs its thread; without one, the `Value` path.
+                    if frame.flow_reads[index] && thread.is_none() {
+                        return Err(refuse());
+                    }
+                    Ok(Message::Request { direction: frame.sent[index], id, method: index, thread })
+                }
                 None => Ok(Message::Clean),
             }
         }
