@@ -86,7 +86,7 @@ struct NewtypeNode {
     base: Primitive,
     min_length: Option<u64>,
     max_length: Option<u64>,
-    pattern: Option<regex::Regex>,
+    pattern: Option<Pattern>,
     minimum: Option<i64>,
     maximum: Option<i64>,
     excluded: Vec<String>,
@@ -200,9 +200,9 @@ impl Compiled {
             TypeKind::Newtype(n) => {
                 let c = &n.constraints;
                 let pattern = match &c.pattern {
-                    Some(p) => match regex::Regex::new(p) {
-                        Ok(re) => Some(re),
-                        Err(_) => return Node::Refuse,
+                    Some(p) => match Pattern::new(p) {
+                        Some(pattern) => Some(pattern),
+                        None => return Node::Refuse,
                     },
                     None => None,
                 };
@@ -413,6 +413,66 @@ impl<'c> Expect<'c> {
     }
 }
 
+/// A newtype's pattern. The common shape `^[first][rest]*$` over ASCII classes (identifiers) is matched with two
+/// byte tables; anything else with the `regex` crate, whose search semantics are JSON Schema's (unanchored unless
+/// the pattern anchors itself).
+enum Pattern {
+    Classes { first: [bool; 128], rest: [bool; 128] },
+    Regex(regex::Regex),
+}
+
+impl Pattern {
+    fn new(pattern: &str) -> Option<Pattern> {
+        if let Some(body) = pattern.strip_prefix('^').and_then(|p| p.strip_suffix("]*$"))
+            && let Some((first, rest)) = body.strip_prefix('[').and_then(|b| b.split_once("]["))
+            && let (Some(first), Some(rest)) = (ascii_class(first), ascii_class(rest))
+        {
+            return Some(Pattern::Classes { first, rest });
+        }
+        regex::Regex::new(pattern).ok().map(Pattern::Regex)
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Pattern::Classes { first, rest } => {
+                let bytes = s.as_bytes();
+                // Non-ASCII bytes are in no ASCII class.
+                let class = |table: &[bool; 128], b: u8| b < 128 && table[usize::from(b)];
+                bytes.first().is_some_and(|&b| class(first, b)) && bytes[1..].iter().all(|&b| class(rest, b))
+            }
+            Pattern::Regex(re) => re.is_match(s),
+        }
+    }
+}
+
+/// A bracket class body of literal ASCII characters and ranges (`A-Za-z0-9_.:-`); `None` for anything else
+/// (negation, escapes, non-ASCII), which the `regex` crate then handles.
+fn ascii_class(body: &str) -> Option<[bool; 128]> {
+    let bytes = body.as_bytes();
+    if bytes.is_empty() || bytes[0] == b'^' || bytes.iter().any(|&b| b >= 128 || matches!(b, b'\\' | b'[' | b']')) {
+        return None;
+    }
+    let mut table = [false; 128];
+    let mut i = 0;
+    while i < bytes.len() {
+        // `a-z` is a range; a `-` first or last is literal.
+        if i + 2 < bytes.len() && bytes[i + 1] == b'-' {
+            let (low, high) = (bytes[i], bytes[i + 2]);
+            if low > high {
+                return None;
+            }
+            for b in low..=high {
+                table[usize::from(b)] = true;
+            }
+            i += 3;
+        } else {
+            table[usize::from(bytes[i])] = true;
+            i += 1;
+        }
+    }
+    Some(table)
+}
+
 impl NewtypeNode {
     fn admits_str(&self, s: &str) -> bool {
         if self.min_length.is_some() || self.max_length.is_some() {
@@ -422,7 +482,7 @@ impl NewtypeNode {
                 return false;
             }
         }
-        !self.excluded.iter().any(|x| x == s) && self.pattern.as_ref().is_none_or(|re| re.is_match(s))
+        !self.excluded.iter().any(|x| x == s) && self.pattern.as_ref().is_none_or(|p| p.is_match(s))
     }
 
     fn admits_int(&self, n: i64) -> bool {
@@ -630,5 +690,24 @@ impl<'de> Visitor<'de> for Grab<'_> {
         self.expect.str(s)?;
         *self.slot.borrow_mut() = Some(s.to_owned());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifier_patterns_use_byte_tables_and_agree_with_regex() {
+        let source = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$";
+        let pattern = Pattern::new(source).unwrap();
+        assert!(matches!(pattern, Pattern::Classes { .. }));
+        let re = regex::Regex::new(source).unwrap();
+        for s in ["thr_1", "", "_x", "a b", "a-b:c.d_e", "é", "aé", "a\n", "-", "a-", "Z9", "a/b", "a]"] {
+            assert_eq!(pattern.is_match(s), re.is_match(s), "{s:?}");
+        }
+        // Other shapes go to the regex crate.
+        assert!(matches!(Pattern::new("^[^a]*$"), Some(Pattern::Regex(_))));
+        assert!(matches!(Pattern::new("^a+$"), Some(Pattern::Regex(_))));
     }
 }

@@ -58,6 +58,8 @@ pub struct FramePass {
     params: Vec<Option<Ty>>,
     sent: Vec<FlowDirection>,
     is_request: Vec<bool>,
+    /// Method name → index into `ir.methods`, hashed cheaply (names are short and the table is fixed).
+    lookup: MethodLookup,
     /// The flow rules read it: a client request with a `threadId` goes to them typed, anything else as a `Value`.
     flow_reads: Vec<bool>,
     flow_value: Vec<bool>,
@@ -175,6 +177,7 @@ impl FramePass {
             params,
             sent,
             is_request,
+            lookup: MethodLookup::new(ir),
             flow_reads,
             flow_value,
         })
@@ -416,7 +419,7 @@ fn read_message<'de, A: MapAccess<'de>>(
         let member = &frame.members[at];
         match frame.roles[at] {
             Role::Method => {
-                let index = map.next_value_seed(MethodSeed(pass.ir))?;
+                let index = map.next_value_seed(MethodSeed(pass.ir, &frame.lookup))?;
                 if frame.flow_value[index] || direction.is_some_and(|d| d != frame.sent[index]) {
                     return Err(refuse());
                 }
@@ -493,8 +496,47 @@ fn read_message<'de, A: MapAccess<'de>>(
     }
 }
 
-/// A method name: its index in the IR's method table (sorted by name). Unknown methods are not clean.
-struct MethodSeed<'r>(&'r Ir);
+/// An open-addressing table from method name to its index in `ir.methods`, with FNV-1a: faster than a binary
+/// search of a few hundred names per frame.
+struct MethodLookup {
+    slots: Vec<Option<(u64, usize)>>,
+}
+
+impl MethodLookup {
+    fn new(ir: &Ir) -> MethodLookup {
+        let size = (ir.methods.len() * 4).next_power_of_two().max(8);
+        let mut slots = vec![None; size];
+        for (index, method) in ir.methods.iter().enumerate() {
+            let hash = fnv(&method.name);
+            let mut at = hash as usize & (size - 1);
+            while slots[at].is_some() {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = Some((hash, index));
+        }
+        MethodLookup { slots }
+    }
+
+    fn find(&self, ir: &Ir, name: &str) -> Option<usize> {
+        let hash = fnv(name);
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        while let Some((h, index)) = self.slots[at] {
+            if h == hash && ir.methods[index].name == name {
+                return Some(index);
+            }
+            at = (at + 1) & mask;
+        }
+        None
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// A method name: its index in the IR's method table. Unknown methods are not clean.
+struct MethodSeed<'r>(&'r Ir, &'r MethodLookup);
 
 impl<'de> DeserializeSeed<'de> for MethodSeed<'_> {
     type Value = usize;
@@ -509,7 +551,7 @@ impl<'de> Visitor<'de> for MethodSeed<'_> {
         f.write_str("a method name")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<usize, E> {
-        self.0.methods.binary_search_by(|m| m.name.as_str().cmp(s)).map_err(|_| refuse())
+        self.1.find(self.0, s).ok_or_else(refuse)
     }
 }
 
