@@ -417,7 +417,7 @@ impl<'c> Expect<'c> {
 /// byte tables; anything else with the `regex` crate, whose search semantics are JSON Schema's (unanchored unless
 /// the pattern anchors itself).
 enum Pattern {
-    Classes { first: [bool; 128], rest: [bool; 128] },
+    Classes { first: Box<[bool; 128]>, rest: Box<[bool; 128]> },
     Regex(regex::Regex),
 }
 
@@ -427,7 +427,7 @@ impl Pattern {
             && let Some((first, rest)) = body.strip_prefix('[').and_then(|b| b.split_once("]["))
             && let (Some(first), Some(rest)) = (ascii_class(first), ascii_class(rest))
         {
-            return Some(Pattern::Classes { first, rest });
+            return Some(Pattern::Classes { first: Box::new(first), rest: Box::new(rest) });
         }
         regex::Regex::new(pattern).ok().map(Pattern::Regex)
     }
