@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use handoff_router::contract::ThreadId;
+use codex_handoff_contract::ThreadId;
 use handoff_schema::Direction;
 use serde_json::{Map, Value};
 
