@@ -90,7 +90,7 @@ fn the_compiled_check_is_actually_taken() {
     assert!(cleared(&schemas, call).is_none());
 }
 
-/// Frames close to the fast path's edge: the delta and audio shapes with one thing changed.
+/// Frames close to the compiled pass's edge: delta and audio shapes with one thing changed.
 fn frame() -> impl Strategy<Value = String> {
     let thread = prop_oneof![
         Just("thr_1".to_owned()),
@@ -153,10 +153,10 @@ fn frame() -> impl Strategy<Value = String> {
     )
 }
 
-/// Requests and responses close to the fast path's edge, in sequences where ids are answered, reused and orphaned
+/// Requests and responses close to the compiled pass's edge, in sequences where ids are answered, reused and orphaned
 /// and handoffs open and close.
 fn rpc_frame() -> impl Strategy<Value = String> {
-    // The shapes the fast path takes are weighted up, so that most sequences hold several of them.
+    // Clean shapes are weighted up, so that most sequences hold several of them.
     let id = prop_oneof![
         4 => Just("1"),
         4 => Just("2"),
