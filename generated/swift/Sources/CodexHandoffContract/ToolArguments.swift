@@ -46,7 +46,7 @@ public struct CodexToolArguments: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.server = try container.decode(String.self, forKey: .server, aliases: ["server_hint", "serverHint"], decoder: decoder)
         self.prompt = try container.decode(String.self, forKey: .prompt)
-        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId)
+        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId, nullable: false)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -110,8 +110,8 @@ public struct ListSessionsArguments: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(known: Self.knownMembers, typeName: "ListSessionsArguments")
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.server = try container.decodeIfPresent(String.self, forKey: .server, aliases: ["server_id"], decoder: decoder)
-        self.limit = try container.decodeIfPresent(SessionListLimit.self, forKey: .limit)
+        self.server = try container.decodeIfPresent(String.self, forKey: .server, aliases: ["server_id"], nullable: false, decoder: decoder)
+        self.limit = try container.decodeIfPresent(SessionListLimit.self, forKey: .limit, nullable: false)
     }
 
     public func encode(to encoder: any Encoder) throws {
