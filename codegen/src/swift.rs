@@ -11,6 +11,7 @@ pub(crate) use code::string_literal;
 mod enums;
 mod methods;
 mod names;
+pub(crate) use names::member_ident;
 mod newtypes;
 mod package;
 mod structs;

@@ -119,31 +119,6 @@ fn the_handoff_item_reads_thread_id() {
 }
 
 #[test]
-fn every_def_has_exactly_one_swift_declaration() {
-    let contract = Contract::canonical().expect("canonical contract");
-    let output = swift::generate(&contract.ir).expect("swift backend");
-    for name in contract.ir.types.keys() {
-        let declarations: Vec<&str> = swift_files(&output)
-            .into_iter()
-            .filter(|(path, _)| path.contains("/Sources/"))
-            .filter(|(_, source)| {
-                ["struct", "enum", "typealias"].iter().any(|keyword| {
-                    source.lines().any(|l| l.starts_with(&format!("public {keyword} {name}")) && is_decl_end(l, name))
-                })
-            })
-            .map(|(path, _)| path)
-            .collect();
-        assert_eq!(declarations.len(), 1, "{name} declared in {declarations:?}");
-    }
-}
-
-/// The declaration line names exactly `name` (not a longer name it prefixes).
-fn is_decl_end(line: &str, name: &str) -> bool {
-    let after = line.split_once(&format!(" {name}")).map(|(_, rest)| rest).unwrap_or("");
-    after.starts_with(':') || after.starts_with(" =") || after.starts_with(" {")
-}
-
-#[test]
 fn method_constants_cover_the_rpc_table() {
     let contract = Contract::canonical().expect("canonical contract");
     let output = swift::generate(&contract.ir).expect("swift backend");

@@ -1,55 +1,13 @@
-//! Every Swift file the backend produces parses with tree-sitter's Swift grammar: zero ERROR and zero
-//! MISSING nodes, both for the in-memory output and for the files committed under `generated/swift`.
-//! No Swift compiler runs on the project's machines, so this is the syntax gate.
+//! What the Swift compiler does not check about the generated files: each carries the generated-file header,
+//! and the output is deterministic, indented with spaces and free of trailing whitespace. Whether the files
+//! parse and type-check is `.ci/swift`'s job (a real `swift build`); the tree-sitter helper the backend's unit
+//! tests use on small hand-built IRs (which the compiler never sees) is checked here too.
 
 mod swift_common;
-
-use std::path::{Path, PathBuf};
 
 use handoff_codegen::{header, swift};
 use handoff_schema::Contract;
 use swift_common::{swift_files, syntax_problems};
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("codegen is inside the workspace").to_path_buf()
-}
-
-fn assert_parses(path: &str, source: &str) {
-    let problems = syntax_problems(source);
-    assert!(problems.is_empty(), "{path} does not parse as Swift:\n  {}", problems.join("\n  "));
-}
-
-#[test]
-fn every_generated_swift_file_parses() {
-    let contract = Contract::canonical().expect("canonical contract");
-    let output = swift::generate(&contract.ir).expect("swift backend");
-    let files = swift_files(&output);
-    assert!(files.len() >= 8, "expected the package's source, method, support and test files, got {}", files.len());
-    for (path, source) in files {
-        assert_parses(path, source);
-    }
-}
-
-#[test]
-fn committed_swift_files_parse() {
-    let root = workspace_root().join(swift::ROOT);
-    let mut pending = vec![root.clone()];
-    let mut checked = 0;
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "swift") {
-                let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                assert_parses(&path.display().to_string(), &source);
-                checked += 1;
-            }
-        }
-    }
-    assert!(checked >= 8, "expected the committed package under {}, found {checked} .swift files", root.display());
-}
 
 #[test]
 fn every_swift_file_carries_the_generated_header() {

@@ -107,7 +107,7 @@ fn keywords_are_escaped_with_backticks() {
     assert!(source.contains("case `default` = \"default\"\n"));
     assert!(source.contains("case `in` = \"in\"\n"));
     assert!(source.contains("self.`default` = `default`\n"));
-    assert!(source.contains("self.`in` = try container.decodeIfPresent(Int64.self, forKey: .`in`)\n"));
+    assert!(source.contains("self.`in` = try container.decodeIfPresent(Int64.self, forKey: .`in`, nullable: false)\n"));
     // The parse tree sees the names without backticks, mapped to the exact wire names.
     let parsed = structs(&source);
     let sample = parsed.iter().find(|s| s.name == "Sample").expect("struct Sample");
@@ -175,7 +175,7 @@ fn aliases_are_read_but_not_written() {
         "self.server = try container.decode(String.self, forKey: .server, aliases: [\"server_hint\", \"serverHint\"], decoder: decoder)"
     ));
     assert!(source.contains(
-        "self.server = try container.decodeIfPresent(String.self, forKey: .server, aliases: [\"server_id\"], decoder: decoder)"
+        "self.server = try container.decodeIfPresent(String.self, forKey: .server, aliases: [\"server_id\"], nullable: false, decoder: decoder)"
     ));
     // A closed object accepts the aliases as members…
     assert!(
@@ -215,11 +215,12 @@ fn presence_decides_decoding_and_encoding() {
         "public var e: JSONValue?\n",
         "public var f: JSONValue\n",
         "self.a = try container.decode(String.self, forKey: .a)\n",
-        "self.b = try container.decodeIfPresent(String.self, forKey: .b)\n",
+        // Optional but not nullable: absent is nil, an explicit null is a type error (as in the other languages).
+        "self.b = try container.decodeIfPresent(String.self, forKey: .b, nullable: false)\n",
         // Required but nullable: a missing key is an error, null is nil, and nil is written as null.
         "self.c = try container.decode(String?.self, forKey: .c)\n",
         "try container.encodeNil(forKey: .c)\n",
-        "self.d = try container.decodeIfPresent(String.self, forKey: .d)\n",
+        "self.d = try container.decodeIfPresent(String.self, forKey: .d, nullable: true)\n",
         "try container.encodeIfPresent(self.d, forKey: .d)\n",
         // Any JSON keeps an explicit null.
         "self.e = try container.decodeJSONIfPresent(forKey: .e)\n",

@@ -463,6 +463,12 @@ impl FlowCheck {
                 let Ok(started) = serde_json::from_value::<ThreadStartedNotification>(params.clone()) else { return };
                 let Some(&index) = self.active_on.get(frame.server_id) else { return };
                 let server = server_track(&mut self.servers, frame.server_id);
+                // Where responses are recorded, the start response names the handoff's thread. The real app-server
+                // sends `thread/started` after its response, so the notification of the user's own thread/start
+                // can arrive while a handoff's start is pending: it must not be taken for the handoff's thread.
+                if server.responses_seen {
+                    return;
+                }
                 if let Some(flow) = self.handoffs.get_mut(&index).and_then(|handoff| handoff.flow.as_mut())
                     && *flow.phase() == HandoffPhase::Starting
                 {
@@ -901,6 +907,26 @@ mod tests {
             finalize(4),
             ok("local", 2, json!({"turn": {"id": "t"}})),
         ];
+        let (findings, _) = check(&entries);
+        assert_eq!(findings, []);
+    }
+
+    #[test]
+    fn a_late_thread_started_of_the_users_own_start_is_not_the_handoffs_thread() {
+        // Seen on the real app-server 0.171.0: thread/started follows the start response, so the notification of
+        // the user's own thread/start arrives after the next handoff's thread/start went out.
+        let mut entries = seed_flow();
+        entries.extend([
+            start("bigpc", 20),
+            started("bigpc", 20, "thr_user"),
+            handoff("h2", Some("bigpc"), None),
+            start("bigpc", 21),
+            ("in", "bigpc", json!({"method": "thread/started", "params": {"thread": {"id": "thr_user"}}})),
+            started("bigpc", 21, "thr_new"),
+            turn("bigpc", 22, "thr_new"),
+            resolve(23, "ok"),
+            finalize(24),
+        ]);
         let (findings, _) = check(&entries);
         assert_eq!(findings, []);
     }

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use codex_handoff_contract::ThreadId;
 use handoff_schema::Direction;
 use serde_json::{Map, Value};
 
@@ -72,12 +73,14 @@ impl Location {
 pub enum Prepared {
     /// The compiled check cleared the frame: nothing to report, nothing for the request table or the flow rules.
     Clean,
-    /// A clean request the flow rules do not read: only its id is left to track. `method` indexes `ir.methods`.
+    /// A clean request: its id is left to track, and for a flow step (`thread` set) the flow rules. `method`
+    /// indexes `ir.methods`.
     Request {
         server_id: String,
         direction: FlowDirection,
         id: RequestId,
         method: usize,
+        thread: Option<ThreadId>,
     },
     /// A response whose envelope is clean: the request table, the answered method's result def (on `result`, the
     /// result's JSON text; `None` for an error response) and the flow rules are left.
@@ -161,15 +164,18 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
         && let Some(frames) = &schemas.frames
         && let Ok(cleared) = frames.read(&schemas.ir, &schemas.compiled, options.strict, text)
     {
-        return match cleared {
-            Cleared::Clean => Prepared::Clean,
-            Cleared::Request { server_id, direction, id, method } => {
-                Prepared::Request { server_id, direction, id, method }
+        match cleared {
+            Cleared::Clean => return Prepared::Clean,
+            Cleared::Request { server_id, direction, id, method, thread } => {
+                // The flow rules read the thread as the router's type; one it does not take is the `Value` path's.
+                if let Ok(thread) = thread.map(ThreadId::new).transpose() {
+                    return Prepared::Request { server_id, direction, id, method, thread };
+                }
             }
             Cleared::Response { server_id, direction, id, result } => {
-                Prepared::Response { server_id, direction, id, result }
+                return Prepared::Response { server_id, direction, id, result };
             }
-        };
+        }
     }
     // Entries are by far the most common frame; reading them typed saves building a map per frame.
     if options.fast_path
@@ -235,9 +241,13 @@ impl<'s> CaptureCheck<'s> {
     pub fn apply(&mut self, at: Location, prepared: Prepared) {
         let value = match prepared {
             Prepared::Clean => return,
-            Prepared::Request { server_id, direction, id, method } => {
-                let schemas = self.schemas;
-                self.track_request(at, &server_id, direction, &schemas.ir.methods[method].name, Some(&id));
+            Prepared::Request { server_id, direction, id, method, thread } => {
+                let method = self.schemas.ir.methods[method].name.as_str();
+                self.track_request(at, &server_id, direction, method, Some(&id));
+                if let Some(thread) = &thread {
+                    let message = FlowMessage::Request { id: flow_id(&id), method, thread };
+                    self.observe_flow(at, &server_id, direction, message);
+                }
                 return;
             }
             Prepared::Response { server_id, direction, id, result } => {

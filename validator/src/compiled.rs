@@ -13,6 +13,7 @@
 //!   `regex` crate does not compile: such nodes reject every value;
 //! - with `--strict`, any member a struct does not declare (the strict walk names them).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -85,7 +86,7 @@ struct NewtypeNode {
     base: Primitive,
     min_length: Option<u64>,
     max_length: Option<u64>,
-    pattern: Option<regex::Regex>,
+    pattern: Option<Pattern>,
     minimum: Option<i64>,
     maximum: Option<i64>,
     excluded: Vec<String>,
@@ -199,9 +200,9 @@ impl Compiled {
             TypeKind::Newtype(n) => {
                 let c = &n.constraints;
                 let pattern = match &c.pattern {
-                    Some(p) => match regex::Regex::new(p) {
-                        Ok(re) => Some(re),
-                        Err(_) => return Node::Refuse,
+                    Some(p) => match Pattern::new(p) {
+                        Some(pattern) => Some(pattern),
+                        None => return Node::Refuse,
                     },
                     None => None,
                 };
@@ -253,7 +254,8 @@ impl Compiled {
             Some(_) => Ty::Node(def),
             None => Ty::Refuse,
         };
-        Expect { cx: Cx { program: self, strict }, ty: &ty, nullable: false, depth: 0 }.deserialize(deserializer)
+        Expect { cx: Cx { program: self, strict }, ty: &ty, nullable: false, depth: 0, grab: None }
+            .deserialize(deserializer)
     }
 
     /// Whether `value` is clean against def `def`.
@@ -313,6 +315,8 @@ pub(crate) struct Expect<'c> {
     pub(crate) ty: &'c Ty,
     pub(crate) nullable: bool,
     pub(crate) depth: u32,
+    /// A string member of this struct to keep (its wire name and where it goes), for the flow rules.
+    pub(crate) grab: Option<(&'c str, &'c RefCell<Option<String>>)>,
 }
 
 impl<'c> Expect<'c> {
@@ -327,11 +331,11 @@ impl<'c> Expect<'c> {
     fn variant(&self, kind: Kind) -> Option<Expect<'c>> {
         let Some(Node::Untagged(u)) = self.node() else { return None };
         let k = ALL_KINDS.iter().position(|&x| x == kind)?;
-        u.by_kind[k].as_ref().map(|ty| Expect { ty, nullable: false, ..*self })
+        u.by_kind[k].as_ref().map(|ty| Expect { ty, nullable: false, grab: None, ..*self })
     }
 
     fn inner(&self, ty: &'c Ty, nullable: bool) -> Expect<'c> {
-        Expect { cx: self.cx, ty, nullable, depth: self.depth + 1 }
+        Expect { cx: self.cx, ty, nullable, depth: self.depth + 1, grab: None }
     }
 
     /// Checks a string value.
@@ -383,7 +387,12 @@ impl<'c> Expect<'c> {
                     }
                     seen |= bit;
                     let field = &s.fields[i];
-                    map.next_value_seed(self.inner(&field.ty, field.nullable))?;
+                    match self.grab {
+                        Some((name, slot)) if field.wire == name => {
+                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), slot })?
+                        }
+                        _ => map.next_value_seed(self.inner(&field.ty, field.nullable))?,
+                    }
                 }
                 None if s.closed || self.cx.strict => return Err(refuse()),
                 None => {
@@ -404,6 +413,66 @@ impl<'c> Expect<'c> {
     }
 }
 
+/// A newtype's pattern. The common shape `^[first][rest]*$` over ASCII classes (identifiers) is matched with two
+/// byte tables; anything else with the `regex` crate, whose search semantics are JSON Schema's (unanchored unless
+/// the pattern anchors itself).
+enum Pattern {
+    Classes { first: Box<[bool; 128]>, rest: Box<[bool; 128]> },
+    Regex(regex::Regex),
+}
+
+impl Pattern {
+    fn new(pattern: &str) -> Option<Pattern> {
+        if let Some(body) = pattern.strip_prefix('^').and_then(|p| p.strip_suffix("]*$"))
+            && let Some((first, rest)) = body.strip_prefix('[').and_then(|b| b.split_once("]["))
+            && let (Some(first), Some(rest)) = (ascii_class(first), ascii_class(rest))
+        {
+            return Some(Pattern::Classes { first: Box::new(first), rest: Box::new(rest) });
+        }
+        regex::Regex::new(pattern).ok().map(Pattern::Regex)
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Pattern::Classes { first, rest } => {
+                let bytes = s.as_bytes();
+                // Non-ASCII bytes are in no ASCII class.
+                let class = |table: &[bool; 128], b: u8| b < 128 && table[usize::from(b)];
+                bytes.first().is_some_and(|&b| class(first, b)) && bytes[1..].iter().all(|&b| class(rest, b))
+            }
+            Pattern::Regex(re) => re.is_match(s),
+        }
+    }
+}
+
+/// A bracket class body of literal ASCII characters and ranges (`A-Za-z0-9_.:-`); `None` for anything else
+/// (negation, escapes, non-ASCII), which the `regex` crate then handles.
+fn ascii_class(body: &str) -> Option<[bool; 128]> {
+    let bytes = body.as_bytes();
+    if bytes.is_empty() || bytes[0] == b'^' || bytes.iter().any(|&b| b >= 128 || matches!(b, b'\\' | b'[' | b']')) {
+        return None;
+    }
+    let mut table = [false; 128];
+    let mut i = 0;
+    while i < bytes.len() {
+        // `a-z` is a range; a `-` first or last is literal.
+        if i + 2 < bytes.len() && bytes[i + 1] == b'-' {
+            let (low, high) = (bytes[i], bytes[i + 2]);
+            if low > high {
+                return None;
+            }
+            for b in low..=high {
+                table[usize::from(b)] = true;
+            }
+            i += 3;
+        } else {
+            table[usize::from(bytes[i])] = true;
+            i += 1;
+        }
+    }
+    Some(table)
+}
+
 impl NewtypeNode {
     fn admits_str(&self, s: &str) -> bool {
         if self.min_length.is_some() || self.max_length.is_some() {
@@ -413,7 +482,7 @@ impl NewtypeNode {
                 return false;
             }
         }
-        !self.excluded.iter().any(|x| x == s) && self.pattern.as_ref().is_none_or(|re| re.is_match(s))
+        !self.excluded.iter().any(|x| x == s) && self.pattern.as_ref().is_none_or(|p| p.is_match(s))
     }
 
     fn admits_int(&self, n: i64) -> bool {
@@ -596,5 +665,49 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
         let field = &s_node.fields[at];
         self.outer.inner(&field.ty, field.nullable).str(s)?;
         Ok((id, at))
+    }
+}
+
+/// A string member checked as usual and kept.
+struct Grab<'c> {
+    expect: Expect<'c>,
+    slot: &'c RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Grab<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Grab<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.expect.str(s)?;
+        *self.slot.borrow_mut() = Some(s.to_owned());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifier_patterns_use_byte_tables_and_agree_with_regex() {
+        let source = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$";
+        let pattern = Pattern::new(source).unwrap();
+        assert!(matches!(pattern, Pattern::Classes { .. }));
+        let re = regex::Regex::new(source).unwrap();
+        for s in ["thr_1", "", "_x", "a b", "a-b:c.d_e", "é", "aé", "a\n", "-", "a-", "Z9", "a/b", "a]"] {
+            assert_eq!(pattern.is_match(s), re.is_match(s), "{s:?}");
+        }
+        // Other shapes go to the regex crate.
+        assert!(matches!(Pattern::new("^[^a]*$"), Some(Pattern::Regex(_))));
+        assert!(matches!(Pattern::new("^a+$"), Some(Pattern::Regex(_))));
     }
 }

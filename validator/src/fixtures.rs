@@ -1,6 +1,7 @@
 //! The traffic fixtures check run by `cargo xtask gen` and the tests: captures under `valid/` must be clean,
 //! captures under `invalid/` must give exactly the diagnostics of their `.expected` file (format in
-//! tests/fixtures/traffic/README.md).
+//! tests/fixtures/traffic/README.md), and captures of the real app-server under `real/` (recorded by
+//! `cargo xtask conformance`) must give exactly theirs, which may list none.
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -82,10 +83,22 @@ pub struct FixtureOutcome {
     pub failures: Vec<String>,
 }
 
-/// Checks every capture under `dir/valid` and `dir/invalid`.
+/// What a fixture folder promises about its captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Folder {
+    /// `valid/`: no diagnostic, no `.expected` file.
+    Valid,
+    /// `invalid/`: an `.expected` file listing at least one diagnostic.
+    Invalid,
+    /// `real/`: an `.expected` file, which may list none (a real server's capture may validate clean).
+    Real,
+}
+
+/// Checks every capture under `dir/valid`, `dir/invalid` and `dir/real`.
 pub fn check_fixtures(schemas: &Schemas, dir: &Path) -> io::Result<FixtureOutcome> {
     let mut outcome = FixtureOutcome::default();
-    for (sub, must_be_clean) in [("valid", true), ("invalid", false)] {
+    for (sub, folder_kind) in [("valid", Folder::Valid), ("invalid", Folder::Invalid), ("real", Folder::Real)] {
+        let must_be_clean = folder_kind == Folder::Valid;
         let folder = dir.join(sub);
         if !folder.is_dir() {
             continue;
@@ -107,7 +120,7 @@ pub fn check_fixtures(schemas: &Schemas, dir: &Path) -> io::Result<FixtureOutcom
                 continue;
             }
             outcome.checked += 1;
-            if let Some(failure) = check_one(schemas, &path, &name, must_be_clean)? {
+            if let Some(failure) = check_one(schemas, &path, &name, folder_kind)? {
                 outcome.failures.push(failure);
             }
         }
@@ -115,7 +128,8 @@ pub fn check_fixtures(schemas: &Schemas, dir: &Path) -> io::Result<FixtureOutcom
     Ok(outcome)
 }
 
-fn check_one(schemas: &Schemas, path: &Path, name: &str, must_be_clean: bool) -> io::Result<Option<String>> {
+fn check_one(schemas: &Schemas, path: &Path, name: &str, folder: Folder) -> io::Result<Option<String>> {
+    let must_be_clean = folder == Folder::Valid;
     let config = Config { strict: name.starts_with("strict-"), ..Config::default() };
     let shown = path.display().to_string();
     let report = validate_reader(schemas, &config, &shown, BufReader::new(File::open(path)?), None)?;
@@ -140,7 +154,7 @@ fn check_one(schemas: &Schemas, path: &Path, name: &str, must_be_clean: bool) ->
             Ok(expected) => expected,
             Err(error) => return Ok(Some(format!("{}: {error}", expected_path.display()))),
         };
-        if expected.is_empty() {
+        if expected.is_empty() && folder == Folder::Invalid {
             return Ok(Some(format!(
                 "{}: lists no diagnostic; invalid captures need at least one",
                 expected_path.display()

@@ -127,9 +127,9 @@ impl Schemas {
     }
 }
 
-/// Whether a method sent in this direction is a request (`true`) or a notification, as the table says.
+/// Whether the client sends methods of this direction (the IR's `Direction::sender`).
 pub fn sent_by_client(direction: Direction) -> bool {
-    matches!(direction, Direction::ClientRequest | Direction::ClientNotification)
+    direction.sender() == handoff_schema::Peer::Client
 }
 
 fn shorten(message: &str) -> String {

@@ -74,10 +74,14 @@ fn the_compiled_check_is_actually_taken() {
     );
     assert!(matches!(cleared(&schemas, answer), Some(Cleared::Response { result: Some(r), .. }) if &*r == "{}"));
     assert!(matches!(cleared(&schemas, error), Some(Cleared::Response { result: None, .. })));
-    // Flow steps are the `Value` path's: the flow rules read their values.
+    // Flow steps: a client request naming its thread goes to the flow rules typed; others are the `Value` path's.
     let resolve =
         r#"{"id":3,"method":"thread/realtime/resolveHandoff","params":{"threadId":"voice_1","toolCallOutput":"x"}}"#;
-    assert!(cleared(&schemas, resolve).is_none());
+    assert!(matches!(cleared(&schemas, resolve), Some(Cleared::Request { thread: Some(t), .. }) if t == "voice_1"));
+    let start = r#"{"id":4,"method":"thread/start","params":{}}"#;
+    assert!(cleared(&schemas, start).is_none());
+    let item = r#"{"method":"thread/realtime/itemAdded","params":{"threadId":"voice_1","item":{"type":"other"}}}"#;
+    assert!(cleared(&schemas, item).is_none());
     // A realtime audio delta is cleared without decoding its base64; a function call is checked on the `Value` path.
     let audio =
         r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"response.output_audio.delta","delta":"AAAA"}}"#;
@@ -86,7 +90,7 @@ fn the_compiled_check_is_actually_taken() {
     assert!(cleared(&schemas, call).is_none());
 }
 
-/// Frames close to the fast path's edge: the delta and audio shapes with one thing changed.
+/// Frames close to the compiled pass's edge: delta and audio shapes with one thing changed.
 fn frame() -> impl Strategy<Value = String> {
     let thread = prop_oneof![
         Just("thr_1".to_owned()),
@@ -149,10 +153,10 @@ fn frame() -> impl Strategy<Value = String> {
     )
 }
 
-/// Requests and responses close to the fast path's edge, in sequences where ids are answered, reused and orphaned
+/// Requests and responses close to the compiled pass's edge, in sequences where ids are answered, reused and orphaned
 /// and handoffs open and close.
 fn rpc_frame() -> impl Strategy<Value = String> {
-    // The shapes the fast path takes are weighted up, so that most sequences hold several of them.
+    // Clean shapes are weighted up, so that most sequences hold several of them.
     let id = prop_oneof![
         4 => Just("1"),
         4 => Just("2"),

@@ -59,3 +59,24 @@ fn mismatches_are_reported_as_a_readable_diff() {
     assert!(text.contains("unlisted.jsonl: missing"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn real_captures_need_an_expected_file_that_may_list_nothing() {
+    let dir = std::env::temp_dir().join(format!("handoff-fixture-real-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("real")).unwrap();
+    let clean = "{\"id\":1,\"method\":\"thread/start\",\"params\":{}}\n";
+    std::fs::write(dir.join("real/clean.jsonl"), clean).unwrap();
+    std::fs::write(dir.join("real/clean.jsonl.expected"), "# the real server's capture validates clean\n").unwrap();
+    std::fs::write(dir.join("real/unlisted.jsonl"), clean).unwrap();
+    std::fs::write(dir.join("real/drift.jsonl"), "{\"method\":\"nope\"}\n").unwrap();
+    std::fs::write(dir.join("real/drift.jsonl.expected"), "\n").unwrap();
+    let schemas = Schemas::canonical().unwrap();
+    let outcome = check_fixtures(&schemas, &dir).unwrap();
+    let text = outcome.failures.join("\n");
+    assert_eq!(outcome.checked, 3);
+    assert_eq!(outcome.failures.len(), 2, "{text}");
+    assert!(text.contains("unlisted.jsonl: missing"), "{text}");
+    assert!(text.contains("+ given, not expected: 1 - rpc/unknown-method /method"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

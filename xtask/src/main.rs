@@ -2,6 +2,7 @@
 
 mod bench_cmd;
 mod compat_cmd;
+mod conformance_cmd;
 mod gen_cmd;
 mod report_cmd;
 mod tap_cmd;
@@ -34,6 +35,8 @@ enum Command {
     Report(report_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
+    /// Run the router and the validator against the real Codex app-server (pinned release, loopback mocks).
+    Conformance(conformance_cmd::Args),
     /// Compare the schema with the pinned Codex release and bring x-rpc in line (exit 1 on differences under
     /// --check, 2 on bad input).
     Upstream(upstream_cmd::Args),
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Compat(args) => compat_cmd::run(&args),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
+        Command::Conformance(args) => conformance_cmd::run(&args),
         Command::Tap(args) => tap_cmd::run(&args),
         Command::Report(args) => report_cmd::run(&args),
         Command::Upstream(args) => upstream_cmd::run(&args),

@@ -185,8 +185,12 @@ fn decode_expression(field: &Field) -> String {
         Presence::Optional | Presence::OptionalNullable if field.ty == TypeRef::Any && field.aliases.is_empty() => {
             format!("try container.decodeJSONIfPresent(forKey: {key})")
         }
+        // Absent is nil; an explicit null only where the schema allows it (the other languages refuse it too).
         Presence::Optional | Presence::OptionalNullable => {
-            format!("try container.decodeIfPresent({base}.self, forKey: {key}{aliases})")
+            let nullable = field.presence == Presence::OptionalNullable;
+            let aliases = aliases.replace(", decoder: decoder", "");
+            let decoder = if field.aliases.is_empty() { "" } else { ", decoder: decoder" };
+            format!("try container.decodeIfPresent({base}.self, forKey: {key}{aliases}, nullable: {nullable}{decoder})")
         }
     }
 }

@@ -139,6 +139,32 @@ public struct ContractConstraintError: Error, Sendable, Hashable, CustomStringCo
     }
 }
 
+/// A member-level refusal of a decoder: a closed object met a member it does not have, or one member was given
+/// under two spellings (its name and a legacy alias, or the same name twice).
+public struct ContractMemberError: Error, CustomStringConvertible {
+    /// What kind of refusal this is.
+    public enum Kind: String, Sendable, Hashable {
+        case unknownMember = "unknown_member"
+        case duplicateMember = "duplicate_member"
+    }
+
+    public let kind: Kind
+    /// Where in the decoded value the member is.
+    public let codingPath: [any CodingKey]
+    public let reason: String
+
+    public init(kind: Kind, codingPath: [any CodingKey], reason: String) {
+        self.kind = kind
+        self.codingPath = codingPath
+        self.reason = reason
+    }
+
+    public var description: String {
+        let path = codingPath.map(\.stringValue).joined(separator: ".")
+        return path.isEmpty ? reason : "\(path): \(reason)"
+    }
+}
+
 /// A coding key made from any member name: reads and writes members that are not known at compile time
 /// (unknown members of open objects, legacy aliases).
 struct AnyCodingKey: CodingKey, Hashable, Sendable {
@@ -176,11 +202,10 @@ extension Decoder {
         let container = try self.container(keyedBy: AnyCodingKey.self)
         let unknown = container.allKeys.filter { !known.contains($0.stringValue) }
         if let key = unknown.min(by: { $0.stringValue < $1.stringValue }) {
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(
-                    codingPath: codingPath + [key as any CodingKey],
-                    debugDescription: "unknown member `\(key.stringValue)`: \(typeName) is a closed object"
-                )
+            throw ContractMemberError(
+                kind: .unknownMember,
+                codingPath: codingPath + [key as any CodingKey],
+                reason: "unknown member `\(key.stringValue)`: \(typeName) is a closed object"
             )
         }
     }
@@ -215,19 +240,41 @@ extension KeyedDecodingContainer {
         return try members.decode(type, forKey: AnyCodingKey(spelling))
     }
 
-    /// Decodes the optional member `key`, or else the one of its legacy `aliases` that is present; absent
-    /// and null both give nil.
+    /// Decodes the optional member `key`, or else the one of its legacy `aliases` that is present. Absent gives
+    /// nil; an explicit null gives nil only when the member is `nullable`, and is a type error otherwise.
     func decodeIfPresent<T: Decodable>(
         _ type: T.Type,
         forKey key: Key,
         aliases: [String],
+        nullable: Bool,
         decoder: any Decoder
     ) throws -> T? {
         let members = try decoder.container(keyedBy: AnyCodingKey.self)
         guard let spelling = try presentSpelling(of: key, aliases: aliases, in: members) else {
             return nil
         }
-        return try members.decodeIfPresent(type, forKey: AnyCodingKey(spelling))
+        return try members.decodeIfPresent(type, forKey: AnyCodingKey(spelling), nullable: nullable)
+    }
+
+    /// Decodes the optional member `key`: absent gives nil; an explicit null gives nil only when the member is
+    /// `nullable` (the schema allows `null`), and is a type error otherwise, as in the other languages.
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key, nullable: Bool) throws -> T? {
+        guard contains(key) else {
+            return nil
+        }
+        if try decodeNil(forKey: key) {
+            if nullable {
+                return nil
+            }
+            throw DecodingError.valueNotFound(
+                type,
+                DecodingError.Context(
+                    codingPath: codingPath + [key as any CodingKey],
+                    debugDescription: "member `\(key.stringValue)` is null; leave it out instead"
+                )
+            )
+        }
+        return try decode(type, forKey: key)
     }
 
     /// The name under which the member is present: its own or one alias. Two spellings at once are
@@ -240,11 +287,10 @@ extension KeyedDecodingContainer {
         let present = ([key.stringValue] + aliases).filter { members.contains(AnyCodingKey($0)) }
         if present.count > 1 {
             let spellings = present.map { "`\($0)`" }.joined(separator: " and ")
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(
-                    codingPath: codingPath,
-                    debugDescription: "member `\(key.stringValue)` is given twice, as \(spellings)"
-                )
+            throw ContractMemberError(
+                kind: .duplicateMember,
+                codingPath: codingPath,
+                reason: "member `\(key.stringValue)` is given twice, as \(spellings)"
             )
         }
         return present.first

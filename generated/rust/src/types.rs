@@ -87,7 +87,7 @@ impl<'de> ::serde::Deserialize<'de> for AgentMessageDeltaNotification {
     }
 }
 
-/// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread.
+/// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread. Only an app-server with the client-controlled-handoff patch acts on it: the stock app-server (0.171.0, checked by `cargo xtask conformance`) declares `background_agent` with `prompt` only and ignores a call named `codex`, `server` and `thread_id` included (no item, no turn, no answer to the model).
 ///
 /// Schema: `/$defs/CodexToolArguments`
 #[derive(
@@ -1780,7 +1780,7 @@ pub struct RealtimeHandoffRequested {
     /// Schema: `/$defs/RealtimeHandoffRequested/properties/server`
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub server: ::std::option::Option<::std::string::String>,
-    /// Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails.
+    /// Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails. Only the patched app-server sends it (with `server`); the stock one (0.171.0) never does.
     ///
     /// Schema: `/$defs/RealtimeHandoffRequested/properties/thread_id`
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

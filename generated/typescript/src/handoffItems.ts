@@ -72,7 +72,7 @@ export interface RealtimeHandoffRequested {
    */
   server?: string | null;
   /**
-   * Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails.
+   * Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails. Only the patched app-server sends it (with `server`); the stock one (0.171.0) never does.
    */
   thread_id?: ThreadId | null;
 }

@@ -6,7 +6,7 @@
 import type { ThreadId } from "./commonTypes.js";
 
 /**
- * Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread.
+ * Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread. Only an app-server with the client-controlled-handoff patch acts on it: the stock app-server (0.171.0, checked by `cargo xtask conformance`) declares `background_agent` with `prompt` only and ignores a call named `codex`, `server` and `thread_id` included (no item, no turn, no answer to the model).
  *
  * Closed object: unknown members are rejected by `isCodexToolArguments`.
  *

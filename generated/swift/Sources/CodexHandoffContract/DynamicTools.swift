@@ -111,7 +111,7 @@ public struct DynamicToolCallParams: Codable, Sendable, Hashable {
         self.threadId = try container.decode(ThreadId.self, forKey: .threadId)
         self.turnId = try container.decode(String.self, forKey: .turnId)
         self.callId = try container.decode(String.self, forKey: .callId)
-        self.namespace = try container.decodeIfPresent(String.self, forKey: .namespace)
+        self.namespace = try container.decodeIfPresent(String.self, forKey: .namespace, nullable: true)
         self.tool = try container.decode(String.self, forKey: .tool)
         self.arguments = try container.decode(JSONValue.self, forKey: .arguments)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)

@@ -106,7 +106,7 @@ public struct RealtimeHandoffRequested: Codable, Sendable, Hashable {
     ///
     /// - Remark: Generated from `#/$defs/RealtimeHandoffRequested/properties/server`.
     public var server: String?
-    /// Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails.
+    /// Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails. Only the patched app-server sends it (with `server`); the stock one (0.171.0) never does.
     ///
     /// - Remark: Generated from `#/$defs/RealtimeHandoffRequested/properties/thread_id`.
     public var threadId: ThreadId?
@@ -155,8 +155,8 @@ public struct RealtimeHandoffRequested: Codable, Sendable, Hashable {
         self.itemId = try container.decode(String.self, forKey: .itemId)
         self.inputTranscript = try container.decode(String.self, forKey: .inputTranscript)
         self.activeTranscript = try container.decode([TranscriptEntry].self, forKey: .activeTranscript)
-        self.server = try container.decodeIfPresent(String.self, forKey: .server)
-        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId)
+        self.server = try container.decodeIfPresent(String.self, forKey: .server, nullable: true)
+        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -548,8 +548,8 @@ public struct ThreadRealtimeStartParams: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.threadId = try container.decode(ThreadId.self, forKey: .threadId)
-        self.clientControlledHandoff = try container.decodeIfPresent(Bool.self, forKey: .clientControlledHandoff)
-        self.dynamicTools = try container.decodeIfPresent([DynamicToolSpec].self, forKey: .dynamicTools)
+        self.clientControlledHandoff = try container.decodeIfPresent(Bool.self, forKey: .clientControlledHandoff, nullable: true)
+        self.dynamicTools = try container.decodeIfPresent([DynamicToolSpec].self, forKey: .dynamicTools, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 

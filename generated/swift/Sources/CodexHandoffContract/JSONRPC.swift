@@ -216,7 +216,7 @@ public struct JsonRpcRequest: Codable, Sendable, Hashable {
         self.id = try container.decode(RequestId.self, forKey: .id)
         self.method = try container.decode(String.self, forKey: .method)
         self.params = try container.decodeJSONIfPresent(forKey: .params)
-        self.trace = try container.decodeIfPresent(TraceContext.self, forKey: .trace)
+        self.trace = try container.decodeIfPresent(TraceContext.self, forKey: .trace, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -347,8 +347,8 @@ public struct TraceContext: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.traceparent = try container.decodeIfPresent(String.self, forKey: .traceparent)
-        self.tracestate = try container.decodeIfPresent(String.self, forKey: .tracestate)
+        self.traceparent = try container.decodeIfPresent(String.self, forKey: .traceparent, nullable: true)
+        self.tracestate = try container.decodeIfPresent(String.self, forKey: .tracestate, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 

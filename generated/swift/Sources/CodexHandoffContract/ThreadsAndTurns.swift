@@ -123,9 +123,9 @@ public struct ErrorNotification: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.error = try container.decode(JSONValue.self, forKey: .error)
-        self.willRetry = try container.decodeIfPresent(Bool.self, forKey: .willRetry)
-        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId)
-        self.turnId = try container.decodeIfPresent(String.self, forKey: .turnId)
+        self.willRetry = try container.decodeIfPresent(Bool.self, forKey: .willRetry, nullable: true)
+        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId, nullable: true)
+        self.turnId = try container.decodeIfPresent(String.self, forKey: .turnId, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -453,8 +453,8 @@ public struct Thread: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.id = try container.decode(ThreadId.self, forKey: .id)
-        self.preview = try container.decodeIfPresent(String.self, forKey: .preview)
-        self.turns = try container.decodeIfPresent([Turn].self, forKey: .turns)
+        self.preview = try container.decodeIfPresent(String.self, forKey: .preview, nullable: true)
+        self.turns = try container.decodeIfPresent([Turn].self, forKey: .turns, nullable: false)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -596,20 +596,20 @@ public struct ThreadResumeParams: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.threadId = try container.decode(ThreadId.self, forKey: .threadId)
-        self.history = try container.decodeIfPresent([JSONValue].self, forKey: .history)
-        self.path = try container.decodeIfPresent(String.self, forKey: .path)
-        self.model = try container.decodeIfPresent(String.self, forKey: .model)
-        self.modelProvider = try container.decodeIfPresent(String.self, forKey: .modelProvider)
+        self.history = try container.decodeIfPresent([JSONValue].self, forKey: .history, nullable: true)
+        self.path = try container.decodeIfPresent(String.self, forKey: .path, nullable: true)
+        self.model = try container.decodeIfPresent(String.self, forKey: .model, nullable: true)
+        self.modelProvider = try container.decodeIfPresent(String.self, forKey: .modelProvider, nullable: true)
         self.serviceTier = try container.decodeJSONIfPresent(forKey: .serviceTier)
-        self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd)
+        self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd, nullable: true)
         self.approvalPolicy = try container.decodeJSONIfPresent(forKey: .approvalPolicy)
         self.approvalsReviewer = try container.decodeJSONIfPresent(forKey: .approvalsReviewer)
-        self.sandbox = try container.decodeIfPresent(String.self, forKey: .sandbox)
-        self.config = try container.decodeIfPresent([String: JSONValue].self, forKey: .config)
-        self.baseInstructions = try container.decodeIfPresent(String.self, forKey: .baseInstructions)
-        self.developerInstructions = try container.decodeIfPresent(String.self, forKey: .developerInstructions)
+        self.sandbox = try container.decodeIfPresent(String.self, forKey: .sandbox, nullable: true)
+        self.config = try container.decodeIfPresent([String: JSONValue].self, forKey: .config, nullable: true)
+        self.baseInstructions = try container.decodeIfPresent(String.self, forKey: .baseInstructions, nullable: true)
+        self.developerInstructions = try container.decodeIfPresent(String.self, forKey: .developerInstructions, nullable: true)
         self.personality = try container.decodeJSONIfPresent(forKey: .personality)
-        self.excludeTurns = try container.decodeIfPresent(Bool.self, forKey: .excludeTurns)
+        self.excludeTurns = try container.decodeIfPresent(Bool.self, forKey: .excludeTurns, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -712,7 +712,7 @@ public struct ThreadResumeResponse: Codable, Sendable, Hashable {
         self.cwd = try container.decode(String.self, forKey: .cwd)
         self.approvalPolicy = try container.decode(JSONValue.self, forKey: .approvalPolicy)
         self.sandbox = try container.decode(JSONValue.self, forKey: .sandbox)
-        self.reasoningEffort = try container.decodeIfPresent(String.self, forKey: .reasoningEffort)
+        self.reasoningEffort = try container.decodeIfPresent(String.self, forKey: .reasoningEffort, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -808,14 +808,14 @@ public struct ThreadStartParams: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.model = try container.decodeIfPresent(String.self, forKey: .model)
-        self.modelProvider = try container.decodeIfPresent(String.self, forKey: .modelProvider)
-        self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd)
+        self.model = try container.decodeIfPresent(String.self, forKey: .model, nullable: true)
+        self.modelProvider = try container.decodeIfPresent(String.self, forKey: .modelProvider, nullable: true)
+        self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd, nullable: true)
         self.approvalPolicy = try container.decodeJSONIfPresent(forKey: .approvalPolicy)
-        self.sandbox = try container.decodeIfPresent(String.self, forKey: .sandbox)
-        self.config = try container.decodeIfPresent([String: JSONValue].self, forKey: .config)
-        self.baseInstructions = try container.decodeIfPresent(String.self, forKey: .baseInstructions)
-        self.developerInstructions = try container.decodeIfPresent(String.self, forKey: .developerInstructions)
+        self.sandbox = try container.decodeIfPresent(String.self, forKey: .sandbox, nullable: true)
+        self.config = try container.decodeIfPresent([String: JSONValue].self, forKey: .config, nullable: true)
+        self.baseInstructions = try container.decodeIfPresent(String.self, forKey: .baseInstructions, nullable: true)
+        self.developerInstructions = try container.decodeIfPresent(String.self, forKey: .developerInstructions, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -911,7 +911,7 @@ public struct ThreadStartResponse: Codable, Sendable, Hashable {
         self.cwd = try container.decode(String.self, forKey: .cwd)
         self.approvalPolicy = try container.decode(JSONValue.self, forKey: .approvalPolicy)
         self.sandbox = try container.decode(JSONValue.self, forKey: .sandbox)
-        self.reasoningEffort = try container.decodeIfPresent(String.self, forKey: .reasoningEffort)
+        self.reasoningEffort = try container.decodeIfPresent(String.self, forKey: .reasoningEffort, nullable: true)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
 
@@ -1021,8 +1021,8 @@ public struct Turn: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.id = try container.decode(String.self, forKey: .id)
-        self.status = try container.decodeIfPresent(TurnStatus.self, forKey: .status)
-        self.items = try container.decodeIfPresent([JSONValue].self, forKey: .items)
+        self.status = try container.decodeIfPresent(TurnStatus.self, forKey: .status, nullable: false)
+        self.items = try container.decodeIfPresent([JSONValue].self, forKey: .items, nullable: false)
         self.error = try container.decodeJSONIfPresent(forKey: .error)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }
@@ -1168,11 +1168,11 @@ public struct TurnStartParams: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.threadId = try container.decode(ThreadId.self, forKey: .threadId)
         self.input = try container.decode([UserInput].self, forKey: .input)
-        self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd)
+        self.cwd = try container.decodeIfPresent(String.self, forKey: .cwd, nullable: true)
         self.approvalPolicy = try container.decodeJSONIfPresent(forKey: .approvalPolicy)
         self.sandboxPolicy = try container.decodeJSONIfPresent(forKey: .sandboxPolicy)
-        self.model = try container.decodeIfPresent(String.self, forKey: .model)
-        self.effort = try container.decodeIfPresent(String.self, forKey: .effort)
+        self.model = try container.decodeIfPresent(String.self, forKey: .model, nullable: true)
+        self.effort = try container.decodeIfPresent(String.self, forKey: .effort, nullable: true)
         self.summary = try container.decodeJSONIfPresent(forKey: .summary)
         self.extra = try decoder.unknownMembers(known: Self.knownMembers)
     }

@@ -3,7 +3,7 @@
 
 // Arguments of the realtime voice model's function tools (`codex`, `list_sessions`, ...).
 
-/// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread.
+/// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread. Only an app-server with the client-controlled-handoff patch acts on it: the stock app-server (0.171.0, checked by `cargo xtask conformance`) declares `background_agent` with `prompt` only and ignores a call named `codex`, `server` and `thread_id` included (no item, no turn, no answer to the model).
 ///
 /// - Remark: Generated from `#/$defs/CodexToolArguments`.
 public struct CodexToolArguments: Codable, Sendable, Hashable {
@@ -46,7 +46,7 @@ public struct CodexToolArguments: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.server = try container.decode(String.self, forKey: .server, aliases: ["server_hint", "serverHint"], decoder: decoder)
         self.prompt = try container.decode(String.self, forKey: .prompt)
-        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId)
+        self.threadId = try container.decodeIfPresent(ThreadId.self, forKey: .threadId, nullable: false)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -110,8 +110,8 @@ public struct ListSessionsArguments: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(known: Self.knownMembers, typeName: "ListSessionsArguments")
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.server = try container.decodeIfPresent(String.self, forKey: .server, aliases: ["server_id"], decoder: decoder)
-        self.limit = try container.decodeIfPresent(SessionListLimit.self, forKey: .limit)
+        self.server = try container.decodeIfPresent(String.self, forKey: .server, aliases: ["server_id"], nullable: false, decoder: decoder)
+        self.limit = try container.decodeIfPresent(SessionListLimit.self, forKey: .limit, nullable: false)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -72,53 +72,117 @@ final class FixtureTests: XCTestCase {
         ]
     }
 
-    func testValidFixturesDecodeAndReencodeCanonically() throws {
-        let fixtures = try loadFixtures()
-        for (typeName, file) in fixtures {
-            let codec = try XCTUnwrap(Self.codecs[typeName], "no generated type for fixture \(typeName).json")
-            // `aliased` cases use a legacy member name: they decode, and re-encode under the canonical name.
-            for fixture in file.valid + file.aliased {
-                let decoded: Decoded
-                do {
-                    decoded = try codec(fixture.value)
-                } catch {
-                    XCTFail("\(typeName).json case \"\(fixture.name)\" does not decode: \(error)")
-                    continue
-                }
-                let expected = try JSONDecoder().decode(JSONValue.self, from: fixture.canonical ?? fixture.value)
-                let actual = try JSONDecoder().decode(JSONValue.self, from: decoded.reencoded)
-                XCTAssertEqual(actual, expected, "\(typeName).json case \"\(fixture.name)\" re-encodes differently")
-            }
-        }
+    /// The open objects: they keep members this contract does not know and write them back.
+    static var openObjects: Set<String> {
+        ["AgentMessageDeltaNotification", "DynamicToolCallParams", "DynamicToolCallResponse", "DynamicToolSpec", "ErrorNotification", "InputImageContentItem", "InputTextContentItem", "ItemCompletedNotification", "ItemStartedNotification", "JsonRpcError", "JsonRpcErrorObject", "JsonRpcNotification", "JsonRpcRequest", "JsonRpcResponse", "OtherUserInput", "RealtimeFunctionCallItem", "RealtimeHandoffRequested", "RealtimeOtherItem", "TextUserInput", "Thread", "ThreadRealtimeFinalizeHandoffParams", "ThreadRealtimeFinalizeHandoffResponse", "ThreadRealtimeItemAddedNotification", "ThreadRealtimeResolveHandoffParams", "ThreadRealtimeResolveHandoffResponse", "ThreadRealtimeStartParams", "ThreadResumeParams", "ThreadResumeResponse", "ThreadStartParams", "ThreadStartResponse", "ThreadStartedNotification", "TraceContext", "TranscriptEntry", "Turn", "TurnCompletedNotification", "TurnStartParams", "TurnStartResponse", "TurnStartedNotification"]
     }
 
-    func testInvalidFixturesAreRejected() throws {
-        let fixtures = try loadFixtures()
-        for (typeName, file) in fixtures {
+    /// Empties `swift.jsonl` once, before any test appends its verdicts.
+    override class func setUp() {
+        super.setUp()
+        Verdicts.start()
+    }
+
+    /// Every case of every message fixture: a valid one decodes and re-encodes (keys sorted) to its canonical
+    /// form (`canonical`, else the value itself); an aliased one (a legacy member name) to its canonical form;
+    /// an invalid one is refused.
+    func testMessageFixtures() throws {
+        var lines: [VerdictLine] = []
+        for (typeName, file) in try loadMessageFixtures() {
             let codec = try XCTUnwrap(Self.codecs[typeName], "no generated type for fixture \(typeName).json")
-            for fixture in file.invalid {
-                // Documented leniency 1: a null optional member reads as absent (`decodeIfPresent`), so cases
-                // holding a null are not held against the decoder.
-                if fixture.containsNull {
-                    continue
+            for (section, cases) in [("valid", file.valid), ("aliased", file.aliased), ("invalid", file.invalid)] {
+                for fixture in cases {
+                    let label = "\(typeName).json \(section) case \"\(fixture.name)\""
+                    let decoded: Decoded?
+                    do {
+                        decoded = try codec(fixture.value)
+                    } catch {
+                        decoded = nil
+                        if section != "invalid" {
+                            XCTFail("\(label) does not decode: \(error)")
+                        }
+                    }
+                    let canonical = try decoded.map { try JSONDecoder().decode(JSONValue.self, from: $0.reencoded) }
+                    lines.append(.message(def: typeName, section: section, name: fixture.name, canonical: canonical))
+                    guard let decoded, let canonical else {
+                        continue
+                    }
+                    if section == "invalid" {
+                        // Documented leniency: string enums keep values they do not list (`unknown`), which the
+                        // schema's closed `enum` refuses. The verdict file still says "accepted".
+                        if !decoded.keepsUnknownEnumValue {
+                            XCTFail("\(label) decodes, as \(String(decoding: decoded.reencoded, as: UTF8.self))")
+                        }
+                        continue
+                    }
+                    let expected = try JSONDecoder().decode(JSONValue.self, from: fixture.canonical ?? fixture.value)
+                    XCTAssertEqual(canonical, expected, "\(label) re-encodes differently")
                 }
-                guard let decoded = try? codec(fixture.value) else {
-                    continue
-                }
-                // Documented leniency 2: string enums keep values they do not list (`unknown`), which the
-                // schema's closed `enum` rejects.
-                if decoded.keepsUnknownEnumValue {
-                    continue
-                }
-                XCTFail("\(typeName).json invalid case \"\(fixture.name)\" decodes")
             }
         }
+        XCTAssertFalse(lines.isEmpty, "no message fixtures")
+        try Verdicts.append(lines)
+    }
+
+    /// Every valid case of an open object, with a member this contract does not know added (at the top level):
+    /// the member survives the round trip, nested values and all.
+    func testUnknownMembersSurviveRoundTrip() throws {
+        let unknown: JSONValue = ["nested": [1, true, .null, "text"], "n": 2.5]
+        var checked = 0
+        for (typeName, file) in try loadMessageFixtures() where Self.openObjects.contains(typeName) {
+            let codec = try XCTUnwrap(Self.codecs[typeName])
+            for fixture in file.valid {
+                guard case .object(var members) = try JSONDecoder().decode(JSONValue.self, from: fixture.value) else {
+                    continue
+                }
+                members["x_member_from_a_newer_server"] = unknown
+                let decoded = try codec(try JSONEncoder().encode(JSONValue.object(members)))
+                let back = try JSONDecoder().decode(JSONValue.self, from: decoded.reencoded)
+                guard case .object(let written) = back else {
+                    XCTFail("\(typeName).json case \"\(fixture.name)\" re-encodes as a non-object")
+                    continue
+                }
+                XCTAssertEqual(
+                    written["x_member_from_a_newer_server"], unknown,
+                    "\(typeName).json case \"\(fixture.name)\" loses an unknown member"
+                )
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 0, "no open object has a valid fixture")
+    }
+
+    /// Every call of `tests/fixtures/realtime/tool_calls.json` gets its verdict from `Realtime.parseToolCall`:
+    /// accepted under the canonical tool name, or refused with the expected error kind.
+    func testToolCallFixtures() throws {
+        let calls = try loadToolCalls()
+        XCTAssertFalse(calls.isEmpty, "no tool calls in the fixture")
+        var lines: [VerdictLine] = []
+        for (index, call) in calls.enumerated() {
+            let label = "tool_calls.json call \(index) (\(call.name) \(call.arguments))"
+            do {
+                let parsed = try Realtime.parseToolCall(name: call.name, arguments: call.arguments)
+                lines.append(.toolCall(index: index, tool: parsed.name, errorKind: nil))
+                XCTAssertEqual(call.expect, "ok", "\(label) is accepted")
+                XCTAssertEqual(parsed.name, call.tool, "\(label) parsed as the wrong tool")
+            } catch let error as Realtime.ToolCallError {
+                lines.append(.toolCall(index: index, tool: error.tool, errorKind: error.kind.rawValue))
+                XCTAssertEqual(error.kind.rawValue, call.expect, "\(label): \(error)")
+                XCTAssertEqual(error.tool, call.tool, "\(label): the error names the wrong tool")
+            }
+        }
+        try Verdicts.append(lines)
     }
 
     func testThreadIdChecksItsConstraints() throws {
         XCTAssertEqual(try ThreadId("thr_123").rawValue, "thr_123")
         XCTAssertNotNil(ThreadId(rawValue: "7f9c2ba4-e88f-4d1a-9e37-4b6f0c7d8e21"))
-        for bad in ["", " thr", "a/b", "thr\n", String(repeating: "a", count: 129)] {
+        // The limits themselves: one character, and 128 (the longest allowed), in code and on the wire.
+        for good in ["a", "a:b.c-d_e", String(repeating: "a", count: 128)] {
+            XCTAssertEqual(try ThreadId(good).rawValue, good)
+            XCTAssertEqual(try JSONDecoder().decode(ThreadId.self, from: jsonString(good)).rawValue, good)
+        }
+        for bad in ["", " thr", "_thr", "a/b", "thr\n", "thr ", String(repeating: "a", count: 129)] {
             XCTAssertThrowsError(try ThreadId(bad), "ThreadId accepted \(String(reflecting: bad))")
             XCTAssertThrowsError(try JSONDecoder().decode(ThreadId.self, from: jsonString(bad)))
         }
@@ -169,7 +233,6 @@ private struct Fixture {
     var name: String
     var value: Data
     var canonical: Data?
-    var containsNull: Bool
 }
 
 private struct FixtureFile {
@@ -178,22 +241,29 @@ private struct FixtureFile {
     var invalid: [Fixture] = []
 }
 
-/// `tests/fixtures/messages` of the repository this package was generated in, found from this file's path.
-private func fixturesDirectory() -> URL {
-    URL(fileURLWithPath: #filePath)
+/// `tests/fixtures` of the repository this package was generated in, found from this file's path. The tests
+/// fail (never skip) without it: run them from a checkout of the contract repository.
+private func fixturesDirectory() throws -> URL {
+    let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // CodexHandoffContractTests
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // swift
         .deletingLastPathComponent()  // generated
         .deletingLastPathComponent()  // repository root
-        .appendingPathComponent("tests/fixtures/messages")
+        .appendingPathComponent("tests/fixtures")
+    guard FileManager.default.fileExists(atPath: directory.path) else {
+        throw FixtureError(message: "no fixtures at \(directory.path): run the tests from a checkout of the contract repository")
+    }
+    return directory
 }
 
-private func loadFixtures() throws -> [(String, FixtureFile)] {
-    let directory = fixturesDirectory()
-    guard FileManager.default.fileExists(atPath: directory.path) else {
-        throw XCTSkip("no fixtures at \(directory.path): run the tests from a checkout of the contract repository")
-    }
+private struct FixtureError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+private func loadMessageFixtures() throws -> [(String, FixtureFile)] {
+    let directory = try fixturesDirectory().appendingPathComponent("messages")
     let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         .filter { $0.hasSuffix(".json") }
         .sorted()
@@ -209,29 +279,111 @@ private func loadFixtures() throws -> [(String, FixtureFile)] {
 }
 
 private func fixtures(in list: Any?, file: String) throws -> [Fixture] {
-    guard let list = list as? [[String: Any]] else {
+    guard let list else {
         return []
     }
-    return try list.map { entry in
+    let entries = try XCTUnwrap(list as? [[String: Any]], "\(file): a section that is not a list of cases")
+    return try entries.map { entry in
         let value = try XCTUnwrap(entry["value"], "\(file): a case without `value`")
         return Fixture(
-            name: entry["case"] as? String ?? "?",
+            name: try XCTUnwrap(entry["case"] as? String, "\(file): a case without a `case` name"),
             value: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]),
-            canonical: try entry["canonical"].map { try JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) },
-            containsNull: containsNull(value)
+            canonical: try entry["canonical"].map { try JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) }
         )
     }
 }
 
-private func containsNull(_ value: Any) -> Bool {
-    switch value {
-    case is NSNull:
-        return true
-    case let array as [Any]:
-        return array.contains(where: containsNull)
-    case let object as [String: Any]:
-        return object.values.contains(where: containsNull)
-    default:
-        return false
+/// One call of `tests/fixtures/realtime/tool_calls.json`.
+private struct ToolCallFixture: Decodable {
+    var name: String
+    var arguments: String
+    /// `ok` or the error kind.
+    var expect: String
+    /// The canonical tool name; null for an unknown tool.
+    var tool: String?
+}
+
+private func loadToolCalls() throws -> [ToolCallFixture] {
+    struct File: Decodable {
+        var calls: [ToolCallFixture]
+    }
+    let url = try fixturesDirectory().appendingPathComponent("realtime/tool_calls.json")
+    return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).calls
+}
+
+/// One line of the cross-language verdict file (see the repository's INTERFACES of `cargo xtask verdicts`).
+enum VerdictLine: Encodable {
+    case message(def: String, section: String, name: String, canonical: JSONValue?)
+    case toolCall(index: Int, tool: String?, errorKind: String?)
+
+    private enum Keys: String, CodingKey {
+        case suite, def, section, `case`, accepted, canonical, tool
+        case errorKind = "error_kind"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case .message(let def, let section, let name, let canonical):
+            try container.encode("messages", forKey: .suite)
+            try container.encode(def, forKey: .def)
+            try container.encode(section, forKey: .section)
+            try container.encode(name, forKey: .case)
+            try container.encode(canonical != nil, forKey: .accepted)
+            try container.encode(canonical ?? .null, forKey: .canonical)
+        case .toolCall(let index, let tool, let errorKind):
+            try container.encode("tool_calls", forKey: .suite)
+            try container.encode(String(index), forKey: .case)
+            try container.encode(errorKind == nil, forKey: .accepted)
+            if let tool {
+                try container.encode(tool, forKey: .tool)
+            } else {
+                try container.encodeNil(forKey: .tool)
+            }
+            if let errorKind {
+                try container.encode(errorKind, forKey: .errorKind)
+            } else {
+                try container.encodeNil(forKey: .errorKind)
+            }
+        }
+    }
+}
+
+/// `$CONTRACT_VERDICTS_DIR/swift.jsonl`, when the variable is set: one JSON line per fixture case.
+enum Verdicts {
+    static var file: URL? {
+        guard let directory = ProcessInfo.processInfo.environment["CONTRACT_VERDICTS_DIR"], !directory.isEmpty else {
+            return nil
+        }
+        return URL(fileURLWithPath: directory).appendingPathComponent("swift.jsonl")
+    }
+
+    static func start() {
+        guard let file else {
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data().write(to: file)
+        } catch {
+            fatalError("cannot write \(file.path): \(error)")
+        }
+    }
+
+    static func append(_ lines: [VerdictLine]) throws {
+        guard let file else {
+            return
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var text = Data()
+        for line in lines {
+            text.append(try encoder.encode(line))
+            text.append(0x0A)
+        }
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: text)
     }
 }
