@@ -16,7 +16,10 @@ type Result<T> = std::result::Result<T, SchemaError>;
 
 const ROOT_KEYWORDS: &[&str] =
     &["$schema", "$id", "title", "description", "x-version", "x-realtime-tools", "x-rpc", "$defs"];
-const ANNOTATIONS: &[&str] = &["description", "title", "examples", "$comment"];
+/// Annotations the lowering ignores. The `x-upstream*` and `x-origin` ones tie the contract to the tracked Codex
+/// release; `cargo xtask upstream` reads them (README "Tracking the Codex release").
+const ANNOTATIONS: &[&str] =
+    &["description", "title", "examples", "$comment", "x-origin", "x-upstream", "x-upstream-differs"];
 const STRUCT_KEYWORDS: &[&str] = &["type", "properties", "required", "additionalProperties"];
 const MEMBER_EXTRAS: &[&str] = &["x-aliases", "default"];
 

@@ -5,6 +5,7 @@ mod compat_cmd;
 mod gen_cmd;
 mod report_cmd;
 mod tap_cmd;
+mod upstream_cmd;
 mod validate_cmd;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,9 @@ enum Command {
     Report(report_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
+    /// Compare the schema with the pinned Codex release and bring x-rpc in line (exit 1 on differences under
+    /// --check, 2 on bad input).
+    Upstream(upstream_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Tap(args) => tap_cmd::run(&args),
         Command::Report(args) => report_cmd::run(&args),
+        Command::Upstream(args) => upstream_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
