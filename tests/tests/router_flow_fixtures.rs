@@ -23,8 +23,13 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
     paths
 }
 
-/// `(line, index, rule, pointer)` of every `flow/*` diagnostic the validator gives, and its notes.
-fn flow_diagnostics(text: &str) -> (Vec<(u64, Option<u64>, String, String)>, Vec<String>) {
+/// A diagnostic as compared: `(line, index, rule, pointer)`.
+type Located = (u64, Option<u64>, String, String);
+/// A frame as re-encoded: `(dir, server id, message)`.
+type Entry = (String, String, Value);
+
+/// Every `flow/*` diagnostic the validator gives, and its notes.
+fn flow_diagnostics(text: &str) -> (Vec<Located>, Vec<String>) {
     let schemas = Schemas::canonical().expect("the canonical schema compiles");
     let report = validate_reader(&schemas, &Config::default(), "capture", text.as_bytes(), None).expect("reads");
     let mut flow: Vec<_> = report
@@ -139,7 +144,7 @@ fn is_local(value: &str) -> bool {
 /// The capture with every server given a display name in a server list, and every handoff that named a server by
 /// id naming it by that display name instead (in another ASCII case). Bare frames become entries of one connection:
 /// the server their handoffs name, as the validator attributes them.
-fn renamed(capture: &Capture) -> (Vec<(String, String)>, Vec<(String, String, Value)>) {
+fn renamed(capture: &Capture) -> (Vec<(String, String)>, Vec<Entry>) {
     let bare_connection = capture
         .frames
         .iter()
@@ -147,7 +152,7 @@ fn renamed(capture: &Capture) -> (Vec<(String, String)>, Vec<(String, String, Va
         .find(|value| !is_local(value))
         .unwrap_or("local")
         .to_owned();
-    let mut frames: Vec<(String, String, Value)> = Vec::new();
+    let mut frames: Vec<Entry> = Vec::new();
     for (dir, server, message) in &capture.frames {
         let (dir, server) = match dir {
             Some(dir) => (dir.clone(), server.clone()),
