@@ -202,7 +202,7 @@ fn server_names_from_the_command_line_attribute_handoffs() {
     let (code, out, _) = invoke(&cli.args);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(":3: error[flow/resume-before-turn]"), "{out}");
-    assert!(!out.contains("unattributed"), "{out}");
+    assert!(!out.contains("warning[flow/unattributed-handoff]"), "{out}");
     // A malformed value is an argument error.
     let error = Cli::try_parse_from(["validate", "--server", "bigpc", &path]).err().expect("refused");
     assert!(error.to_string().contains("is not ID=NAME"), "{error}");
