@@ -26,8 +26,8 @@ pub(crate) fn render(ir: &Ir, def: &TypeDef, unions: &BTreeMap<String, BTreeSet<
     file.body.push_str(&doc_comment("", doc.trim()));
     match &def.kind {
         TypeKind::Struct(s) => struct_class(ir, def, s, unions.get(&def.name), file),
-        TypeKind::StringEnum(e) if e.origin == EnumOrigin::Const => tag_enum(def, e, file),
-        TypeKind::StringEnum(e) => open_enum(def, e, file),
+        TypeKind::StringEnum(e) if e.openness.is_open() => open_enum(def, e, file),
+        TypeKind::StringEnum(e) => tag_enum(def, e, file),
         TypeKind::TaggedUnion(u) => tagged_union(def, u, file),
         TypeKind::UntaggedUnion(u) => untagged_union(def, u, file),
         TypeKind::Newtype(n) => value_class(def, n, file),
