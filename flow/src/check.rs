@@ -20,13 +20,14 @@
 //! that depend on a missing response are held back until a response from that server shows responses were recorded.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotification, methods};
 use serde_json::Value;
 
 use crate::item::ItemAdded;
-use crate::rules::{FlowRule, FlowViolation};
+use crate::rules::{FlowRule, FlowSeverity, FlowViolation};
+use crate::servers::{ServerInfo, ServerLookupError, describe_servers, names_origin, resolve_server};
 use crate::state::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache};
 
 /// Which way a recorded app-server frame travelled.
@@ -75,6 +76,7 @@ pub struct FlowFinding {
     pub pointer: String,
     pub method: Option<String>,
     pub position: u64,
+    pub severity: FlowSeverity,
 }
 
 /// Incremental checker of the flow rules over one capture.
@@ -89,6 +91,25 @@ pub struct FlowCheck {
     voices: HashMap<String, HashMap<String, VoiceTrack>>,
     /// The open handoff whose requests go to a server, by server id.
     active_on: HashMap<String, usize>,
+    /// Servers with ids and display names, from the capture's `servers` header or the command line.
+    known: Vec<ServerInfo>,
+    /// Every server id the flow saw a frame of.
+    seen: HashSet<String>,
+    /// Handoffs whose `server` value named no known server, taken as a server id until the end of the capture
+    /// shows whether any frame came from a server with that id.
+    unknown_targets: Vec<UnknownTarget>,
+    /// Distinct non-local `server` values of handoffs in a bare capture (one connection), for the summary.
+    bare_attributed: Vec<String>,
+    /// Handoffs reported as `flow/unattributed-handoff`.
+    unattributed: u64,
+}
+
+/// A handoff whose `server` value no known server answers to (yet).
+#[derive(Debug)]
+struct UnknownTarget {
+    handoff_id: String,
+    value: String,
+    position: u64,
 }
 
 #[derive(Debug, Default)]
@@ -209,6 +230,22 @@ impl FlowCheck {
         FlowCheck::default()
     }
 
+    /// A checker that knows these servers' ids and display names (the capture's `servers` header, `--server`), so
+    /// a handoff naming a server by display name is attributed to its id.
+    pub fn with_servers(servers: Vec<ServerInfo>) -> FlowCheck {
+        FlowCheck { known: servers, ..FlowCheck::default() }
+    }
+
+    /// Adds servers to the known list (a later entry for a known id replaces its name).
+    pub fn add_servers(&mut self, servers: impl IntoIterator<Item = ServerInfo>) {
+        for server in servers {
+            match self.known.iter_mut().find(|known| known.id == server.id) {
+                Some(known) => known.name = server.name,
+                None => self.known.push(server),
+            }
+        }
+    }
+
     /// Every app-server frame of one capture (not realtime API events), in capture order.
     pub fn observe(&mut self, frame: &FlowFrame<'_>, findings: &mut Vec<FlowFinding>) {
         let kind = match frame.message {
@@ -218,6 +255,9 @@ impl FlowCheck {
             }
             FlowMessage::Response { id, result } => Some(Frame::Response { id: IdRef::Flow(id), result: Some(result) }),
         };
+        if !frame.server_id.is_empty() && !self.seen.contains(frame.server_id) {
+            self.seen.insert(frame.server_id.to_owned());
+        }
         let Some(kind) = kind else { return };
         match (frame.direction, kind) {
             (FlowDirection::ClientToServer, Frame::Request { id, method, params }) => {
@@ -227,7 +267,7 @@ impl FlowCheck {
                 self.server_response(frame.server_id, id, result, findings)
             }
             (FlowDirection::ServerToClient, Frame::Notification { method, params }) => {
-                self.server_notification(frame, method, params)
+                self.server_notification(frame, method, params, findings)
             }
             // Requests the server sends the client, their answers and client notifications are not flow steps.
             _ => {}
@@ -249,6 +289,7 @@ impl FlowCheck {
             };
             if let Some(violation) = violation {
                 open.push(FlowFinding {
+                    severity: violation.rule.severity(),
                     rule: violation.rule.id(),
                     message: format!("handoff {:?}: {}", handoff.handoff_id, violation.message),
                     pointer: "/params/item/handoff_id".to_owned(),
@@ -256,6 +297,20 @@ impl FlowCheck {
                     position: handoff.position,
                 });
             }
+        }
+        let mut unattributed = self.unattributed;
+        for unknown in &self.unknown_targets {
+            if self.seen.contains(&unknown.value) {
+                continue;
+            }
+            unattributed += 1;
+            open.push(unattributed_finding(
+                &unknown.handoff_id,
+                &unknown.value,
+                &self.known_servers(),
+                None,
+                unknown.position,
+            ));
         }
         open.sort_by_key(|finding| finding.position);
         findings.extend(open);
@@ -266,10 +321,77 @@ impl FlowCheck {
             .map(|(id, _)| id)
             .collect();
         quiet.sort();
-        quiet
+        let mut notes: Vec<String> = quiet
             .into_iter()
             .map(|id| format!("server {id}: no responses recorded; flow checked on request order"))
-            .collect()
+            .collect();
+        if !self.bare_attributed.is_empty() {
+            let named: Vec<String> = self.bare_attributed.iter().map(|value| format!("{value:?}")).collect();
+            notes.push(format!(
+                "bare capture: all frames taken as one app-server connection; handoffs naming server {} attributed \
+                 to it",
+                named.join(", ")
+            ));
+        }
+        if unattributed > 0 {
+            notes.push(format!(
+                "{unattributed} handoff(s) not checked: their server could not be attributed (flow/unattributed-handoff)"
+            ));
+        }
+        notes
+    }
+
+    /// The server id a handoff's requests go to. Bare frames (no server id) are one connection: every handoff of a
+    /// bare capture targets it. Otherwise the `server` value is resolved among the known servers and the ids seen
+    /// so far; a value that names none is kept as an id, checked at the end ([`Self::finish`]); an ambiguous name
+    /// is reported now.
+    fn target(
+        &mut self,
+        frame: &FlowFrame<'_>,
+        handoff_id: &str,
+        value: Option<&str>,
+        findings: &mut Vec<FlowFinding>,
+    ) -> String {
+        let origin = frame.server_id;
+        if origin.is_empty() {
+            if !names_origin(value) {
+                let value = value.unwrap_or_default().trim().to_owned();
+                if !self.bare_attributed.contains(&value) {
+                    self.bare_attributed.push(value);
+                }
+            }
+            return String::new();
+        }
+        let servers = self.known_servers();
+        match resolve_server(&servers, origin, value) {
+            Ok(id) => id.to_owned(),
+            Err(error) => {
+                let value = value.unwrap_or_default().trim().to_owned();
+                match error {
+                    ServerLookupError::Unknown => self.unknown_targets.push(UnknownTarget {
+                        handoff_id: handoff_id.to_owned(),
+                        value: value.clone(),
+                        position: frame.position,
+                    }),
+                    ServerLookupError::Ambiguous(_) => {
+                        self.unattributed += 1;
+                        let finding = unattributed_finding(handoff_id, &value, &servers, Some(&error), frame.position);
+                        findings.push(finding);
+                    }
+                }
+                value
+            }
+        }
+    }
+
+    /// The servers a `server` value may name: the known list, then every other server id seen so far.
+    fn known_servers(&self) -> Vec<ServerInfo> {
+        let mut servers = self.known.clone();
+        let mut seen: Vec<&String> =
+            self.seen.iter().filter(|id| !self.known.iter().any(|known| &known.id == *id)).collect();
+        seen.sort();
+        servers.extend(seen.into_iter().map(|id| ServerInfo::new(id.clone(), id.clone())));
+        servers
     }
 
     fn client_request(
@@ -284,6 +406,7 @@ impl FlowCheck {
         let thread = params.thread();
         let thread = thread.as_deref();
         let finding = |violation: FlowViolation, handoff: &str, pointer: &str| FlowFinding {
+            severity: violation.rule.severity(),
             rule: violation.rule.id(),
             message: format!("handoff {handoff:?}: {}", violation.message),
             pointer: pointer.to_owned(),
@@ -371,6 +494,7 @@ impl FlowCheck {
                 let open = voice.and_then(|voice| voice.open);
                 let Some(index) = open else {
                     findings.push(FlowFinding {
+                        severity: FlowSeverity::Error,
                         rule: FlowRule::UnresolvedHandoff.id(),
                         message: format!("no handoff is open on voice thread {voice_thread}"),
                         pointer: THREAD_POINTER.to_owned(),
@@ -427,15 +551,23 @@ impl FlowCheck {
         };
     }
 
-    fn server_notification(&mut self, frame: &FlowFrame<'_>, method: &str, params: &Value) {
+    fn server_notification(
+        &mut self,
+        frame: &FlowFrame<'_>,
+        method: &str,
+        params: &Value,
+        findings: &mut Vec<FlowFinding>,
+    ) {
         match method {
             methods::THREAD_REALTIME_ITEM_ADDED => {
                 let added = ItemAdded::read(params);
                 let Some(item) = added.handoff() else { return };
-                let target = match item.server.map(str::trim) {
-                    None | Some("") => frame.server_id.to_owned(),
-                    Some(local) if local.eq_ignore_ascii_case("local") => frame.server_id.to_owned(),
-                    Some(named) => named.to_owned(),
+                let target = if let ItemAdded::Rejected { server, .. } = &added {
+                    // An item that does not decode fails before reaching any server (the router answers it with an
+                    // error): nothing goes to its target, so there is nothing to attribute.
+                    server.clone().unwrap_or_else(|| frame.server_id.to_owned())
+                } else {
+                    self.target(frame, item.handoff_id, item.server, findings)
                 };
                 let index = self.opened;
                 self.opened += 1;
@@ -507,6 +639,42 @@ impl FlowCheck {
     }
 }
 
+/// The `flow/unattributed-handoff` warning at a handoff item.
+fn unattributed_finding(
+    handoff_id: &str,
+    value: &str,
+    servers: &[ServerInfo],
+    error: Option<&ServerLookupError>,
+    position: u64,
+) -> FlowFinding {
+    // Ids seen in the capture without a name are listed as they are.
+    let listed: Vec<String> =
+        servers
+            .iter()
+            .map(|server| {
+                if server.name == server.id {
+                    server.id.clone()
+                } else {
+                    describe_servers(std::slice::from_ref(server))
+                }
+            })
+            .collect();
+    let known = if listed.is_empty() { "none".to_owned() } else { listed.join(", ") };
+    let why = error.map_or_else(|| ServerLookupError::Unknown.to_string(), ToString::to_string);
+    FlowFinding {
+        severity: FlowRule::UnattributedHandoff.severity(),
+        rule: FlowRule::UnattributedHandoff.id(),
+        message: format!(
+            "handoff {handoff_id:?} names server {value:?}: {why}; the capture knows {known}. Its thread/resume, \
+             thread/start and turn/start requests were not checked (give the server list with a `servers` header or \
+             --server ID=NAME)"
+        ),
+        pointer: "/params/item/server".to_owned(),
+        method: Some(methods::THREAD_REALTIME_ITEM_ADDED.to_owned()),
+        position,
+    }
+}
+
 fn classify(message: &Value) -> Option<Frame<'_>> {
     let object = message.as_object()?;
     let id = object.get("id").map(IdRef::Value);
@@ -540,13 +708,18 @@ mod tests {
     /// Every capture also runs with requests and responses handed over typed, as the validator's fast path does
     /// (where it can read them): the findings must not change.
     fn check(entries: &[Entry]) -> (Vec<FlowFinding>, Vec<String>) {
-        let by_value = run(entries, false);
-        assert_eq!(run(entries, true), by_value, "typed frames give other findings");
+        check_with(entries, &[])
+    }
+
+    /// As [`check`], with a known server list (id, display name).
+    fn check_with(entries: &[Entry], servers: &[(&str, &str)]) -> (Vec<FlowFinding>, Vec<String>) {
+        let by_value = run(entries, servers, false);
+        assert_eq!(run(entries, servers, true), by_value, "typed frames give other findings");
         by_value
     }
 
-    fn run(entries: &[Entry], typed: bool) -> (Vec<FlowFinding>, Vec<String>) {
-        let mut check = FlowCheck::new();
+    fn run(entries: &[Entry], servers: &[(&str, &str)], typed: bool) -> (Vec<FlowFinding>, Vec<String>) {
+        let mut check = FlowCheck::with_servers(servers.iter().map(|(id, name)| ServerInfo::new(*id, *name)).collect());
         let mut findings = Vec::new();
         for (index, (dir, server_id, message)) in entries.iter().enumerate() {
             let direction = if *dir == "out" { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
@@ -814,11 +987,14 @@ mod tests {
                 (2, "flow/unresolved-handoff"),
                 (3, "flow/unresolved-handoff"),
                 (4, "flow/unresolved-handoff"),
-                (5, "flow/unresolved-handoff")
+                // bigpc sent nothing: not even its id is known, so both handoffs are unattributed.
+                (1, "flow/unattributed-handoff"),
+                (5, "flow/unresolved-handoff"),
+                (5, "flow/unattributed-handoff")
             ]
         );
-        assert_eq!(findings[3].pointer, "/params/item/handoff_id");
-        assert!(findings[3].message.contains("h2"), "{}", findings[3].message);
+        assert_eq!(findings[4].pointer, "/params/item/handoff_id");
+        assert!(findings[4].message.contains("h2"), "{}", findings[4].message);
     }
 
     #[test]
@@ -1041,6 +1217,80 @@ mod tests {
             })
             .collect();
         assert_eq!(check(&needed), check(&entries));
+    }
+
+    /// The seed flow with the handoff naming its server `server` instead of the id "bigpc".
+    fn seed_flow_naming(server: &str) -> Vec<Entry> {
+        let mut entries = seed_flow();
+        entries[0].2["params"]["item"]["server"] = json!(server);
+        entries
+    }
+
+    #[test]
+    fn a_display_name_resolves_through_the_known_servers() {
+        let mut entries = seed_flow_naming("Big PC");
+        entries.swap(2, 3);
+        let (findings, notes) = check_with(&entries, &[("bigpc", "big pc"), ("local", "laptop")]);
+        assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")], "checked as if named by id");
+        assert_eq!(notes, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_name_no_server_has_is_an_unattributed_warning_never_silence() {
+        let mut entries = seed_flow_naming("smallpc");
+        entries.swap(2, 3);
+        let (findings, notes) = check(&entries);
+        assert_eq!(rules(&findings), [(1, "flow/unattributed-handoff")], "the broken order is not visible");
+        assert_eq!(findings[0].severity, FlowSeverity::Warning);
+        assert_eq!(findings[0].pointer, "/params/item/server");
+        assert!(findings[0].message.contains("\"smallpc\""), "{}", findings[0].message);
+        assert!(
+            findings[0].message.contains("knows bigpc, local."),
+            "names the known servers: {}",
+            findings[0].message
+        );
+        assert_eq!(
+            notes,
+            ["1 handoff(s) not checked: their server could not be attributed (flow/unattributed-handoff)"]
+        );
+        // The same name, known from a server list, is checked.
+        let (findings, _) = check_with(&entries, &[("bigpc", "smallpc")]);
+        assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")]);
+    }
+
+    #[test]
+    fn an_id_seen_only_after_the_item_is_still_attributed() {
+        // Nothing names bigpc before the item; its frames follow it.
+        let (findings, notes) = check(&seed_flow());
+        assert_eq!((findings, notes), (vec![], vec![]));
+    }
+
+    #[test]
+    fn a_name_several_servers_share_is_ambiguous() {
+        let entries = seed_flow_naming("twin");
+        let (findings, notes) = check_with(&entries, &[("bigpc", "twin"), ("local", "Twin")]);
+        assert_eq!(rules(&findings), [(1, "flow/unattributed-handoff")]);
+        assert!(findings[0].message.contains("several servers (bigpc, local)"), "{}", findings[0].message);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+    }
+
+    #[test]
+    fn a_bare_capture_is_one_connection() {
+        let bare = |entries: Vec<Entry>| -> Vec<Entry> {
+            entries.into_iter().map(|(dir, _, message)| (dir, "", message)).collect()
+        };
+        let mut entries = bare(seed_flow());
+        entries.swap(2, 3);
+        let (findings, notes) = check(&entries);
+        assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")]);
+        assert_eq!(
+            notes,
+            ["bare capture: all frames taken as one app-server connection; handoffs naming server \"bigpc\" \
+                 attributed to it"]
+        );
+        let (findings, notes) = check(&bare(seed_flow()));
+        assert_eq!(findings, []);
+        assert_eq!(notes.len(), 1, "the assumption is noted once: {notes:?}");
     }
 
     #[test]

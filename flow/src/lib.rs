@@ -16,6 +16,6 @@ pub mod state;
 
 pub use check::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, reads_method};
 pub use item::{HandoffRef, ItemAdded};
-pub use rules::{FlowRule, FlowViolation};
+pub use rules::{FlowRule, FlowSeverity, FlowViolation};
 pub use servers::{ServerInfo, ServerLookupError, describe_servers, resolve_server};
 pub use state::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache, ThreadPlan};

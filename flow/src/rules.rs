@@ -15,16 +15,27 @@ pub enum FlowRule {
     ResumeFailureFallback,
     /// Missing, repeated or late resolve/finalize, or a handoff still open at the end.
     UnresolvedHandoff,
+    /// A handoff whose target server the capture cannot name (unknown or ambiguous `server` value): its thread
+    /// requests could not be checked. A warning: the traffic may be right, the check did not happen.
+    UnattributedHandoff,
+}
+
+/// How much a finding weighs: errors fail a validation, warnings do not change the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlowSeverity {
+    Error,
+    Warning,
 }
 
 impl FlowRule {
     /// Every rule, in the order design.md lists them.
-    pub const ALL: [FlowRule; 5] = [
+    pub const ALL: [FlowRule; 6] = [
         FlowRule::ResumeBeforeTurn,
         FlowRule::RepeatedResume,
         FlowRule::ScratchFallback,
         FlowRule::ResumeFailureFallback,
         FlowRule::UnresolvedHandoff,
+        FlowRule::UnattributedHandoff,
     ];
 
     /// The rule id used in diagnostics.
@@ -35,6 +46,15 @@ impl FlowRule {
             FlowRule::ScratchFallback => "flow/scratch-fallback",
             FlowRule::ResumeFailureFallback => "flow/resume-failure-fallback",
             FlowRule::UnresolvedHandoff => "flow/unresolved-handoff",
+            FlowRule::UnattributedHandoff => "flow/unattributed-handoff",
+        }
+    }
+
+    /// Errors, but for the one rule that says a check could not happen.
+    pub fn severity(self) -> FlowSeverity {
+        match self {
+            FlowRule::UnattributedHandoff => FlowSeverity::Warning,
+            _ => FlowSeverity::Error,
         }
     }
 }

@@ -492,7 +492,8 @@ mod tests {
                 "flow/repeated-resume",
                 "flow/scratch-fallback",
                 "flow/resume-failure-fallback",
-                "flow/unresolved-handoff"
+                "flow/unresolved-handoff",
+                "flow/unattributed-handoff"
             ]
         );
     }

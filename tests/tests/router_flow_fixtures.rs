@@ -1,14 +1,13 @@
-//! The `flow-*` traffic fixtures against the flow checker alone: clean captures give no finding, invalid ones
-//! exactly the flow diagnostics their `.expected` file lists (format: tests/fixtures/traffic/README.md).
+//! The `flow-*` traffic fixtures through the validator: clean captures give no flow finding, invalid ones exactly
+//! the flow diagnostics their `.expected` file lists (format: tests/fixtures/traffic/README.md); and the same
+//! verdict whatever capture format a fixture is written in, with servers named by display name plus a server list.
 
-mod common;
-
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::harness::check_capture;
-use handoff_flow::FlowFinding;
-use serde_json::Value;
+use handoff_validator::{Config, Schemas, validate_reader};
+use serde_json::{Value, json};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/traffic").join(kind);
@@ -24,28 +23,23 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
     paths
 }
 
-/// A capture as JSON Lines of entries, whichever of the entry formats it is in (an array dump becomes one line per
-/// element, its raw-string messages parsed).
-fn as_entry_lines(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if !text.trim_start().starts_with('[') {
-        return text;
-    }
-    let entries: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    entries
-        .into_iter()
-        .map(|mut entry| {
-            if let Some(raw) = entry["json"].as_str() {
-                entry["json"] = serde_json::from_str(raw).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            }
-            format!("{entry}\n")
-        })
-        .collect()
-}
+/// A diagnostic as compared: `(line, index, rule, pointer)`.
+type Located = (u64, Option<u64>, String, String);
+/// A frame as re-encoded: `(dir, server id, message)`.
+type Entry = (String, String, Value);
 
-fn key(finding: &FlowFinding) -> (u64, String, String) {
-    let pointer = if finding.pointer.is_empty() { "-".to_owned() } else { finding.pointer.clone() };
-    (finding.position, finding.rule.to_owned(), pointer)
+/// Every `flow/*` diagnostic the validator gives, and its notes.
+fn flow_diagnostics(text: &str) -> (Vec<Located>, Vec<String>) {
+    let schemas = Schemas::canonical().expect("the canonical schema compiles");
+    let report = validate_reader(&schemas, &Config::default(), "capture", text.as_bytes(), None).expect("reads");
+    let mut flow: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.starts_with("flow/"))
+        .map(|d| (d.line, d.index, d.rule.clone(), d.pointer.clone()))
+        .collect();
+    flow.sort();
+    (flow, report.notes)
 }
 
 #[test]
@@ -53,7 +47,7 @@ fn valid_flow_fixtures_have_no_findings() {
     let paths = fixtures("valid");
     assert!(paths.len() >= 4, "flow fixtures missing: {paths:?}");
     for path in paths {
-        let (findings, _) = check_capture(&as_entry_lines(&path));
+        let (findings, _) = flow_diagnostics(&fs::read_to_string(&path).expect("readable"));
         assert_eq!(findings, [], "{}", path.display());
     }
 }
@@ -62,7 +56,7 @@ fn valid_flow_fixtures_have_no_findings() {
 fn the_recorder_dump_is_checked_on_request_order() {
     let path = fixtures("valid").into_iter().find(|path| path.extension().is_some_and(|ext| ext == "json"));
     let path = path.expect("a recorder dump among the flow fixtures");
-    let (_, notes) = check_capture(&as_entry_lines(&path));
+    let (_, notes) = flow_diagnostics(&fs::read_to_string(&path).expect("readable"));
     assert_eq!(
         notes,
         [
@@ -87,23 +81,176 @@ fn invalid_flow_fixtures_give_exactly_their_expected_flow_diagnostics() {
     }
     for path in paths {
         let expected_text = fs::read_to_string(format!("{}.expected", path.display())).expect(".expected exists");
-        let mut expected: Vec<(u64, String, String)> = expected_text
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .filter_map(|line| {
-                let mut fields = line.splitn(4, char::is_whitespace).filter(|field| !field.is_empty());
-                let line_no = fields.next()?.parse().ok()?;
-                let _index = fields.next()?;
-                let rule = fields.next()?.to_owned();
-                let pointer = fields.next().unwrap_or("-").trim().to_owned();
-                rule.starts_with("flow/").then_some((line_no, rule, pointer))
-            })
+        let expected = handoff_validator::fixtures::parse_expected(&expected_text).expect("well-formed .expected");
+        let mut expected: Vec<_> = expected
+            .into_iter()
+            .filter(|e| e.rule.starts_with("flow/"))
+            .map(|e| (e.line, e.index, e.rule, e.pointer))
             .collect();
-        let (findings, _) = check_capture(&as_entry_lines(&path));
-        let mut actual: Vec<_> = findings.iter().map(key).collect();
         expected.sort();
-        actual.sort();
+        let (actual, _) = flow_diagnostics(&fs::read_to_string(&path).expect("readable"));
         assert_eq!(actual, expected, "{}", path.display());
+    }
+}
+
+/// A capture read back: its server list (if it has a header) and its frames as (dir, server id, message); bare
+/// frames have no dir and the server id "".
+struct Capture {
+    header: Vec<(String, String)>,
+    frames: Vec<(Option<String>, String, Value)>,
+}
+
+fn read_capture(text: &str) -> Capture {
+    let values: Vec<Value> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(text).expect("a JSON array")
+    } else {
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| serde_json::from_str(line).expect("JSON"))
+            .collect()
+    };
+    let mut header = Vec::new();
+    let mut frames = Vec::new();
+    for (at, value) in values.into_iter().enumerate() {
+        if at == 0
+            && let Some(servers) = value.get("servers").and_then(Value::as_array)
+        {
+            for server in servers {
+                let id = server["id"].as_str().expect("id").to_owned();
+                header.push((id.clone(), server["name"].as_str().unwrap_or(&id).to_owned()));
+            }
+            continue;
+        }
+        match (value.get("dir"), value.get("json")) {
+            (Some(dir), Some(json)) => {
+                let message = match json {
+                    Value::String(raw) => serde_json::from_str(raw).expect("raw message is JSON"),
+                    other => other.clone(),
+                };
+                let server = value["server_id"].as_str().expect("server_id").to_owned();
+                frames.push((Some(dir.as_str().expect("dir").to_owned()), server, message));
+            }
+            _ => frames.push((None, String::new(), value)),
+        }
+    }
+    Capture { header, frames }
+}
+
+/// Whether a `server` value means the item's own server.
+fn is_local(value: &str) -> bool {
+    value.trim().is_empty() || value.trim().eq_ignore_ascii_case("local")
+}
+
+/// The capture with every server given a display name in a server list, and every handoff that named a server by
+/// id naming it by that display name instead (in another ASCII case). Bare frames become entries of one connection:
+/// the server their handoffs name, as the validator attributes them.
+fn renamed(capture: &Capture) -> (Vec<(String, String)>, Vec<Entry>) {
+    let bare_connection = capture
+        .frames
+        .iter()
+        .filter_map(|(_, _, message)| message.pointer("/params/item/server").and_then(Value::as_str))
+        .find(|value| !is_local(value))
+        .unwrap_or("local")
+        .to_owned();
+    let mut frames: Vec<Entry> = Vec::new();
+    for (dir, server, message) in &capture.frames {
+        let (dir, server) = match dir {
+            Some(dir) => (dir.clone(), server.clone()),
+            None => {
+                let from_server = message.get("method").is_none() || message.get("id").is_none();
+                ((if from_server { "in" } else { "out" }).to_owned(), bare_connection.clone())
+            }
+        };
+        frames.push((dir, server, message.clone()));
+    }
+    let mut header = capture.header.clone();
+    for (_, server, _) in &frames {
+        if server != "realtime" && !header.iter().any(|(id, _)| id == server) {
+            header.push((server.clone(), format!("Box of {server}")));
+        }
+    }
+    for (_, _, message) in &mut frames {
+        let Some(value) = message.pointer("/params/item/server").and_then(Value::as_str) else { continue };
+        if is_local(value) {
+            continue;
+        }
+        // Only ids are renamed: a name the list already knows (or no server has) stays as it is.
+        if let Some((_, name)) = header.iter().find(|(id, _)| id == value) {
+            message["params"]["item"]["server"] = json!(name.to_ascii_uppercase());
+        }
+    }
+    (header, frames)
+}
+
+/// Whether `value` is the one server a bare capture's handoffs name (the connection itself).
+fn had_bare_target(capture: &Capture, value: &str) -> bool {
+    let named: BTreeSet<&str> = capture
+        .frames
+        .iter()
+        .filter_map(|(_, _, message)| message.pointer("/params/item/server").and_then(Value::as_str))
+        .filter(|value| !is_local(value))
+        .collect();
+    named.len() == 1 && named.contains(value)
+}
+
+fn header_value(header: &[(String, String)]) -> Value {
+    json!({"servers": header.iter().map(|(id, name)| json!({"id": id, "name": name})).collect::<Vec<_>>()})
+}
+
+/// The flow rule ids per frame ordinal (0-based, header excluded), from diagnostics located by line or element.
+fn rules_by_frame(text: &str, frame_of: impl Fn(u64, Option<u64>) -> u64) -> BTreeSet<(u64, String)> {
+    flow_diagnostics(text).0.into_iter().map(|(line, index, rule, _)| (frame_of(line, index), rule)).collect()
+}
+
+#[test]
+fn every_flow_fixture_gives_the_same_verdict_in_every_format_it_can_be_written_in() {
+    for path in fixtures("valid").into_iter().chain(fixtures("invalid")) {
+        let text = fs::read_to_string(&path).expect("readable");
+        let capture = read_capture(&text);
+        let had_header = !capture.header.is_empty();
+        let original = rules_by_frame(&text, |line, index| match index {
+            Some(index) => index - u64::from(had_header),
+            None => line - 1 - u64::from(had_header),
+        });
+        let (header, frames) = renamed(&capture);
+
+        // Entries, one per line, after the server list.
+        let mut entries = format!("{}\n", header_value(&header));
+        for (dir, server, message) in &frames {
+            entries.push_str(&format!("{}\n", json!({"ts_ms": 0, "dir": dir, "server_id": server, "json": message})));
+        }
+        let as_entries = rules_by_frame(&entries, |line, _| line - 2);
+        assert_eq!(as_entries, original, "{} as entries:\n{entries}", path.display());
+
+        // The recorder's array dump, the server list first, messages as raw strings.
+        let mut elements = vec![header_value(&header)];
+        for (dir, server, message) in &frames {
+            elements.push(json!({"ts_ms": 0, "dir": dir, "server_id": server, "json": message.to_string()}));
+        }
+        let dump = serde_json::to_string_pretty(&elements).expect("serializes");
+        let as_dump = rules_by_frame(&dump, |_, index| index.expect("array element") - 1);
+        assert_eq!(as_dump, original, "{} as a recorder dump", path.display());
+
+        // Bare messages, when every frame is on one app-server connection and each direction is the one a bare
+        // capture infers (requests out, answers and notifications in).
+        let servers: BTreeSet<&str> = frames.iter().map(|(_, server, _)| server.as_str()).collect();
+        let inferable = frames.iter().all(|(dir, _, message)| {
+            let request = message.get("method").is_some() && message.get("id").is_some();
+            (dir == "out") == request
+        });
+        // A handoff naming another server (even an unknown one) means a second connection: no bare encoding.
+        let one_connection = capture.frames.iter().all(|(_, server, message)| {
+            match message.pointer("/params/item/server").and_then(Value::as_str) {
+                Some(value) if !is_local(value) => {
+                    servers.contains(value) || (server.is_empty() && had_bare_target(&capture, value))
+                }
+                _ => true,
+            }
+        });
+        if servers.len() == 1 && !servers.contains("realtime") && inferable && one_connection {
+            let bare: String = frames.iter().map(|(_, _, message)| format!("{message}\n")).collect();
+            let as_bare = rules_by_frame(&bare, |line, _| line - 1);
+            assert_eq!(as_bare, original, "{} as bare messages:\n{bare}", path.display());
+        }
     }
 }

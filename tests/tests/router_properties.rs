@@ -331,7 +331,16 @@ proptest! {
             // traffic must pass the validator's flow rules as it is.
             let jsonl: String = env.capture.iter().map(|entry| format!("{entry}\n")).collect();
             let (findings, _) = check_capture(&jsonl);
-            prop_assert!(findings.is_empty(), "findings {findings:?}\ncapture:\n{jsonl}");
+            // A handoff to a server the router does not know ("nowhere") is failed by the router and can only be
+            // reported as not attributed; nothing else may show up.
+            let errors: Vec<_> = findings
+                .iter()
+                .filter(|finding| {
+                    let unknown_server = finding.rule == "flow/unattributed-handoff" && finding.message.contains("\"nowhere\"");
+                    !unknown_server
+                })
+                .collect();
+            prop_assert!(errors.is_empty(), "findings {errors:?}\ncapture:\n{jsonl}");
         }
     }
 }

@@ -232,6 +232,11 @@ impl<'s> CaptureCheck<'s> {
         &self.diagnostics
     }
 
+    /// App-servers by id and display name (the capture's `servers` header, `--server`), for the flow rules.
+    pub fn add_servers(&mut self, servers: Vec<crate::flow::ServerInfo>) {
+        self.flow.add_servers(servers);
+    }
+
     /// A problem the reader found (over-long frame, broken array, bad UTF-8).
     pub fn parse_error(&mut self, at: Location, message: String) {
         self.push(at, rule::PARSE, None, String::new(), message, Severity::Error);
@@ -713,7 +718,10 @@ impl<'s> CaptureCheck<'s> {
                 method: finding.method,
                 pointer: finding.pointer,
                 message: finding.message,
-                severity: Severity::Error,
+                severity: match finding.severity {
+                    crate::flow::FlowSeverity::Error => Severity::Error,
+                    crate::flow::FlowSeverity::Warning => Severity::Warning,
+                },
             });
         }
         self.flow_findings = findings;

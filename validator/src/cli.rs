@@ -28,6 +28,10 @@ pub struct Args {
     /// Check every frame on the slow path (schema engine on a full JSON value); for comparisons only.
     #[arg(long, hide = true)]
     pub no_fast_path: bool,
+    /// An app-server's id and display name, as the voice model may name it (`--server srv_7f3a91=bigpc`);
+    /// repeatable. Added to each capture's `servers` header; without either, handoffs name servers by id.
+    #[arg(long = "server", value_name = "ID=NAME", value_parser = parse_server)]
+    pub servers: Vec<handoff_flow::ServerInfo>,
     /// Capture files; `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
@@ -39,7 +43,18 @@ impl Args {
             strict: self.strict,
             max_line_bytes: usize::try_from(self.max_line_bytes).unwrap_or(usize::MAX),
             fast_path: !self.no_fast_path,
+            servers: self.servers.clone(),
         }
+    }
+}
+
+/// `ID=NAME` of `--server`: both non-empty.
+fn parse_server(text: &str) -> Result<handoff_flow::ServerInfo, String> {
+    match text.split_once('=') {
+        Some((id, name)) if !id.trim().is_empty() && !name.trim().is_empty() => {
+            Ok(handoff_flow::ServerInfo::new(id.trim(), name.trim()))
+        }
+        _ => Err(format!("`{text}` is not ID=NAME (e.g. srv_7f3a91=bigpc)")),
     }
 }
 

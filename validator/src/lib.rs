@@ -59,11 +59,14 @@ pub struct Config {
     /// The check compiled from the IR, every frame through it first (on by default; off, every frame is parsed into
     /// a `Value` and checked by `jsonschema` alone: only there to compare).
     pub fast_path: bool,
+    /// App-servers by id and display name (`--server ID=NAME`), added to each capture's `servers` header (a name
+    /// given here wins): the flow rules attribute handoffs that name a server by display name.
+    pub servers: Vec<handoff_flow::ServerInfo>,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { strict: false, max_line_bytes: DEFAULT_MAX_LINE_BYTES, fast_path: true }
+        Config { strict: false, max_line_bytes: DEFAULT_MAX_LINE_BYTES, fast_path: true, servers: Vec::new() }
     }
 }
 
@@ -86,6 +89,7 @@ pub fn validate_reader<R: BufRead>(
     let mut report = FileReport { path: path.to_owned(), ..FileReport::default() };
     let options = CheckOptions { strict: config.strict, fast_path: config.fast_path };
     let mut reader = read::FrameReader::new(input, config.max_line_bytes)?;
+    let header = reader.servers_header()?;
     // A pipeline of two stages: this thread reads frames and prepares each batch (in parallel, rayon), a second
     // thread applies the prepared batches in capture order. Applying one batch overlaps preparing the next; the
     // channel holds at most two batches, so memory stays bounded.
@@ -93,6 +97,13 @@ pub fn validate_reader<R: BufRead>(
     let (read_outcome, finished) = std::thread::scope(|scope| {
         let applier = scope.spawn(move || {
             let mut check = CaptureCheck::new(schemas, options);
+            if let Some(header) = header {
+                match header.servers {
+                    Ok(servers) => check.add_servers(servers),
+                    Err(message) => check.parse_error(Location { line: header.line, index: header.index }, message),
+                }
+            }
+            check.add_servers(config.servers.clone());
             for batch in receiver {
                 for (at, prepared) in batch {
                     check.apply(at, prepared);

@@ -7,6 +7,9 @@
 
 use std::io::{self, BufRead};
 
+use handoff_flow::ServerInfo;
+use serde_json::Value;
+
 /// One frame as the reader found it, before any JSON parsing.
 #[derive(Debug)]
 pub enum RawFrame<'a> {
@@ -41,6 +44,17 @@ pub struct FrameReader<R> {
     produced: bool,
     /// Bytes consumed so far, for the progress bar.
     pub consumed: u64,
+    /// The first frame, read by [`FrameReader::servers_header`] when it was not a header.
+    stashed: Option<Outcome>,
+}
+
+/// The optional first frame of a capture that lists its app-servers: `{"servers":[{"id":…,"name":…},…]}`.
+#[derive(Debug)]
+pub struct ServersHeader {
+    pub line: u64,
+    pub index: Option<u64>,
+    /// The servers, or why the header is unusable (a `parse` violation at the header).
+    pub servers: Result<Vec<ServerInfo>, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +114,7 @@ impl<R: BufRead> FrameReader<R> {
             // An empty array `[]` is a well-formed dump with no frames, unlike an empty file.
             produced: layout == Layout::Array,
             consumed,
+            stashed: None,
         })
     }
 
@@ -112,9 +127,9 @@ impl<R: BufRead> FrameReader<R> {
         if self.finished {
             return Ok(None);
         }
-        let outcome = match self.layout {
-            Layout::JsonLines => self.next_line()?,
-            Layout::Array => self.next_element()?,
+        let outcome = match self.stashed.take() {
+            Some(outcome) => outcome,
+            None => self.read_outcome()?,
         };
         match outcome {
             Outcome::Frame { line, index, len, last_unterminated } => {
@@ -141,6 +156,30 @@ impl<R: BufRead> FrameReader<R> {
                 }
             }
         }
+    }
+
+    fn read_outcome(&mut self) -> io::Result<Outcome> {
+        match self.layout {
+            Layout::JsonLines => self.next_line(),
+            Layout::Array => self.next_element(),
+        }
+    }
+
+    /// The capture's `servers` header, when its first frame is one (in either layout); otherwise the first frame is
+    /// kept for [`FrameReader::next_frame`]. Call it once, before the first `next_frame`.
+    pub fn servers_header(&mut self) -> io::Result<Option<ServersHeader>> {
+        if self.finished || self.stashed.is_some() {
+            return Ok(None);
+        }
+        let outcome = self.read_outcome()?;
+        if let Outcome::Frame { line, index, len, .. } = outcome
+            && let Some(servers) = servers_header(&self.buffer[..len])
+        {
+            self.produced = true;
+            return Ok(Some(ServersHeader { line, index, servers }));
+        }
+        self.stashed = Some(outcome);
+        Ok(None)
     }
 
     /// JSON Lines: the next non-blank line, without its `\n` / `\r\n`.
@@ -319,6 +358,40 @@ impl<R: BufRead> FrameReader<R> {
     }
 }
 
+/// Reads `frame` as a `servers` header: `None` when it is no header (a frame with members of an entry or a
+/// message), else the servers or why they are unusable. Ids must be non-empty and distinct; a missing name is the id.
+pub fn servers_header(frame: &[u8]) -> Option<Result<Vec<ServerInfo>, String>> {
+    // Cheap test first: only a frame that mentions `"servers"` can be a header.
+    memchr::memmem::find(frame, b"\"servers\"")?;
+    let Ok(Value::Object(header)) = serde_json::from_slice::<Value>(frame) else { return None };
+    const OTHER: [&str; 6] = ["json", "dir", "method", "id", "result", "error"];
+    if !header.contains_key("servers") || OTHER.iter().any(|member| header.contains_key(*member)) {
+        return None;
+    }
+    let bad = |why: String| {
+        Some(Err(format!("the `servers` header must be {{\"servers\":[{{\"id\":…,\"name\":…}},…]}}: {why}")))
+    };
+    if let Some(other) = header.keys().find(|key| *key != "servers") {
+        return bad(format!("unknown member `{other}`"));
+    }
+    let Some(list) = header["servers"].as_array() else { return bad("`servers` is not an array".to_owned()) };
+    let mut servers: Vec<ServerInfo> = Vec::with_capacity(list.len());
+    for (at, entry) in list.iter().enumerate() {
+        let id = entry.get("id").and_then(Value::as_str).map(str::trim).filter(|id| !id.is_empty());
+        let Some(id) = id else { return bad(format!("server {at} has no non-empty string `id`")) };
+        let name = match entry.get("name") {
+            None | Some(Value::Null) => id,
+            Some(Value::String(name)) => name.trim(),
+            Some(_) => return bad(format!("the `name` of server {id:?} is not a string")),
+        };
+        if servers.iter().any(|server| server.id == id) {
+            return bad(format!("server id {id:?} is listed twice"));
+        }
+        servers.push(ServerInfo::new(id, name));
+    }
+    Some(Ok(servers))
+}
+
 enum Outcome {
     Frame { line: u64, index: Option<u64>, len: usize, last_unterminated: bool },
     TooLong { line: u64, index: Option<u64>, len: u64 },
@@ -412,5 +485,48 @@ mod tests {
             seen.push((line, String::from_utf8(bytes.to_vec()).unwrap()));
         }
         assert_eq!(seen, [(1, "{\"a\":\"x,]\"}".to_owned()), (2, "{\"b\":1}".to_owned())]);
+    }
+
+    #[test]
+    fn a_servers_header_is_read_first_in_both_layouts() {
+        let header = r#"{"servers":[{"id":"srv_7f3a91","name":"bigpc"},{"id":"local"}]}"#;
+        let frame = r#"{"ts_ms":1,"dir":"in","server_id":"local","json":{"method":"x"}}"#;
+        for capture in [format!("{header}\n{frame}\n"), format!("[{header},\n{frame}]")] {
+            let mut reader = FrameReader::new(capture.as_bytes(), 1000).unwrap();
+            let header = reader.servers_header().unwrap().expect("a header");
+            let servers = header.servers.expect("well-formed");
+            assert_eq!(servers, [ServerInfo::new("srv_7f3a91", "bigpc"), ServerInfo::new("local", "local")]);
+            match reader.next_frame().unwrap() {
+                Some(RawFrame::Frame { line, bytes, .. }) => assert_eq!((line, bytes), (2, frame.as_bytes())),
+                other => panic!("{other:?}"),
+            }
+            assert!(reader.next_frame().unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn without_a_header_the_first_frame_stays() {
+        let frame = r#"{"method":"x","params":{"servers":[]}}"#;
+        let mut reader = FrameReader::new(frame.as_bytes(), 1000).unwrap();
+        assert!(reader.servers_header().unwrap().is_none());
+        assert!(matches!(reader.next_frame().unwrap(), Some(RawFrame::Frame { line: 1, .. })));
+        assert!(reader.next_frame().unwrap().is_none());
+        let mut empty = FrameReader::new(&b""[..], 1000).unwrap();
+        assert!(empty.servers_header().unwrap().is_none());
+        assert!(matches!(empty.next_frame().unwrap(), Some(RawFrame::Broken { .. })), "still an empty capture");
+    }
+
+    #[test]
+    fn bad_headers_say_why() {
+        for (header, why) in [
+            (r#"{"servers":5}"#, "not an array"),
+            (r#"{"servers":[{"name":"x"}]}"#, "no non-empty string `id`"),
+            (r#"{"servers":[{"id":"a"},{"id":"a"}]}"#, "listed twice"),
+            (r#"{"servers":[{"id":"a","name":3}]}"#, "not a string"),
+            (r#"{"servers":[],"extra":1}"#, "unknown member `extra`"),
+        ] {
+            let error = servers_header(header.as_bytes()).expect("a header").expect_err(header);
+            assert!(error.contains(why), "{header}: {error}");
+        }
     }
 }

@@ -14,6 +14,7 @@ fn args(format: Format, paths: &[String]) -> Args {
         strict: false,
         max_line_bytes: handoff_validator::DEFAULT_MAX_LINE_BYTES as u64,
         no_fast_path: false,
+        servers: Vec::new(),
         paths: paths.to_vec(),
     }
 }
@@ -179,4 +180,30 @@ fn a_capture_of_garbage_lists_a_bounded_number_of_diagnostics_and_counts_the_res
         format!("{} message(s): {} error(s) (parse: {}), 0 warning(s)\n", limit + 3, limit + 3, limit + 3);
     assert!(human.ends_with(&expected_summary), "{}", &human[human.len() - 200..]);
     let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn server_names_from_the_command_line_attribute_handoffs() {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+    let path = fixture("invalid/flow-unattributed-display-name.jsonl");
+    // Unattributed: a warning and a note, exit code 0.
+    let (code, out, _) = invoke(&args(Format::Human, std::slice::from_ref(&path)));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[flow/unattributed-handoff]"), "{out}");
+    assert!(out.contains("note: 1 handoff(s) not checked"), "{out}");
+    // With `--server ID=NAME` the handoff is checked and its broken order found.
+    let cli = Cli::try_parse_from(["validate", "--server", "srv_7f3a91=bigpc", "--server", "srv_1c02=laptop", &path])
+        .expect("arguments parse");
+    let (code, out, _) = invoke(&cli.args);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(":3: error[flow/resume-before-turn]"), "{out}");
+    assert!(!out.contains("warning[flow/unattributed-handoff]"), "{out}");
+    // A malformed value is an argument error.
+    let error = Cli::try_parse_from(["validate", "--server", "bigpc", &path]).err().expect("refused");
+    assert!(error.to_string().contains("is not ID=NAME"), "{error}");
 }

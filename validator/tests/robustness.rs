@@ -118,6 +118,7 @@ proptest! {
             strict: false,
             max_line_bytes: 1024,
             no_fast_path: false,
+            servers: Vec::new(),
             paths: vec![path.to_string_lossy().into_owned()],
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -159,9 +159,12 @@ impl Harness {
         }
     }
 
-    /// The capture as JSON Lines.
+    /// The capture as JSON Lines, after the `servers` header a recorder writes when it knows the router's list.
     pub fn jsonl(&self) -> String {
-        self.capture.iter().map(|entry| format!("{entry}\n")).collect()
+        let servers: Vec<Value> =
+            self.router.config().servers().iter().map(|server| json!({"id": server.id, "name": server.name})).collect();
+        let header = json!({ "servers": servers });
+        std::iter::once(&header).chain(&self.capture).map(|entry| format!("{entry}\n")).collect()
     }
 
     /// Runs the flow checker over the capture; positions are 1-based line numbers.
@@ -189,6 +192,12 @@ pub fn check_capture(jsonl: &str) -> (Vec<FlowFinding>, Vec<String>) {
     let mut check = FlowCheck::new();
     let mut findings = Vec::new();
     for (index, line) in jsonl.lines().enumerate() {
+        if index == 0
+            && let Some(servers) = handoff_validator::read::servers_header(line.as_bytes())
+        {
+            check.add_servers(servers.expect("a well-formed servers header"));
+            continue;
+        }
         let entry: Value = serde_json::from_str(line).expect("capture lines are JSON");
         let direction = match entry["dir"].as_str() {
             Some("out") => FlowDirection::ClientToServer,
