@@ -270,6 +270,8 @@ struct Checker {
     label: String,
     server_id: String,
     header: Option<String>,
+    /// The server's display name (`--server-name`), for attributing handoffs that name it.
+    server_name: Option<String>,
     format: Format,
     options: CheckOptions,
     max_line_bytes: usize,
@@ -308,6 +310,7 @@ impl Checker {
             label: args.record.as_ref().map_or_else(|| "tap".to_owned(), |path| path.display().to_string()),
             server_id: args.server_id.clone(),
             header: args.server_name.as_ref().map(|name| servers_header(&args.server_id, name)),
+            server_name: args.server_name.clone(),
             format: args.format,
             options: CheckOptions { strict: args.strict, fast_path: true },
             max_line_bytes: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
@@ -330,6 +333,11 @@ impl Checker {
         };
         let schemas = &schemas;
         let mut check = CaptureCheck::new(schemas, self.options);
+        // The recording's servers header names this connection: the flow rules attribute handoffs by it, as
+        // `validate` does when it reads the header back.
+        if let Some(name) = &self.server_name {
+            check.add_servers(vec![handoff_flow::ServerInfo::new(self.server_id.clone(), name.clone())]);
+        }
         let mut line_number = 0u64;
         let mut messages = 0u64;
         let mut printed: Vec<Diagnostic> = Vec::new();
