@@ -4,6 +4,8 @@ mod bench_cmd;
 mod compat_cmd;
 mod gen_cmd;
 mod validate_cmd;
+mod verdicts;
+mod verdicts_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +29,9 @@ enum Command {
     Validate(validate_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
+    /// Compare every language's fixture verdicts (DIR/<lang>.jsonl) with the fixtures and with each other
+    /// (exit 1 on any disagreement, 2 when a file is missing or unreadable).
+    Verdicts(verdicts_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
         Command::Compat(args) => compat_cmd::run(&args),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
+        Command::Verdicts(args) => verdicts_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
