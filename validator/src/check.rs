@@ -9,19 +9,25 @@ use std::collections::BTreeMap;
 use handoff_schema::Direction;
 use serde_json::{Map, Value};
 
-use crate::fast;
-use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
+use crate::flow::{self, FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
+use crate::frame::Cleared;
 use crate::report::{Diagnostic, Severity};
-use crate::requests::{Answer, RequestId, RequestTable};
-use crate::schemas::{self, Schemas};
+use crate::requests::{Answer, Pending, RequestId, RequestTable};
+use crate::schemas::{self, Schemas, UnknownDef};
 use crate::strict;
 
 /// Server id of realtime API events in a capture.
 pub const REALTIME_SERVER_ID: &str = "realtime";
 
-/// Realtime events that carry a completed function call item, and the one that carries the call at top level.
-const ITEM_EVENTS: [&str; 2] = ["conversation.item.created", "response.output_item.done"];
+/// Realtime events that carry a function call item, and the one that carries the call at top level.
+/// `conversation.item.done` is the one upstream's app-server acts on (it turns the call into a handoff).
+const ITEM_EVENTS: [&str; 3] = ["conversation.item.created", "conversation.item.done", "response.output_item.done"];
 const ARGUMENTS_DONE_EVENT: &str = "response.function_call_arguments.done";
+
+/// Whether a realtime event of type `kind` can carry a function call (and so is checked).
+pub fn is_call_event(kind: &str) -> bool {
+    ITEM_EVENTS.contains(&kind) || kind == ARGUMENTS_DONE_EVENT
+}
 
 pub mod rule {
     pub const PARSE: &str = "parse";
@@ -32,7 +38,8 @@ pub mod rule {
     pub const UNKNOWN_MEMBER: &str = "strict/unknown-member";
 }
 
-/// How the checker runs; the fast path can be switched off to prove it changes nothing.
+/// How the checker runs. `fast_path` is the compiled check ([`crate::compiled`], [`crate::frame`]); switched
+/// off, every frame takes the `Value` path and every def check goes to `jsonschema`, to prove it changes nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
     pub strict: bool,
@@ -60,12 +67,26 @@ impl Location {
     }
 }
 
-/// The order-independent half of checking a frame, which runs on any thread: UTF-8, the fast path, JSON parsing.
+/// The order-independent half of checking a frame, which runs on any thread: UTF-8, the compiled one-pass check,
+/// JSON parsing.
 pub enum Prepared {
-    /// The fast path cleared the frame: nothing to report and nothing for the flow rules.
+    /// The compiled check cleared the frame: nothing to report, nothing for the request table or the flow rules.
     Clean,
-    /// The fast path read a request or response whose own checks pass; ids and flow rules are left.
-    Fast(fast::Fast),
+    /// A clean request the flow rules do not read: only its id is left to track. `method` indexes `ir.methods`.
+    Request {
+        server_id: String,
+        direction: FlowDirection,
+        id: RequestId,
+        method: usize,
+    },
+    /// A response whose envelope is clean: the request table, the answered method's result def (on `result`, the
+    /// result's JSON text; `None` for an error response) and the flow rules are left.
+    Response {
+        server_id: String,
+        direction: Option<FlowDirection>,
+        id: RequestId,
+        result: Option<Box<str>>,
+    },
     /// Not UTF-8 or not JSON: the `parse` message.
     Unparsable(String),
     Parsed(Value),
@@ -131,21 +152,26 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
             return Prepared::Unparsable(format!("not valid UTF-8: invalid byte at offset {offset} of the frame"));
         }
     };
-    // Agent-message deltas and turn notifications are not steps of any flow rule (design.md lists the steps:
-    // handoff items, resume/start/turn, resolve/finalize and their answers) and realtime events never reach the flow
-    // check, so a frame the fast path clears needs nothing else. Fast requests and responses still go through the
-    // id table and the flow rules in `apply`, typed. `tests/fast_path.rs` proves the diagnostics equal the slow
-    // path's, which does feed every app-server frame to the flow check; it fails if the flow rules ever start to
-    // read deltas or turn notifications.
-    if options.fast_path && schemas.fast_path_ok {
-        match fast::read(text, schemas.fast_rpc_ok) {
-            Some(fast::Fast::Clean) => return Prepared::Clean,
-            Some(frame) => return Prepared::Fast(frame),
-            None => {}
-        }
+    // Every frame first goes through the compiled check, one streaming pass. What it clears needs nothing more
+    // than its id tracked (requests) or its result checked once the answered method is known (responses); the
+    // flow rules read none of it (`flow::reads_method`) but responses. Everything else (not clean, a flow step, a
+    // realtime function call) takes the `Value` path below, whose def checks are compiled first too.
+    // `tests/fast_path.rs` proves the diagnostics equal those of the `Value` path with `jsonschema` alone.
+    if options.fast_path
+        && let Some(frames) = &schemas.frames
+        && let Ok(cleared) = frames.read(&schemas.ir, &schemas.compiled, options.strict, text)
+    {
+        return match cleared {
+            Cleared::Clean => Prepared::Clean,
+            Cleared::Request { server_id, direction, id, method } => {
+                Prepared::Request { server_id, direction, id, method }
+            }
+            Cleared::Response { server_id, direction, id, result } => {
+                Prepared::Response { server_id, direction, id, result }
+            }
+        };
     }
     // Entries are by far the most common frame; reading them typed saves building a map per frame.
-    // Part of the fast path, so the fast/slow equivalence tests cover it.
     if options.fast_path
         && memchr::memmem::find(bytes, b"\"json\"").is_some()
         && let Some(prepared) = read_entry(text)
@@ -195,6 +221,11 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
+    /// Diagnostics listed so far, in the order found (the tap prints the new ones after each frame).
+    pub fn listed(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
     /// A problem the reader found (over-long frame, broken array, bad UTF-8).
     pub fn parse_error(&mut self, at: Location, message: String) {
         self.push(at, rule::PARSE, None, String::new(), message, Severity::Error);
@@ -204,8 +235,13 @@ impl<'s> CaptureCheck<'s> {
     pub fn apply(&mut self, at: Location, prepared: Prepared) {
         let value = match prepared {
             Prepared::Clean => return,
-            Prepared::Fast(frame) => {
-                self.fast(at, frame);
+            Prepared::Request { server_id, direction, id, method } => {
+                let schemas = self.schemas;
+                self.track_request(at, &server_id, direction, &schemas.ir.methods[method].name, Some(&id));
+                return;
+            }
+            Prepared::Response { server_id, direction, id, result } => {
+                self.cleared_response(at, &server_id, direction, id, result);
                 return;
             }
             Prepared::Unparsable(message) => {
@@ -298,8 +334,8 @@ impl<'s> CaptureCheck<'s> {
             }
             None if has_id => {
                 let id = object.get("id").and_then(RequestId::from_value);
-                let result = if object.contains_key("error") { None } else { object.get("result") };
-                self.response(at, server_id, direction, id, object.contains_key("error"), result, Some(&message))
+                let body = if object.contains_key("error") { Body::Error } else { Body::Value(object.get("result")) };
+                self.response(at, server_id, direction, id, body, Some(&message)).0
             }
             None => {
                 let text = "not a JSON-RPC message: it has neither `method` nor `id`".to_owned();
@@ -310,26 +346,40 @@ impl<'s> CaptureCheck<'s> {
         self.observe_flow(at, server_id, direction, FlowMessage::Value(&message));
     }
 
-    /// A frame the fast path read: its envelope and params (or its envelope) are clean, the rest is what
-    /// [`Self::app_server`] does for it, in the same order.
-    fn fast(&mut self, at: Location, frame: fast::Fast) {
-        match frame {
-            fast::Fast::Clean => {}
-            fast::Fast::Request { server_id, direction, id, method, thread } => {
-                // `fast.rs` takes these only as client requests sent that way (or bare, inferred the same way).
-                let direction = direction.unwrap_or(FlowDirection::ClientToServer);
-                self.track_request(at, &server_id, direction, method, Some(&id));
-                let message = FlowMessage::Request { id: flow_id(&id), method, thread: &thread };
-                self.observe_flow(at, &server_id, direction, message);
+    /// A response the compiled check cleared (its envelope); `result` is the result's JSON text, `None` for an
+    /// error. What [`Self::app_server`] does for it, in the same order, with a `Value` of the result only when the
+    /// flow rules may read it or it is not clean.
+    fn cleared_response(
+        &mut self,
+        at: Location,
+        server_id: &str,
+        direction: Option<FlowDirection>,
+        id: RequestId,
+        result: Option<Box<str>>,
+    ) {
+        let body = match &result {
+            Some(text) => Body::Text(text),
+            None => Body::Error,
+        };
+        let (direction, flow_reads) = self.response(at, server_id, direction, Some(id.clone()), body, None);
+        // The flow rules read answers to the client's requests only.
+        if direction != FlowDirection::ServerToClient {
+            return;
+        }
+        match result {
+            Some(text) => {
+                // An answer to a request the flow rules do not read is only "a response was recorded" to them.
+                let value = if flow_reads { serde_json::from_str(&text).unwrap_or(Value::Null) } else { Value::Null };
+                let message = FlowMessage::Response { id: flow_id(&id), result: &value };
+                self.observe_flow(at, server_id, direction, message);
             }
-            fast::Fast::Response { server_id, direction, id, result } => {
-                let direction = self.response(at, &server_id, direction, Some(id.clone()), false, Some(&result), None);
-                self.observe_flow(
-                    at,
-                    &server_id,
-                    direction,
-                    FlowMessage::Response { id: flow_id(&id), result: &result },
-                );
+            None => {
+                let id = match &id {
+                    RequestId::Int(n) => Value::from(*n),
+                    RequestId::Str(s) => Value::from(s.as_str()),
+                };
+                let message = Value::Object(Map::from_iter([("id".to_owned(), id), ("error".to_owned(), Value::Null)]));
+                self.observe_flow(at, server_id, direction, FlowMessage::Value(&message));
             }
         }
     }
@@ -401,7 +451,8 @@ impl<'s> CaptureCheck<'s> {
             None => Cow::Owned(method.to_owned()),
         };
         let by_client = direction == FlowDirection::ClientToServer;
-        if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, at.line) {
+        let flow_reads = flow::reads_method(method);
+        if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, at.line, flow_reads) {
             let text = format!(
                 "request id {} is already used by the unanswered `{}` request on line {}",
                 id.show(),
@@ -412,34 +463,32 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
-    /// A response or error; returns the direction it travelled. `result` is the result member of a response
-    /// (not an error); `message` the whole frame for the envelope check, `None` when the fast path found the
-    /// envelope clean.
-    #[allow(clippy::too_many_arguments)]
+    /// A response or error; returns the direction it travelled and whether the flow rules may read its result
+    /// (it answers a request of a method they read, or no known request). `message` is the whole frame for the
+    /// envelope check, `None` when the compiled check found the envelope clean.
     fn response(
         &mut self,
         at: Location,
         server_id: &str,
         direction: Option<FlowDirection>,
         id: Option<RequestId>,
-        is_error: bool,
-        result: Option<&Value>,
+        body: Body<'_>,
         message: Option<&Value>,
-    ) -> FlowDirection {
+    ) -> (FlowDirection, bool) {
         // A response travels against the request it answers; bare captures try both directions.
         let candidates: &[FlowDirection] = match direction {
             Some(FlowDirection::ServerToClient) => &[FlowDirection::ClientToServer],
             Some(FlowDirection::ClientToServer) => &[FlowDirection::ServerToClient],
             None => &[FlowDirection::ClientToServer, FlowDirection::ServerToClient],
         };
-        let mut answered = None;
+        let mut answered: Option<(FlowDirection, Pending<'s>)> = None;
         let mut unknown = false;
         if let Some(id) = &id {
             for &request_direction in candidates {
                 let by_client = request_direction == FlowDirection::ClientToServer;
                 match self.requests.answer(server_id, by_client, id) {
                     Answer::Request(pending) => {
-                        answered = Some((request_direction, pending.method));
+                        answered = Some((request_direction, pending));
                         break;
                     }
                     Answer::Unknown => unknown = true,
@@ -447,19 +496,23 @@ impl<'s> CaptureCheck<'s> {
                 }
             }
         }
-        let method = answered.as_ref().map(|(_, m)| m.as_ref());
+        let method = answered.as_ref().map(|(_, pending)| pending.method.as_ref());
         if let Some(message) = message {
-            let envelope = if is_error { schemas::ERROR_DEF } else { schemas::RESPONSE_DEF };
+            let envelope = if matches!(body, Body::Error) { schemas::ERROR_DEF } else { schemas::RESPONSE_DEF };
             self.check_def(at, method, envelope, message, "");
         }
         match &answered {
-            Some((request_direction, method)) => {
+            Some((request_direction, pending)) => {
                 let schemas = self.schemas;
-                let rpc_result = schemas.method(method).and_then(|rpc| rpc.result.as_deref());
-                if let (false, Some(def), Some(result)) = (is_error, rpc_result, result) {
-                    self.check_def(at, Some(method), def, result, "/result");
+                let method = pending.method.as_ref();
+                if let Some(def) = schemas.method(method).and_then(|rpc| rpc.result.as_deref()) {
+                    match body {
+                        Body::Value(Some(result)) => self.check_def(at, Some(method), def, result, "/result"),
+                        Body::Text(text) => self.check_result_text(at, method, def, text),
+                        Body::Value(None) | Body::Error => {}
+                    }
                 }
-                opposite(*request_direction)
+                (opposite(*request_direction), pending.flow_reads)
             }
             None => {
                 // `unknown`: the request may be one the table had to forget (see `requests.rs`); not reported.
@@ -473,8 +526,24 @@ impl<'s> CaptureCheck<'s> {
                         format!("answers no unanswered request: no request with id {}{server}{scope}", id.show());
                     self.push(at, rule::ORPHAN_RESPONSE, None, "/id".into(), text, Severity::Error);
                 }
-                direction.unwrap_or(FlowDirection::ServerToClient)
+                (direction.unwrap_or(FlowDirection::ServerToClient), true)
             }
+        }
+    }
+
+    /// A result given as JSON text: the compiled check in one pass, and only if that finds it not clean, the
+    /// `Value` and `jsonschema` for the located diagnostics.
+    fn check_result_text(&mut self, at: Location, method: &str, def: &str, text: &str) {
+        match self.schemas.text_is_clean(def, text, self.options.strict) {
+            Ok(true) => {}
+            Ok(false) => match serde_json::from_str::<Value>(text) {
+                Ok(result) => self.check_def(at, Some(method), def, &result, "/result"),
+                Err(error) => {
+                    let text = format!("the result is not JSON: {error}");
+                    self.push(at, rule::PARSE, Some(method), "/result".into(), text, Severity::Error);
+                }
+            },
+            Err(unknown) => self.unknown_def(at, Some(method), "/result", unknown),
         }
     }
 
@@ -535,7 +604,14 @@ impl<'s> CaptureCheck<'s> {
         // Legacy member names (`server_hint`) stand for the current one; pointers keep the name the model used.
         let mut renamed = Vec::new();
         if let Value::Object(object) = &mut value {
-            for (alias, wire) in schemas.member_aliases(&tool.arguments) {
+            let aliases = match schemas.member_aliases(&tool.arguments) {
+                Ok(aliases) => aliases,
+                Err(unknown) => {
+                    self.unknown_def(at, Some(event), &format!("{prefix}/arguments"), unknown);
+                    return;
+                }
+            };
+            for (alias, wire) in aliases {
                 if !object.contains_key(&wire)
                     && let Some(member) = object.remove(&alias)
                 {
@@ -545,12 +621,23 @@ impl<'s> CaptureCheck<'s> {
             }
         }
         let base = format!("{prefix}/arguments");
-        for violation in schemas.check(&tool.arguments, &value) {
+        if self.compiled_clean(&tool.arguments, &value) {
+            return;
+        }
+        let violations = match schemas.check(&tool.arguments, &value) {
+            Ok(violations) => violations,
+            Err(unknown) => return self.unknown_def(at, Some(event), &base, unknown),
+        };
+        for violation in violations {
             let pointer = restore_alias(&violation.pointer, &renamed);
             self.push(at, rule::SCHEMA, Some(event), format!("{base}{pointer}"), violation.message, Severity::Error);
         }
         if self.options.strict {
-            for pointer in strict::unknown_members(&schemas.ir, &tool.arguments, &value) {
+            let unknown = match strict::unknown_members(&schemas.ir, &tool.arguments, &value) {
+                Ok(unknown) => unknown,
+                Err(unknown) => return self.unknown_def(at, Some(event), &base, unknown),
+            };
+            for pointer in unknown {
                 let pointer = restore_alias(&pointer, &renamed);
                 let text = format!("`{name}` arguments: member unknown to {}", tool.arguments);
                 self.push(at, rule::UNKNOWN_MEMBER, Some(event), format!("{base}{pointer}"), text, Severity::Warning);
@@ -558,14 +645,38 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
+    /// Whether the compiled check clears `value` against `def` (never with the compiled check switched off; an
+    /// unknown def is not clean, and the `jsonschema` check that follows reports it).
+    fn compiled_clean(&self, def: &str, value: &Value) -> bool {
+        self.options.fast_path && self.schemas.is_clean(def, value, self.options.strict).unwrap_or(false)
+    }
+
+    /// A def name the contract lacks: the validator's own bug, reported at the frame rather than passed silently.
+    fn unknown_def(&mut self, at: Location, method: Option<&str>, pointer: &str, unknown: UnknownDef) {
+        let text = format!("internal error: {unknown}; this frame was not checked against it");
+        self.push(at, rule::SCHEMA, method, pointer.to_owned(), text, Severity::Error);
+    }
+
     /// Schema violations of `value` against `def` (and, with --strict, its unknown members), under `prefix`.
+    /// The compiled check first; `jsonschema` (and the strict walk) only for what it does not clear.
     fn check_def(&mut self, at: Location, method: Option<&str>, def: &str, value: &Value, prefix: &str) {
-        for violation in self.schemas.check(def, value) {
+        if self.compiled_clean(def, value) {
+            return;
+        }
+        let violations = match self.schemas.check(def, value) {
+            Ok(violations) => violations,
+            Err(unknown) => return self.unknown_def(at, method, prefix, unknown),
+        };
+        for violation in violations {
             let pointer = format!("{prefix}{}", violation.pointer);
             self.push(at, rule::SCHEMA, method, pointer, violation.message, Severity::Error);
         }
         if self.options.strict {
-            for pointer in strict::unknown_members(&self.schemas.ir, def, value) {
+            let unknown = match strict::unknown_members(&self.schemas.ir, def, value) {
+                Ok(unknown) => unknown,
+                Err(unknown) => return self.unknown_def(at, method, prefix, unknown),
+            };
+            for pointer in unknown {
                 let text = format!("member unknown to {def}");
                 self.push(at, rule::UNKNOWN_MEMBER, method, format!("{prefix}{pointer}"), text, Severity::Warning);
             }
@@ -643,6 +754,17 @@ impl<'s> CaptureCheck<'s> {
         }
         Finished { diagnostics: self.diagnostics, notes, omitted: self.omitted }
     }
+}
+
+/// A response's result as the checks see it.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    /// An error response: no result.
+    Error,
+    /// A parsed frame's `result` member (`None` when it has none; the envelope check reports that).
+    Value(Option<&'a Value>),
+    /// The result's JSON text, from a frame the compiled check cleared.
+    Text(&'a str),
 }
 
 fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {

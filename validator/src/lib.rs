@@ -13,14 +13,20 @@
 
 pub mod check;
 pub mod cli;
-pub mod fast;
+pub mod compiled;
 pub mod fixtures;
 mod flow;
+pub mod frame;
 pub mod read;
 pub mod report;
 mod requests;
 mod schemas;
 mod strict;
+pub mod tap;
+pub mod timeline;
+pub mod timeline_cli;
+pub mod timeline_html;
+pub mod timeline_mermaid;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
@@ -31,7 +37,8 @@ use rayon::prelude::*;
 
 pub use check::{CaptureCheck, CheckOptions, Location};
 pub use report::{Diagnostic, FileReport, Severity, exit_code, render_human, render_json};
-pub use schemas::Schemas;
+pub use schemas::{Schemas, UnknownDef};
+pub use strict::unknown_members as strict_unknown_members;
 
 /// Default limit on one line (or array element): bigger frames are reported, not loaded.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -47,7 +54,8 @@ pub struct Config {
     /// Report members the contract does not know as `strict/unknown-member` warnings.
     pub strict: bool,
     pub max_line_bytes: usize,
-    /// The typed fast path for high-volume frames (on by default; off only to compare against the slow path).
+    /// The check compiled from the IR, every frame through it first (on by default; off, every frame is parsed into
+    /// a `Value` and checked by `jsonschema` alone: only there to compare).
     pub fast_path: bool,
 }
 

@@ -1,10 +1,15 @@
-//! The contract, compiled once: a `jsonschema` validator per def the validator checks frames against, the x-rpc
-//! table and the realtime tools. Shared read-only by every file validated in parallel.
+//! The contract, compiled once: the compiled checker of every def ([`Compiled`]) and the frame pass built on it
+//! ([`FramePass`]), a `jsonschema` validator per def the validator checks frames against (it only describes what
+//! the compiled checker rejects), the x-rpc table and the realtime tools. Shared read-only by every file validated
+//! in parallel.
 
 use std::collections::HashMap;
 
 use handoff_schema::{Contract, Direction, Ir, RealtimeTool, RpcMethod, TypeKind};
 use serde_json::Value;
+
+use crate::compiled::Compiled;
+use crate::frame::FramePass;
 
 /// Envelope defs every JSON-RPC frame is checked against.
 pub const REQUEST_DEF: &str = "JsonRpcRequest";
@@ -24,11 +29,22 @@ pub struct SchemaViolation {
 pub struct Schemas {
     pub ir: Ir,
     validators: HashMap<String, jsonschema::Validator>,
-    /// The fast path's typed checks still mean what the contract's defs say (see `fast::matches_contract`).
-    pub fast_path_ok: bool,
-    /// The same for the fast path's requests and responses (see `fast::rpc_matches_contract`).
-    pub fast_rpc_ok: bool,
+    pub compiled: Compiled,
+    /// `None` when the envelope defs are beyond the one-pass frame reader: every frame then takes the `Value` path.
+    pub frames: Option<FramePass>,
 }
+
+/// A def name the contract does not have: a bug in the caller, reported, never taken as "no violations".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDef(pub String);
+
+impl std::fmt::Display for UnknownDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the contract has no def `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownDef {}
 
 /// Longest schema message kept; the instance is quoted in it and may be an 8 KB string.
 const MAX_MESSAGE_CHARS: usize = 240;
@@ -57,26 +73,38 @@ impl Schemas {
                 jsonschema::validator_for(&schema).map_err(|e| format!("def `{name}` does not compile: {e}"))?;
             validators.insert(name, validator);
         }
-        let fast_path_ok = crate::fast::matches_contract(&ir);
-        let fast_rpc_ok = fast_path_ok && crate::fast::rpc_matches_contract(&contract.document);
-        Ok(Schemas { ir, validators, fast_path_ok, fast_rpc_ok })
+        let compiled = Compiled::new(&ir);
+        let frames = FramePass::new(&ir, &compiled);
+        Ok(Schemas { ir, validators, compiled, frames })
     }
 
-    /// Every violation of `value` against def `name`, pointers relative to `value`.
-    pub fn check(&self, name: &str, value: &Value) -> Vec<SchemaViolation> {
-        let Some(validator) = self.validators.get(name) else {
-            return Vec::new();
-        };
+    /// Every violation of `value` against def `name` found by the `jsonschema` engine, pointers relative to
+    /// `value`. A name the contract does not have (or that the validator did not compile) is an error.
+    pub fn check(&self, name: &str, value: &Value) -> Result<Vec<SchemaViolation>, UnknownDef> {
+        let validator = self.validators.get(name).ok_or_else(|| UnknownDef(name.to_owned()))?;
         if validator.is_valid(value) {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        validator
+        Ok(validator
             .iter_errors(value)
             .map(|error| SchemaViolation {
                 pointer: error.instance_path().to_string(),
                 message: shorten(&format!("{name}: {error}")),
             })
-            .collect()
+            .collect())
+    }
+
+    /// Whether the compiled checker finds `value` clean against def `name` (with `strict`, also free of members
+    /// the def does not declare). `false` says nothing yet: [`Schemas::check`] then tells what is wrong.
+    pub fn is_clean(&self, name: &str, value: &Value, strict: bool) -> Result<bool, UnknownDef> {
+        let def = self.compiled.def(name).ok_or_else(|| UnknownDef(name.to_owned()))?;
+        Ok(self.compiled.value_is_clean(def, strict, value))
+    }
+
+    /// [`Schemas::is_clean`] for a value given as JSON text, read in one pass without building a `Value`.
+    pub fn text_is_clean(&self, name: &str, text: &str, strict: bool) -> Result<bool, UnknownDef> {
+        let def = self.compiled.def(name).ok_or_else(|| UnknownDef(name.to_owned()))?;
+        Ok(self.compiled.text_is_clean(def, strict, text))
     }
 
     pub fn method(&self, name: &str) -> Option<&RpcMethod> {
@@ -88,12 +116,13 @@ impl Schemas {
     }
 
     /// Legacy member names of a struct def and the wire name each stands for (`server_hint` → `server`).
-    pub fn member_aliases(&self, def: &str) -> Vec<(String, String)> {
+    pub fn member_aliases(&self, def: &str) -> Result<Vec<(String, String)>, UnknownDef> {
         match self.ir.types.get(def).map(|t| &t.kind) {
             Some(TypeKind::Struct(s)) => {
-                s.fields.iter().flat_map(|f| f.aliases.iter().map(|a| (a.clone(), f.wire_name.clone()))).collect()
+                Ok(s.fields.iter().flat_map(|f| f.aliases.iter().map(|a| (a.clone(), f.wire_name.clone()))).collect())
             }
-            _ => Vec::new(),
+            Some(_) => Ok(Vec::new()),
+            None => Err(UnknownDef(def.to_owned())),
         }
     }
 }

@@ -6,11 +6,17 @@
 use handoff_schema::{Ir, TypeKind, TypeRef};
 use serde_json::Value;
 
-/// Pointers (relative to `value`) of members that type `def` does not declare, in document order.
-pub fn unknown_members(ir: &Ir, def: &str, value: &Value) -> Vec<String> {
+use crate::schemas::UnknownDef;
+
+/// Pointers (relative to `value`) of members that type `def` does not declare, in document order. A def the
+/// contract does not have is an error, never "no unknown members".
+pub fn unknown_members(ir: &Ir, def: &str, value: &Value) -> Result<Vec<String>, UnknownDef> {
+    if !ir.types.contains_key(def) {
+        return Err(UnknownDef(def.to_owned()));
+    }
     let mut out = Vec::new();
     walk_named(ir, def, value, &mut String::new(), &mut out, 0);
-    out
+    Ok(out)
 }
 
 /// Deep enough for any real message; stops pathological nesting from recursing without bound.
@@ -97,9 +103,10 @@ mod tests {
             "input": [{"type": "text", "text": "hi", "extra": 1}],
             "surprise": true
         });
-        let found = unknown_members(&contract.ir, "TurnStartParams", &params);
+        let found = unknown_members(&contract.ir, "TurnStartParams", &params).unwrap();
         assert_eq!(found, ["/input/0/extra", "/surprise"]);
         let clean = json!({"threadId": "thr_1", "input": [{"type": "text", "text": "hi"}]});
-        assert!(unknown_members(&contract.ir, "TurnStartParams", &clean).is_empty());
+        assert!(unknown_members(&contract.ir, "TurnStartParams", &clean).unwrap().is_empty());
+        assert_eq!(unknown_members(&contract.ir, "TurnStartParms", &clean), Err(UnknownDef("TurnStartParms".into())));
     }
 }

@@ -1,4 +1,5 @@
-//! The fast path must never change a diagnostic: every capture gives the same report with it on and off.
+//! The compiled check must never change a diagnostic: every capture gives the same report with it on and off
+//! (off: every frame parsed into a `Value` and checked by `jsonschema` alone).
 
 use std::path::{Path, PathBuf};
 
@@ -46,13 +47,43 @@ fn fixtures_give_the_same_diagnostics_on_both_paths() {
     }
 }
 
+/// What the one-pass frame check makes of `text` (`None`: not judged there, the `Value` path takes it).
+fn cleared(schemas: &Schemas, text: &str) -> Option<handoff_validator::frame::Cleared> {
+    schemas.frames.as_ref().expect("the envelopes compile").read(&schemas.ir, &schemas.compiled, false, text).ok()
+}
+
 #[test]
-fn the_fast_path_is_actually_taken() {
-    // A delta that the fast path clears and one it must hand over (bad thread id) give their slow-path results.
+fn the_compiled_check_is_actually_taken() {
+    use handoff_validator::frame::Cleared;
+    // A delta it clears and one it must hand over (bad thread id) give their `Value`-path results.
     let schemas = Schemas::canonical().unwrap();
-    let good = br#"{"ts_ms":1,"dir":"in","server_id":"s","json":{"method":"item/agentMessage/delta","params":{"threadId":"t","turnId":"u","itemId":"i","delta":"d"}}}"#;
-    assert!(handoff_validator::fast::is_clean(std::str::from_utf8(good).unwrap()));
-    assert!(run(&schemas, good, true, false).diagnostics.is_empty());
+    let good = r#"{"ts_ms":1,"dir":"in","server_id":"s","json":{"method":"item/agentMessage/delta","params":{"threadId":"t","turnId":"u","itemId":"i","delta":"d"}}}"#;
+    assert!(matches!(cleared(&schemas, good), Some(Cleared::Clean)));
+    assert!(run(&schemas, good.as_bytes(), true, false).diagnostics.is_empty());
+    let bad = good.replace("\"t\"", "\"t t\"");
+    assert!(cleared(&schemas, &bad).is_none());
+    assert_eq!(run(&schemas, bad.as_bytes(), true, false).diagnostics.len(), 1);
+    // Requests the flow rules do not read, and every response, are cleared with what capture order needs.
+    let start = r#"{"ts_ms":1,"dir":"out","server_id":"local","json":{"id":3,"method":"thread/realtime/start","params":{"threadId":"voice_1"}}}"#;
+    let answer = r#"{"ts_ms":2,"dir":"in","server_id":"local","json":"{\"id\":3,\"result\":{}}"}"#;
+    let error = r#"{"id":"9","error":{"code":-32600,"message":"no such thread"}}"#;
+    assert!(
+        matches!(cleared(&schemas, start), Some(Cleared::Request { method, .. }) if schemas.ir.methods[method].name == "thread/realtime/start"),
+        "{:?}",
+        cleared(&schemas, start)
+    );
+    assert!(matches!(cleared(&schemas, answer), Some(Cleared::Response { result: Some(r), .. }) if &*r == "{}"));
+    assert!(matches!(cleared(&schemas, error), Some(Cleared::Response { result: None, .. })));
+    // Flow steps are the `Value` path's: the flow rules read their values.
+    let resolve =
+        r#"{"id":3,"method":"thread/realtime/resolveHandoff","params":{"threadId":"voice_1","toolCallOutput":"x"}}"#;
+    assert!(cleared(&schemas, resolve).is_none());
+    // A realtime audio delta is cleared without decoding its base64; a function call is checked on the `Value` path.
+    let audio =
+        r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"response.output_audio.delta","delta":"AAAA"}}"#;
+    assert!(matches!(cleared(&schemas, audio), Some(Cleared::Clean)));
+    let call = r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"conversation.item.done","item":{}}}"#;
+    assert!(cleared(&schemas, call).is_none());
 }
 
 /// Frames close to the fast path's edge: the delta and audio shapes with one thing changed.
@@ -116,20 +147,6 @@ fn frame() -> impl Strategy<Value = String> {
             }
         },
     )
-}
-
-#[test]
-fn requests_and_responses_take_the_fast_path() {
-    use handoff_validator::fast::{Fast, read};
-    let resolve = r#"{"ts_ms":1,"dir":"out","server_id":"local","json":{"id":3,"method":"thread/realtime/resolveHandoff","params":{"threadId":"voice_1","toolCallOutput":"x"}}}"#;
-    let finalize = r#"{"id":"4","method":"thread/realtime/finalizeHandoff","params":{"threadId":"voice_1"}}"#;
-    let answer = r#"{"ts_ms":2,"dir":"in","server_id":"local","json":"{\"id\":3,\"result\":{}}"}"#;
-    assert!(matches!(read(resolve, true), Some(Fast::Request { .. })));
-    assert!(matches!(read(finalize, true), Some(Fast::Request { .. })));
-    assert!(matches!(read(answer, true), Some(Fast::Response { .. })));
-    assert!(read(resolve, false).is_none(), "only when the contract still matches");
-    let schemas = Schemas::canonical().unwrap();
-    assert!(schemas.fast_rpc_ok);
 }
 
 /// Requests and responses close to the fast path's edge, in sequences where ids are answered, reused and orphaned

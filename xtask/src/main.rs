@@ -3,6 +3,8 @@
 mod bench_cmd;
 mod compat_cmd;
 mod gen_cmd;
+mod report_cmd;
+mod tap_cmd;
 mod validate_cmd;
 mod verdicts;
 mod verdicts_cmd;
@@ -27,6 +29,10 @@ enum Command {
     Compat(compat_cmd::Args),
     /// Validate recorded traffic against the contract (exit 0 clean, 1 violations, 2 unreadable input or bad args).
     Validate(validate_cmd::Args),
+    /// Run a command (e.g. `codex app-server`) behind a validating stdio tap; exits with the command's status.
+    Tap(tap_cmd::Args),
+    /// Render captures as timelines: one self-contained HTML page each, Mermaid diagrams per handoff, or JSON.
+    Report(report_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
     /// Compare every language's fixture verdicts (DIR/<lang>.jsonl) with the fixtures and with each other
@@ -42,6 +48,8 @@ fn main() -> ExitCode {
         Command::Compat(args) => compat_cmd::run(&args),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
+        Command::Tap(args) => tap_cmd::run(&args),
+        Command::Report(args) => report_cmd::run(&args),
         Command::Verdicts(args) => verdicts_cmd::run(&args),
     };
     match result {

@@ -1,6 +1,6 @@
 //! `handoff-validate`: the validator as a standalone binary (what `cargo xtask bench` runs in release mode).
 //!
-//! Same arguments as `cargo xtask validate`, plus two hidden flags for the benchmark: `--floor` measures the
+//! Same arguments as `cargo xtask validate`, the subcommands `tap` and `report` (as `cargo xtask tap`/`report`), plus two hidden flags for the benchmark: `--floor` measures the
 //! parse floor (serde_json into `IgnoredAny` per line) instead of validating, and `--report-peak-rss` prints this
 //! process's peak resident set size (VmHWM from /proc/self/status) to stderr at exit.
 
@@ -10,11 +10,19 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use handoff_validator::cli;
+use handoff_validator::{cli, tap, timeline_cli};
 
 #[derive(Parser)]
-#[command(name = "handoff-validate", about = "Validate recorded handoff traffic", disable_version_flag = true)]
+#[command(
+    name = "handoff-validate",
+    about = "Validate recorded handoff traffic",
+    disable_version_flag = true,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Cli {
+    #[command(subcommand)]
+    tool: Option<Tool>,
     #[command(flatten)]
     args: cli::Args,
     /// Measure the parse floor over the given JSON Lines files instead of validating.
@@ -25,8 +33,23 @@ struct Cli {
     report_peak_rss: bool,
 }
 
+/// Tools beside plain validation (a capture file named like one of them is passed as `./NAME`).
+#[derive(clap::Subcommand)]
+enum Tool {
+    /// Run a command (e.g. `codex app-server`) behind a validating stdio tap.
+    Tap(tap::Args),
+    /// Render captures as timelines (html, mermaid or json).
+    Report(timeline_cli::Args),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(tool) = &cli.tool {
+        return match tool {
+            Tool::Tap(args) => ExitCode::from(tap::run(args)),
+            Tool::Report(args) => ExitCode::from(timeline_cli::run(args, &mut io::stdout(), &mut io::stderr())),
+        };
+    }
     let code =
         if cli.floor { floor(&cli.args.paths) } else { cli::run(&cli.args, &mut io::stdout(), &mut io::stderr()) };
     if cli.report_peak_rss {

@@ -1,0 +1,551 @@
+//! One capture frame read in one streaming pass with the compiled contract ([`crate::compiled`]).
+//!
+//! The pass reads the entry (`{ts_ms, dir, server_id, json}`) or the bare message, checks the JSON-RPC envelope
+//! against the envelope defs (`JsonRpcRequest`, `JsonRpcNotification`, `JsonRpcResponse`, `JsonRpcError`), looks
+//! the method up in the `x-rpc` table, checks its direction and the params against the method's params def, and
+//! gathers what the capture-order half of the check needs: the server, the direction, the request id and method,
+//! a response's `result` text (its def depends on the request it answers, known only in capture order).
+//! Realtime events are cleared when they carry no function call.
+//!
+//! Anything else is "not judged here" (`Err`) and takes the `Value` path, whose checks are the same compiled
+//! checks first and `jsonschema` for diagnostics: a frame that is not clean, a frame the flow rules read (they
+//! need its `Value`: see [`crate::flow::reads_method`]), a realtime function call, members in an order the pass
+//! cannot follow (`params` before `method`, an entry's `json` before its `dir` and `server_id`), escaped entry keys.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use handoff_schema::Ir;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::check::{REALTIME_SERVER_ID, is_call_event};
+use crate::compiled::{Compiled, Cx, Expect, FieldNode, Ty, refuse};
+use crate::flow::{self, FlowDirection};
+use crate::requests::RequestId;
+use crate::schemas;
+
+/// A frame the pass found clean, with what is left to check in capture order.
+#[derive(Debug)]
+pub enum Cleared {
+    /// Nothing to report, nothing for the request table or the flow rules.
+    Clean,
+    /// A request the flow rules do not read: only its id is left (the request table).
+    Request { server_id: String, direction: FlowDirection, id: RequestId, method: usize },
+    /// A response (`result` holds the result's JSON text) or an error response (`result` is `None`): the request
+    /// table, the answered method's result def and the flow rules are left. `direction` is `None` for a bare one.
+    Response { server_id: String, direction: Option<FlowDirection>, id: RequestId, result: Option<Box<str>> },
+}
+
+/// What a message left once read, before the entry's server id is added.
+enum Message {
+    Clean,
+    Request { direction: FlowDirection, id: RequestId, method: usize },
+    Response { direction: Option<FlowDirection>, id: RequestId, result: Option<Box<str>> },
+}
+
+/// The envelopes and the method table, compiled for the pass.
+pub struct FramePass {
+    /// The members of the four envelopes (one entry per wire name).
+    members: Vec<FieldNode>,
+    roles: Vec<Role>,
+    request: Shape,
+    notification: Shape,
+    response: Shape,
+    error: Shape,
+    /// Per method of `ir.methods`: the params type, the direction it travels, whether the flow rules read it.
+    params: Vec<Option<Ty>>,
+    sent: Vec<FlowDirection>,
+    is_request: Vec<bool>,
+    flow_reads: Vec<bool>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Id,
+    Method,
+    Params,
+    Result,
+    Error,
+    Other,
+}
+
+/// One envelope as bit sets over [`FramePass::members`].
+#[derive(Clone, Copy)]
+struct Shape {
+    required: u64,
+    declared: u64,
+    closed: bool,
+}
+
+impl FramePass {
+    /// `None` when the envelope defs are not what a single pass can follow (a member typed differently in two
+    /// envelopes, `params`/`result` not any-JSON, `method` not a string): every frame then takes the `Value` path.
+    pub fn new(ir: &Ir, program: &Compiled) -> Option<FramePass> {
+        let mut members: Vec<FieldNode> = Vec::new();
+        let mut shapes = Vec::new();
+        for name in [schemas::REQUEST_DEF, schemas::NOTIFICATION_DEF, schemas::RESPONSE_DEF, schemas::ERROR_DEF] {
+            let node = program.struct_node(name)?;
+            let handoff_schema::TypeKind::Struct(def) = &ir.types.get(name)?.kind else { return None };
+            let mut shape = Shape { required: 0, declared: 0, closed: def.closed };
+            for (field, ir_field) in node.fields.iter().zip(&def.fields) {
+                let at = match members.iter().position(|m| m.wire == field.wire) {
+                    Some(at) if members[at].ty == field.ty && members[at].nullable == field.nullable => at,
+                    Some(_) => return None,
+                    None => {
+                        members.push(FieldNode {
+                            wire: field.wire.clone(),
+                            ty: field.ty.clone(),
+                            nullable: field.nullable,
+                        });
+                        members.len() - 1
+                    }
+                };
+                if at >= 64 {
+                    return None;
+                }
+                shape.declared |= 1 << at;
+                if ir_field.presence.is_required() {
+                    shape.required |= 1 << at;
+                }
+            }
+            shapes.push(shape);
+        }
+        let roles: Vec<Role> = members
+            .iter()
+            .map(|m| match m.wire.as_str() {
+                "id" => Role::Id,
+                "method" => Role::Method,
+                "params" => Role::Params,
+                "result" => Role::Result,
+                "error" => Role::Error,
+                _ => Role::Other,
+            })
+            .collect();
+        for (member, role) in members.iter().zip(&roles) {
+            let fits = match role {
+                Role::Method => member.ty == Ty::String && !member.nullable,
+                Role::Params | Role::Result => member.ty == Ty::Any,
+                _ => true,
+            };
+            if !fits {
+                return None;
+            }
+        }
+        let mut params = Vec::new();
+        for method in &ir.methods {
+            params.push(match &method.params {
+                Some(def) => Some(Ty::Node(program.def(def)?)),
+                None => None,
+            });
+        }
+        let sent = ir
+            .methods
+            .iter()
+            .map(|m| {
+                if schemas::sent_by_client(m.direction) {
+                    FlowDirection::ClientToServer
+                } else {
+                    FlowDirection::ServerToClient
+                }
+            })
+            .collect();
+        let is_request = ir.methods.iter().map(|m| m.direction.is_request()).collect();
+        let flow_reads = ir.methods.iter().map(|m| flow::reads_method(&m.name)).collect();
+        Some(FramePass {
+            members,
+            roles,
+            request: shapes[0],
+            notification: shapes[1],
+            response: shapes[2],
+            error: shapes[3],
+            params,
+            sent,
+            is_request,
+            flow_reads,
+        })
+    }
+
+    /// Reads one frame. `Err` (any message) means "take the `Value` path".
+    pub fn read(&self, ir: &Ir, program: &Compiled, strict: bool, text: &str) -> Result<Cleared, serde_json::Error> {
+        let pass = Pass { frame: self, ir, cx: Cx { program, strict } };
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let cleared = deserializer.deserialize_map(Top(pass))?;
+        deserializer.end()?;
+        Ok(cleared)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Pass<'r> {
+    frame: &'r FramePass,
+    ir: &'r Ir,
+    cx: Cx<'r>,
+}
+
+/// The whole frame: an entry or a bare message.
+struct Top<'r>(Pass<'r>);
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = Cleared;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a frame")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cleared, A::Error> {
+        // The first member tells an entry from a bare message; an escaped first key is not judged here.
+        let Some(first) = map.next_key::<&'de str>()? else { return Err(refuse()) };
+        if !matches!(first, "ts_ms" | "dir" | "server_id" | "json") {
+            let message = read_message(self.0, None, map, Some(first), true)?;
+            return Ok(with_server(message, Cow::Borrowed("")));
+        }
+        let mut dir: Option<FlowDirection> = None;
+        let mut server_id: Option<Cow<'de, str>> = None;
+        let mut message: Option<Message> = None;
+        let mut key = Some(first);
+        loop {
+            let name = match key.take() {
+                Some(name) => name,
+                None => match map.next_key::<&'de str>()? {
+                    Some(name) => name,
+                    None => break,
+                },
+            };
+            match name {
+                "dir" if dir.is_none() => {
+                    dir = Some(match map.next_value::<&'de str>()? {
+                        "out" => FlowDirection::ClientToServer,
+                        "in" => FlowDirection::ServerToClient,
+                        _ => return Err(refuse()),
+                    });
+                }
+                "server_id" if server_id.is_none() => server_id = Some(map.next_value_seed(CowSeed)?),
+                "json" if message.is_none() => {
+                    let (Some(direction), Some(server)) = (dir, server_id.as_deref()) else { return Err(refuse()) };
+                    message = Some(if server == REALTIME_SERVER_ID {
+                        map.next_value_seed(RealtimeSeed)?
+                    } else {
+                        map.next_value_seed(MessageSeed { pass: self.0, direction })?
+                    });
+                }
+                "dir" | "server_id" | "json" => return Err(refuse()),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match (message, server_id) {
+            (Some(message), Some(server_id)) => Ok(with_server(message, server_id)),
+            _ => Err(refuse()),
+        }
+    }
+}
+
+fn with_server(message: Message, server_id: Cow<'_, str>) -> Cleared {
+    match message {
+        Message::Clean => Cleared::Clean,
+        Message::Request { direction, id, method } => {
+            Cleared::Request { server_id: server_id.into_owned(), direction, id, method }
+        }
+        Message::Response { direction, id, result } => {
+            Cleared::Response { server_id: server_id.into_owned(), direction, id, result }
+        }
+    }
+}
+
+/// A string, borrowed from the frame when it holds no escape.
+struct CowSeed;
+
+impl<'de> DeserializeSeed<'de> for CowSeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Cow<'de, str>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CowSeed {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(s))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+}
+
+/// An entry's app-server message: inline, or a string holding it (read in place, from the unescaped text).
+struct MessageSeed<'r> {
+    pass: Pass<'r>,
+    direction: FlowDirection,
+}
+
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
+    type Value = Message;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Message, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessageSeed<'_> {
+    type Value = Message;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a message")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Message, A::Error> {
+        read_message(self.pass, Some(self.direction), map, None, false)
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Message, E> {
+        nested(text, self)
+    }
+}
+
+/// Reads a message written as a JSON string, in a second deserializer over the unescaped text.
+fn nested<E: de::Error, V: for<'x> Visitor<'x, Value = Message>>(text: &str, visitor: V) -> Result<Message, E> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let message = deserializer.deserialize_map(visitor).map_err(|_| refuse::<E>())?;
+    deserializer.end().map_err(|_| refuse::<E>())?;
+    Ok(message)
+}
+
+/// What a message member turned out to be.
+enum MemberKey {
+    Envelope(usize),
+    Unknown,
+    /// `json`/`dir` in a bare message: the `Value` path decides whether it is an entry.
+    EntryMember,
+}
+
+struct MemberKeySeed<'r> {
+    members: &'r [FieldNode],
+    bare: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for MemberKeySeed<'_> {
+    type Value = MemberKey;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<MemberKey, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberKeySeed<'_> {
+    type Value = MemberKey;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<MemberKey, E> {
+        Ok(classify_member(self.members, self.bare, s))
+    }
+}
+
+fn classify_member(members: &[FieldNode], bare: bool, name: &str) -> MemberKey {
+    if bare && matches!(name, "json" | "dir") {
+        return MemberKey::EntryMember;
+    }
+    match members.iter().position(|m| m.wire == name) {
+        Some(at) => MemberKey::Envelope(at),
+        None => MemberKey::Unknown,
+    }
+}
+
+/// A JSON-RPC message on an app-server connection. `direction` is `None` for a bare message; `first` is a member
+/// name the caller already read.
+fn read_message<'de, A: MapAccess<'de>>(
+    pass: Pass<'_>,
+    direction: Option<FlowDirection>,
+    mut map: A,
+    first: Option<&str>,
+    bare: bool,
+) -> Result<Message, A::Error> {
+    let frame = pass.frame;
+    let mut seen = 0u64;
+    let mut unknown = false;
+    let mut method: Option<usize> = None;
+    let mut id: Option<RequestId> = None;
+    let mut result: Option<Box<str>> = None;
+    let mut pending = first.map(|name| classify_member(&frame.members, bare, name));
+    loop {
+        let key = match pending.take() {
+            Some(key) => key,
+            None => match map.next_key_seed(MemberKeySeed { members: &frame.members, bare })? {
+                Some(key) => key,
+                None => break,
+            },
+        };
+        let at = match key {
+            MemberKey::EntryMember => return Err(refuse()),
+            MemberKey::Unknown if pass.cx.strict => return Err(refuse()),
+            MemberKey::Unknown => {
+                unknown = true;
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            MemberKey::Envelope(at) => at,
+        };
+        if seen & (1 << at) != 0 {
+            return Err(refuse());
+        }
+        seen |= 1 << at;
+        let member = &frame.members[at];
+        match frame.roles[at] {
+            Role::Method => {
+                let index = map.next_value_seed(MethodSeed(pass.ir))?;
+                if frame.flow_reads[index] || direction.is_some_and(|d| d != frame.sent[index]) {
+                    return Err(refuse());
+                }
+                method = Some(index);
+            }
+            Role::Params => {
+                // The params def depends on the method: params before it are not judged here.
+                let Some(index) = method else { return Err(refuse()) };
+                match &frame.params[index] {
+                    Some(ty) => map.next_value_seed(Expect { cx: pass.cx, ty, nullable: false, depth: 0 })?,
+                    None => map.next_value::<IgnoredAny>().map(|_| ())?,
+                }
+            }
+            Role::Result => {
+                let raw: &RawValue = map.next_value()?;
+                result = Some(raw.get().into());
+            }
+            Role::Id => {
+                let expect = Expect { cx: pass.cx, ty: &member.ty, nullable: member.nullable, depth: 0 };
+                id = Some(map.next_value_seed(IdSeed(expect))?);
+            }
+            Role::Error | Role::Other => {
+                map.next_value_seed(Expect { cx: pass.cx, ty: &member.ty, nullable: member.nullable, depth: 0 })?;
+            }
+        }
+    }
+    let has = |role: Role| frame.roles.iter().enumerate().any(|(at, r)| *r == role && seen & (1 << at) != 0);
+    let shape = match (method.is_some(), has(Role::Id), has(Role::Error)) {
+        (true, true, _) => frame.request,
+        (true, false, _) => frame.notification,
+        (false, true, true) => frame.error,
+        (false, true, false) => frame.response,
+        // Neither `method` nor `id`, or a `method` that is not a string.
+        (false, false, _) => return Err(refuse()),
+    };
+    let undeclared = unknown || seen & !shape.declared != 0;
+    if seen & shape.required != shape.required || (undeclared && (shape.closed || pass.cx.strict)) {
+        return Err(refuse());
+    }
+    match (method, id) {
+        (Some(index), id) => {
+            if frame.is_request[index] != id.is_some() || (frame.params[index].is_some() && !has(Role::Params)) {
+                return Err(refuse());
+            }
+            match id {
+                Some(id) => Ok(Message::Request { direction: frame.sent[index], id, method: index }),
+                None => Ok(Message::Clean),
+            }
+        }
+        (None, Some(id)) => {
+            let result = if has(Role::Error) { None } else { Some(result.ok_or_else(refuse)?) };
+            Ok(Message::Response { direction, id, result })
+        }
+        (None, None) => Err(refuse()),
+    }
+}
+
+/// A method name: its index in the IR's method table (sorted by name). Unknown methods are not clean.
+struct MethodSeed<'r>(&'r Ir);
+
+impl<'de> DeserializeSeed<'de> for MethodSeed<'_> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MethodSeed<'_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a method name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<usize, E> {
+        self.0.methods.binary_search_by(|m| m.name.as_str().cmp(s)).map_err(|_| refuse())
+    }
+}
+
+/// A request id, checked against the envelope's id type and kept (a string or a 64-bit integer).
+struct IdSeed<'c>(Expect<'c>);
+
+impl<'de> DeserializeSeed<'de> for IdSeed<'_> {
+    type Value = RequestId;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RequestId, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdSeed<'_> {
+    type Value = RequestId;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a request id")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<RequestId, E> {
+        self.0.str(s)?;
+        Ok(RequestId::Str(s.to_owned()))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<RequestId, E> {
+        self.0.int(n)?;
+        Ok(RequestId::Int(n))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<RequestId, E> {
+        self.visit_i64(i64::try_from(n).map_err(|_| refuse::<E>())?)
+    }
+}
+
+/// A realtime event: clean unless it carries a function call (those are checked on the `Value` path). Only its
+/// `type` is read; the rest (an 8 KB base64 audio delta, say) is skipped.
+struct RealtimeSeed;
+
+impl<'de> DeserializeSeed<'de> for RealtimeSeed {
+    type Value = Message;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Message, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RealtimeSeed {
+    type Value = Message;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a realtime event")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+        let mut plain = None;
+        while let Some(is_type) = map.next_key_seed(TypeKey)? {
+            if !is_type {
+                map.next_value::<IgnoredAny>()?;
+            } else if plain.is_some() {
+                return Err(refuse());
+            } else {
+                plain = Some(!is_call_event(map.next_value_seed(CowSeed)?.as_ref()));
+            }
+        }
+        if plain == Some(true) { Ok(Message::Clean) } else { Err(refuse()) }
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Message, E> {
+        nested(text, self)
+    }
+}
+
+struct TypeKey;
+
+impl<'de> DeserializeSeed<'de> for TypeKey {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TypeKey {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<bool, E> {
+        Ok(s == "type")
+    }
+}
