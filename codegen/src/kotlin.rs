@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use handoff_schema::{Ir, TypeKind, TypeRef};
 
-use crate::groups::{Group, assign as assign_groups};
 use crate::{CodegenError, Output, header};
+use handoff_schema::Group;
 
 pub const ROOT: &str = "generated/kotlin";
 pub const PACKAGE: &str = "dev.codex.handoff.contract";
@@ -86,7 +86,7 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
                 .to_owned(),
         });
     }
-    let placement = assign_groups(ir);
+    let placement = ir.groups();
     let unions = union_memberships(ir);
     let mut output = Output::new(ROOT);
     for group in Group::ALL {

@@ -6,7 +6,6 @@
 use handoff_schema::Ir;
 
 mod files;
-mod groups;
 pub mod kotlin;
 pub mod realtime;
 pub mod rust;

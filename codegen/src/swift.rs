@@ -2,7 +2,7 @@
 //! names, open string enums, tagged unions, constraint-checked newtypes, the JSON-RPC method table, and an
 //! XCTest target over the shared fixtures.
 //!
-//! Source files are grouped by protocol area ([`groups`]); each is deterministic text from a line writer
+//! Source files are grouped by protocol area ([`handoff_schema::Group`]); each is deterministic text from a line writer
 //! ([`code`]), since no Swift formatter runs here. Tests parse every file with tree-sitter's Swift grammar.
 
 mod code;
@@ -21,8 +21,8 @@ mod unions;
 use handoff_schema::Ir;
 
 use self::code::Code;
-use crate::groups::{self, Group};
 use crate::{CodegenError, Output, header};
+use handoff_schema::Group;
 
 pub const ROOT: &str = "generated/swift";
 /// The library product, target and module name.
@@ -33,7 +33,7 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     let mut output = Output::new(ROOT);
     output.add("Package.swift", package::package_swift(None));
     let sources = format!("Sources/{MODULE}");
-    let groups = groups::assign(ir);
+    let groups = ir.groups();
     for group in Group::ALL {
         let members: Vec<_> = ir.types.values().filter(|def| groups[&def.name] == group).collect();
         if members.is_empty() {

@@ -18,8 +18,8 @@ use handoff_schema::Ir;
 use heck::ToLowerCamelCase;
 use serde_json::json;
 
-pub(crate) use crate::groups::{Group, assign as assign_groups};
 use crate::{CodegenError, Output, header};
+pub(crate) use handoff_schema::Group;
 
 const BACKEND: &str = "typescript";
 pub const ROOT: &str = "generated/typescript";
@@ -61,7 +61,7 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
             reason: "the name clashes with a helper the TypeScript package exports".to_owned(),
         });
     }
-    let placement = assign_groups(ir);
+    let placement = ir.groups();
     let mut output = Output::new(ROOT);
     output.add("package.json", package_json(ir)?);
     output.add("tsconfig.json", tsconfig_json());

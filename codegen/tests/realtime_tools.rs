@@ -241,6 +241,7 @@ fn ir_with_member(ty: TypeRef, presence: Presence, extra: Vec<TypeDef>) -> Ir {
         doc: "Probe.".into(),
         pointer: "/$defs/ProbeArguments".into(),
         synthesized: false,
+        group: handoff_schema::Group::Common,
         kind: TypeKind::Struct(StructDef {
             fields: vec![Field {
                 wire_name: "probe".into(),
@@ -302,6 +303,7 @@ fn recursive_types_are_an_error_not_a_panic() {
         doc: "A node.".into(),
         pointer: "/$defs/Node".into(),
         synthesized: false,
+        group: handoff_schema::Group::Common,
         kind: TypeKind::Struct(StructDef {
             fields: vec![Field {
                 wire_name: "child".into(),

@@ -31,6 +31,7 @@ fn def(name: &str, kind: TypeKind) -> TypeDef {
         doc: format!("The {name} type."),
         pointer: format!("/$defs/{name}"),
         synthesized: false,
+        group: handoff_schema::Group::Common,
         kind,
     }
 }

@@ -2,10 +2,13 @@
 
 use serde_json::Value;
 
+use handoff_flow::ItemAdded;
+
+use crate::contract::methods::{self, Request};
 use crate::contract::{
-    JsonRpcError, JsonRpcErrorObject, JsonRpcRequest, JsonRpcResponse, RealtimeHandoffRequested, RealtimeItem,
-    RequestId, ThreadId, ThreadRealtimeFinalizeHandoffParams, ThreadRealtimeItemAddedNotification,
-    ThreadRealtimeResolveHandoffParams, ThreadResumeParams, ThreadStartParams, TurnStartParams, methods,
+    JsonRpcError, JsonRpcErrorObject, JsonRpcRequest, JsonRpcResponse, RealtimeHandoffRequested, RequestId, ThreadId,
+    ThreadRealtimeFinalizeHandoffParams, ThreadRealtimeResolveHandoffParams, ThreadResumeParams, ThreadStartParams,
+    TurnStartParams,
 };
 
 /// One event for the router.
@@ -67,22 +70,18 @@ impl Input {
                         params,
                     }));
                 }
-                let added: ThreadRealtimeItemAddedNotification = match serde_json::from_value(params.clone()) {
-                    Ok(added) => added,
-                    Err(e) => {
-                        return match rejected_handoff(server, &params, e.to_string()) {
-                            Some(rejected) => Ok(Some(rejected)),
-                            None => Err(error("/params", e.to_string())),
-                        };
+                Ok(match ItemAdded::read(&params) {
+                    ItemAdded::Handoff { voice_thread, item } => {
+                        Some(Input::HandoffRequested { voice_server: server.to_owned(), voice_thread, item })
                     }
-                };
-                Ok(match added.item {
-                    RealtimeItem::HandoffRequest(item) => Some(Input::HandoffRequested {
+                    ItemAdded::Rejected { voice_thread, handoff_id, reason, .. } => Some(Input::HandoffRejected {
                         voice_server: server.to_owned(),
-                        voice_thread: added.thread_id,
-                        item,
+                        voice_thread,
+                        handoff_id,
+                        reason,
                     }),
-                    RealtimeItem::Other(_) => None,
+                    ItemAdded::NotHandoff => None,
+                    ItemAdded::Malformed(reason) => return Err(error("/params", reason)),
                 })
             }
             (None, Some(_)) if object.contains_key("error") => {
@@ -100,17 +99,6 @@ impl Input {
     }
 }
 
-/// A handoff item that does not decode but still names its voice thread and handoff id.
-fn rejected_handoff(server: &str, params: &Value, reason: String) -> Option<Input> {
-    let voice_thread = ThreadId::new(params.get("threadId")?.as_str()?).ok()?;
-    let item = params.get("item")?;
-    if item.get("type")?.as_str()? != "handoff_request" {
-        return None;
-    }
-    let handoff_id = item.get("handoff_id")?.as_str()?.to_owned();
-    Some(Input::HandoffRejected { voice_server: server.to_owned(), voice_thread, handoff_id, reason })
-}
-
 /// A request the router sends to an app-server.
 // The params types are as large as the app-server's option lists; each request is built once and moved to the
 // caller, so boxing would only add an allocation and a `Box` in every match.
@@ -125,30 +113,34 @@ pub enum ClientRequest {
 }
 
 impl ClientRequest {
-    /// The JSON-RPC method.
+    /// The JSON-RPC method, from the generated method table's marker of the request's params type.
     pub fn method(&self) -> &'static str {
         match self {
-            ClientRequest::ResumeThread(_) => methods::THREAD_RESUME,
-            ClientRequest::StartThread(_) => methods::THREAD_START,
-            ClientRequest::StartTurn(_) => methods::TURN_START,
-            ClientRequest::ResolveHandoff(_) => methods::THREAD_REALTIME_RESOLVE_HANDOFF,
-            ClientRequest::FinalizeHandoff(_) => methods::THREAD_REALTIME_FINALIZE_HANDOFF,
+            ClientRequest::ResumeThread(_) => methods::ThreadResume::METHOD,
+            ClientRequest::StartThread(_) => methods::ThreadStart::METHOD,
+            ClientRequest::StartTurn(_) => methods::TurnStart::METHOD,
+            ClientRequest::ResolveHandoff(_) => methods::ThreadRealtimeResolveHandoff::METHOD,
+            ClientRequest::FinalizeHandoff(_) => methods::ThreadRealtimeFinalizeHandoff::METHOD,
         }
     }
 
     /// The wire message `{id, method, params}` (the app-server protocol has no `jsonrpc` member).
     pub fn to_message(&self, id: &RequestId) -> Result<Value, serde_json::Error> {
-        let params = match self {
-            ClientRequest::ResumeThread(params) => serde_json::to_value(params)?,
-            ClientRequest::StartThread(params) => serde_json::to_value(params)?,
-            ClientRequest::StartTurn(params) => serde_json::to_value(params)?,
-            ClientRequest::ResolveHandoff(params) => serde_json::to_value(params)?,
-            ClientRequest::FinalizeHandoff(params) => serde_json::to_value(params)?,
-        };
-        let mut request = JsonRpcRequest::new(id.clone(), self.method().to_owned());
-        request.params = Some(params);
-        serde_json::to_value(request)
+        match self {
+            ClientRequest::ResumeThread(params) => message::<methods::ThreadResume>(id, params),
+            ClientRequest::StartThread(params) => message::<methods::ThreadStart>(id, params),
+            ClientRequest::StartTurn(params) => message::<methods::TurnStart>(id, params),
+            ClientRequest::ResolveHandoff(params) => message::<methods::ThreadRealtimeResolveHandoff>(id, params),
+            ClientRequest::FinalizeHandoff(params) => message::<methods::ThreadRealtimeFinalizeHandoff>(id, params),
+        }
     }
+}
+
+/// The request of method `M`: its params must be `M`'s params type, so a variant cannot drift from its method.
+fn message<M: Request>(id: &RequestId, params: &M::Params) -> Result<Value, serde_json::Error> {
+    let mut request = JsonRpcRequest::new(id.clone(), M::METHOD.to_owned());
+    request.params = Some(serde_json::to_value(params)?);
+    serde_json::to_value(request)
 }
 
 /// What the voice side shows while a handoff runs.

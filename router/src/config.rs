@@ -1,32 +1,13 @@
-//! Which app-servers the router can reach, and how a handoff's `server` value picks one.
+//! Which app-servers the router can reach. How a handoff's `server` value picks one is shared with the validator
+//! ([`handoff_flow::servers`]).
 
-/// One connected app-server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerInfo {
-    /// Stable id; requests are addressed by it.
-    pub id: String,
-    /// Display name the voice model may use instead of the id (e.g. "bigpc").
-    pub name: String,
-}
-
-impl ServerInfo {
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> ServerInfo {
-        ServerInfo { id: id.into(), name: name.into() }
-    }
-}
+pub use handoff_flow::servers::{ServerInfo, ServerLookupError};
 
 /// The connected servers, and which one runs the voice session (the "local" one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouterConfig {
     servers: Vec<ServerInfo>,
     local: String,
-}
-
-/// Why a `server` value did not pick exactly one server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ServerLookupError {
-    Unknown,
-    Ambiguous(Vec<String>),
 }
 
 impl RouterConfig {
@@ -48,27 +29,12 @@ impl RouterConfig {
     /// The server id a handoff's `server` value names: absent, empty or "local" is the local server; otherwise an
     /// exact id, else a name compared without ASCII case. Never a guess: no match or several matches is an error.
     pub(crate) fn resolve(&self, server: Option<&str>) -> Result<&str, ServerLookupError> {
-        let wanted = server.map(str::trim).unwrap_or("");
-        if wanted.is_empty() || wanted.eq_ignore_ascii_case("local") {
-            return Ok(&self.local);
-        }
-        if let Some(server) = self.servers.iter().find(|server| server.id == wanted) {
-            return Ok(&server.id);
-        }
-        let by_name: Vec<&ServerInfo> =
-            self.servers.iter().filter(|server| server.name.eq_ignore_ascii_case(wanted)).collect();
-        match by_name.as_slice() {
-            [] => Err(ServerLookupError::Unknown),
-            [one] => Ok(&one.id),
-            several => Err(ServerLookupError::Ambiguous(several.iter().map(|server| server.id.clone()).collect())),
-        }
+        handoff_flow::resolve_server(&self.servers, &self.local, server)
     }
 
     /// "a (id a), bigpc (id srv-2)" for error texts the voice model reads back.
     pub(crate) fn describe_servers(&self) -> String {
-        let names: Vec<String> =
-            self.servers.iter().map(|server| format!("{} (id {})", server.name, server.id)).collect();
-        names.join(", ")
+        handoff_flow::describe_servers(&self.servers)
     }
 }
 

@@ -23,16 +23,18 @@
 //! assert_eq!(sent, [("srv-2", handoff_router::contract::methods::THREAD_RESUME)]);
 //! ```
 //!
-//! [`flow`] holds the per-server thread cache and the per-handoff state machine. The router drives its decisions
-//! through it, and the validator's flow rules apply the same transitions to recorded traffic, so the rules and the
-//! reference behaviour cannot drift apart.
+//! [`flow`] (crate `handoff-flow`) holds the per-server thread cache, the per-handoff state machine, handoff item
+//! reading and server name resolution. The router drives its decisions through it, and the validator's flow rules
+//! apply the same transitions to recorded traffic, so the rules and the reference behaviour cannot drift apart.
 
 pub use codex_handoff_contract as contract;
 
 mod action;
 mod config;
-pub mod flow;
 mod router;
+
+/// The flow state machine, shared with the validator (crate `handoff-flow`).
+pub use handoff_flow as flow;
 
 pub use action::{Action, ClientRequest, Input, InputError, VoicePhase};
 pub use config::{RouterConfig, ServerInfo};

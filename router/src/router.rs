@@ -87,6 +87,8 @@ struct Pending {
     voice_thread: ThreadId,
     handoff_id: String,
     purpose: Purpose,
+    /// The request's method, for error texts.
+    method: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -304,7 +306,12 @@ impl Router {
         self.next_id += 1;
         self.pending.insert(
             (server.clone(), id.clone()),
-            Pending { voice_thread: handoff.voice_thread.clone(), handoff_id: handoff.handoff_id.clone(), purpose },
+            Pending {
+                voice_thread: handoff.voice_thread.clone(),
+                handoff_id: handoff.handoff_id.clone(),
+                purpose,
+                method: request.method(),
+            },
         );
         out.push(Action::Send { server, id, request });
     }
@@ -368,7 +375,7 @@ impl Router {
             // The handoff ended (timed out) while this was in flight; its late answers change nothing.
             if let (Purpose::Resolve | Purpose::Finalize, Err(error)) = (&pending.purpose, &answer) {
                 out.push(Action::ReportError {
-                    message: format!("{} failed on {server:?}: {}", purpose_name(&pending.purpose), error.message),
+                    message: format!("{} failed on {server:?}: {}", pending.method, error.message),
                 });
             }
             return;
@@ -443,10 +450,10 @@ impl Router {
                 );
                 self.fail(handoff, text, out);
             }
-            (purpose @ (Purpose::Resolve | Purpose::Finalize), answer) => {
+            (Purpose::Resolve | Purpose::Finalize, answer) => {
                 if let Err(error) = answer {
                     out.push(Action::ReportError {
-                        message: format!("{} failed on {server:?}: {}", purpose_name(&purpose), error.message),
+                        message: format!("{} failed on {server:?}: {}", pending.method, error.message),
                     });
                 }
                 self.store(handoff);
@@ -474,7 +481,7 @@ impl Router {
         self.voices.iter().find_map(|(voice_thread, slot)| {
             let open = slot.open.as_ref()?;
             let running = open.server.as_deref() == Some(server) && open.flow.target() == Some(thread);
-            let turn_sent = matches!(open.flow.phase(), crate::flow::HandoffPhase::TurnSent(_));
+            let turn_sent = matches!(open.flow.phase(), handoff_flow::HandoffPhase::TurnSent(_));
             (running && turn_sent).then(|| voice_thread.clone())
         })
     }
@@ -603,16 +610,6 @@ impl Router {
             ));
             self.fail(handoff, text, out);
         }
-    }
-}
-
-fn purpose_name(purpose: &Purpose) -> &'static str {
-    match purpose {
-        Purpose::Resume(_) => methods::THREAD_RESUME,
-        Purpose::Start => methods::THREAD_START,
-        Purpose::Turn(_) => methods::TURN_START,
-        Purpose::Resolve => methods::THREAD_REALTIME_RESOLVE_HANDOFF,
-        Purpose::Finalize => methods::THREAD_REALTIME_FINALIZE_HANDOFF,
     }
 }
 

@@ -38,6 +38,151 @@ impl Ir {
     pub fn realtime_tool(&self, name: &str) -> Option<&RealtimeTool> {
         self.realtime_tools.iter().find(|t| t.name == name || t.aliases.iter().any(|a| a == name))
     }
+
+    /// The area of every type, by type name (each def's [`TypeDef::group`]).
+    pub fn groups(&self) -> BTreeMap<String, Group> {
+        self.types.values().map(|def| (def.name.clone(), def.group)).collect()
+    }
+
+    /// The types of one area, in name order.
+    pub fn types_in(&self, group: Group) -> impl Iterator<Item = &TypeDef> {
+        self.types.values().filter(move |def| def.group == group)
+    }
+
+    /// The directions every def travels in, seen from the client: the method table's params and results and the
+    /// realtime tools' arguments, followed through type references. Defs nothing reaches are absent.
+    pub fn usage(&self) -> BTreeMap<String, Usage> {
+        let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
+        let mut roots: Vec<(&str, Usage)> = Vec::new();
+        for method in &self.methods {
+            if let Some(params) = &method.params {
+                roots.push((params, Usage::of_params(method.direction)));
+            }
+            if let Some(result) = &method.result {
+                roots.push((result, Usage::of_result(method.direction)));
+            }
+        }
+        for tool in &self.realtime_tools {
+            // Written by the voice model, decoded by the client.
+            roots.push((&tool.arguments, Usage::DECODED));
+        }
+        for (root, direction) in roots {
+            let mut stack = vec![root];
+            while let Some(name) = stack.pop() {
+                let entry = usage.entry(name.to_owned()).or_default();
+                let merged = entry.or(direction);
+                // Already marked with this direction: its references are marked too (this also ends cycles).
+                if merged == *entry && *entry != Usage::default() {
+                    continue;
+                }
+                *entry = merged;
+                if let Some(def) = self.types.get(name) {
+                    stack.extend(def.kind.references());
+                }
+            }
+        }
+        usage
+    }
+}
+
+/// The directions messages holding a def travel in, seen from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// The client decodes it: responses to client requests, server notifications, server requests' params, realtime
+    /// items, and tool arguments (written by the model, decoded by the client).
+    pub decoded: bool,
+    /// The client encodes it and the app-server decodes it: client requests' params, client notifications,
+    /// results of server requests.
+    pub encoded: bool,
+}
+
+impl Usage {
+    pub const DECODED: Usage = Usage { decoded: true, encoded: false };
+    pub const ENCODED: Usage = Usage { decoded: false, encoded: true };
+
+    pub fn or(self, other: Usage) -> Usage {
+        Usage { decoded: self.decoded || other.decoded, encoded: self.encoded || other.encoded }
+    }
+
+    /// Human words for the usage, e.g. "decoded by the client".
+    pub fn describe(self) -> &'static str {
+        match (self.decoded, self.encoded) {
+            (true, true) => "decoded and encoded by the client",
+            (true, false) => "decoded by the client",
+            (false, true) => "encoded by the client",
+            (false, false) => "used by no method or tool",
+        }
+    }
+
+    /// The usage of a method's params: the client encodes what it sends and decodes what it receives.
+    pub fn of_params(direction: Direction) -> Usage {
+        match direction.sender() {
+            Peer::Client => Usage::ENCODED,
+            Peer::AppServer => Usage::DECODED,
+        }
+    }
+
+    /// The usage of a request's result: it travels the other way from the params.
+    pub fn of_result(direction: Direction) -> Usage {
+        match direction.sender() {
+            Peer::Client => Usage::DECODED,
+            Peer::AppServer => Usage::ENCODED,
+        }
+    }
+}
+
+/// The protocol area a type belongs to: one source file per area in every language, so the handoff item sits next
+/// to the realtime messages and the tool arguments together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    ToolArguments,
+    HandoffItems,
+    ThreadsAndTurns,
+    DynamicTools,
+    JsonRpc,
+    Common,
+}
+
+impl Group {
+    /// In the order files are written.
+    pub const ALL: [Group; 6] = [
+        Group::ToolArguments,
+        Group::HandoffItems,
+        Group::ThreadsAndTurns,
+        Group::DynamicTools,
+        Group::JsonRpc,
+        Group::Common,
+    ];
+
+    /// The file stem in UpperCamelCase (`ToolArguments`); each backend recases it for its conventions.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Group::ToolArguments => "ToolArguments",
+            Group::HandoffItems => "HandoffItems",
+            Group::ThreadsAndTurns => "ThreadsAndTurns",
+            Group::DynamicTools => "DynamicTools",
+            Group::JsonRpc => "JsonRpc",
+            Group::Common => "CommonTypes",
+        }
+    }
+
+    /// What the area's file holds, for its opening comment.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Group::ToolArguments => {
+                "Arguments of the realtime voice model's function tools (`codex`, `list_sessions`, ...)."
+            }
+            Group::HandoffItems => {
+                "Realtime conversation items (the `handoff_request` item) and the `thread/realtime/*` messages that carry a handoff."
+            }
+            Group::ThreadsAndTurns => {
+                "Threads, turns and the app-server requests and notifications that create and run them."
+            }
+            Group::DynamicTools => "Dynamic tools: the client-side tool calls the app-server sends and their answers.",
+            Group::JsonRpc => "The JSON-RPC envelope of the app-server connection (no `jsonrpc` member on this wire).",
+            Group::Common => "Types several areas of the protocol share, such as `ThreadId`.",
+        }
+    }
 }
 
 /// One named type.
@@ -51,6 +196,8 @@ pub struct TypeDef {
     pub pointer: String,
     /// Set when lowering made this type up for an inline construct (a `const` tag, an excluded tag).
     pub synthesized: bool,
+    /// The protocol area (source file) the type is written to in every language.
+    pub group: Group,
     pub kind: TypeKind,
 }
 
@@ -63,6 +210,25 @@ pub enum TypeKind {
     Newtype(NewtypeDef),
     /// A named array, map or any-JSON type.
     Alias(TypeRef),
+}
+
+impl TypeKind {
+    /// Every type name the definition refers to directly, in declaration order (repeats kept): member types,
+    /// union variants and fallback, alias targets.
+    pub fn references(&self) -> Vec<&str> {
+        let mut refs = Vec::new();
+        match self {
+            TypeKind::Struct(s) => s.fields.iter().for_each(|f| f.ty.collect_named(&mut refs)),
+            TypeKind::TaggedUnion(u) => {
+                refs.extend(u.variants.iter().map(|v| v.type_name.as_str()));
+                refs.extend(u.fallback.as_deref());
+            }
+            TypeKind::UntaggedUnion(u) => u.variants.iter().for_each(|v| v.ty.collect_named(&mut refs)),
+            TypeKind::Alias(ty) => ty.collect_named(&mut refs),
+            TypeKind::StringEnum(_) | TypeKind::Newtype(_) => {}
+        }
+        refs
+    }
 }
 
 /// An object with named members.
@@ -131,6 +297,17 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// Any JSON value: members whose shape the app-server owns and the handoff flow does not use.
     Any,
+}
+
+impl TypeRef {
+    /// The named types inside this reference (through arrays and maps), appended to `out`.
+    pub fn collect_named<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            TypeRef::Named(name) => out.push(name),
+            TypeRef::Array(item) | TypeRef::Map(item) => item.collect_named(out),
+            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Any => {}
+        }
+    }
 }
 
 /// A string with a fixed set of values.
@@ -252,13 +429,74 @@ impl Direction {
         matches!(self, Direction::ClientRequest | Direction::ServerRequest)
     }
 
-    /// Who sends it and what it is, for doc comments in every language.
+    /// The side that sends messages of this direction (requests' params, notifications).
+    pub fn sender(self) -> Peer {
+        match self {
+            Direction::ClientRequest | Direction::ClientNotification => Peer::Client,
+            Direction::ServerRequest | Direction::ServerNotification => Peer::AppServer,
+        }
+    }
+
+    /// The direction of a request or notification `sender` sends.
+    pub fn of(sender: Peer, request: bool) -> Direction {
+        match (sender, request) {
+            (Peer::Client, true) => Direction::ClientRequest,
+            (Peer::Client, false) => Direction::ClientNotification,
+            (Peer::AppServer, true) => Direction::ServerRequest,
+            (Peer::AppServer, false) => Direction::ServerNotification,
+        }
+    }
+
+    /// Who sends it and what it is, for doc comments in every language: "client → app-server request".
     pub fn describe(self) -> &'static str {
         match self {
             Direction::ClientRequest => "client → app-server request",
             Direction::ServerRequest => "app-server → client request",
             Direction::ServerNotification => "app-server → client notification",
             Direction::ClientNotification => "client → app-server notification",
+        }
+    }
+
+    /// [`describe`](Self::describe) with its article, for sentences: "an app-server → client request".
+    pub fn describe_with_article(self) -> &'static str {
+        match self {
+            Direction::ClientRequest => "a client → app-server request",
+            Direction::ServerRequest => "an app-server → client request",
+            Direction::ServerNotification => "an app-server → client notification",
+            Direction::ClientNotification => "a client → app-server notification",
+        }
+    }
+}
+
+/// One end of the app-server connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Peer {
+    Client,
+    AppServer,
+}
+
+impl Peer {
+    /// Its name in messages: `client`, `app-server`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Peer::Client => "client",
+            Peer::AppServer => "app-server",
+        }
+    }
+
+    /// The other end.
+    pub fn other(self) -> Peer {
+        match self {
+            Peer::Client => Peer::AppServer,
+            Peer::AppServer => Peer::Client,
+        }
+    }
+
+    /// The path of a message this side sends: "client → app-server".
+    pub fn route(self) -> &'static str {
+        match self {
+            Peer::Client => "client → app-server",
+            Peer::AppServer => "app-server → client",
         }
     }
 }
@@ -286,4 +524,29 @@ pub struct RealtimeTool {
     pub description: String,
     /// The struct type of its arguments.
     pub arguments: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direction_wording_follows_its_sender() {
+        for direction in Direction::ALL {
+            let kind = if direction.is_request() { "request" } else { "notification" };
+            assert_eq!(direction.describe(), format!("{} {kind}", direction.sender().route()));
+            assert!(direction.describe_with_article().ends_with(direction.describe()));
+            assert_eq!(Direction::of(direction.sender(), direction.is_request()), direction);
+        }
+        assert_eq!(Direction::ServerRequest.describe_with_article(), "an app-server → client request");
+        assert_eq!(Peer::Client.other(), Peer::AppServer);
+    }
+
+    #[test]
+    fn usage_follows_the_sender() {
+        assert_eq!(Usage::of_params(Direction::ClientRequest), Usage::ENCODED);
+        assert_eq!(Usage::of_result(Direction::ClientRequest), Usage::DECODED);
+        assert_eq!(Usage::of_params(Direction::ServerNotification), Usage::DECODED);
+        assert_eq!(Usage::of_result(Direction::ServerRequest), Usage::ENCODED);
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod compat;
 mod error;
+mod groups;
 pub mod ir;
 mod lower;
 pub mod names;

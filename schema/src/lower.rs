@@ -16,7 +16,10 @@ type Result<T> = std::result::Result<T, SchemaError>;
 
 const ROOT_KEYWORDS: &[&str] =
     &["$schema", "$id", "title", "description", "x-version", "x-realtime-tools", "x-rpc", "$defs"];
-const ANNOTATIONS: &[&str] = &["description", "title", "examples", "$comment"];
+/// Annotations the lowering ignores. The `x-upstream*` and `x-origin` ones tie the contract to the tracked Codex
+/// release; `cargo xtask upstream` reads them (README "Tracking the Codex release").
+const ANNOTATIONS: &[&str] =
+    &["description", "title", "examples", "$comment", "x-origin", "x-upstream", "x-upstream-differs"];
 const STRUCT_KEYWORDS: &[&str] = &["type", "properties", "required", "additionalProperties"];
 const MEMBER_EXTRAS: &[&str] = &["x-aliases", "default"];
 
@@ -46,6 +49,7 @@ pub fn lower(doc: &Value) -> Result<Ir> {
         }
         lowering.lower_def(name, node, &pointer)?;
     }
+    crate::groups::assign(&mut lowering.types);
     let methods = lower_rpc(root.get("x-rpc"), &lowering.types)?;
     let realtime_tools = lower_tools(root.get("x-realtime-tools"), &lowering.types)?;
     Ok(Ir { title, description, version, types: lowering.types, methods, realtime_tools })
@@ -104,7 +108,14 @@ impl Lowering<'_> {
             }
         };
         self.insert(
-            TypeDef { name: name.to_owned(), doc, pointer: pointer.to_owned(), synthesized: false, kind },
+            TypeDef {
+                name: name.to_owned(),
+                doc,
+                pointer: pointer.to_owned(),
+                synthesized: false,
+                group: Group::Common,
+                kind,
+            },
             pointer,
         )
     }
@@ -163,7 +174,14 @@ impl Lowering<'_> {
             let values = vec![EnumValue { wire: value.to_owned(), name: names::neutral(value) }];
             let kind = TypeKind::StringEnum(StringEnumDef { values, origin: EnumOrigin::Const });
             self.insert(
-                TypeDef { name: name.clone(), doc: doc.clone(), pointer: pointer.to_owned(), synthesized: true, kind },
+                TypeDef {
+                    name: name.clone(),
+                    doc: doc.clone(),
+                    pointer: pointer.to_owned(),
+                    synthesized: true,
+                    group: Group::Common,
+                    kind,
+                },
                 pointer,
             )?;
             (TypeRef::Named(name), false)
@@ -177,7 +195,14 @@ impl Lowering<'_> {
             let constraints = Constraints { excluded, ..Constraints::default() };
             let kind = TypeKind::Newtype(NewtypeDef { base: Primitive::String, constraints });
             self.insert(
-                TypeDef { name: name.clone(), doc: doc.clone(), pointer: pointer.to_owned(), synthesized: true, kind },
+                TypeDef {
+                    name: name.clone(),
+                    doc: doc.clone(),
+                    pointer: pointer.to_owned(),
+                    synthesized: true,
+                    group: Group::Common,
+                    kind,
+                },
                 pointer,
             )?;
             (TypeRef::Named(name), false)

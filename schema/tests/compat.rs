@@ -667,7 +667,7 @@ fn effects_say_which_decoders_fail() {
 #[test]
 fn usage_follows_methods_tools_and_references() {
     let ir = lower(base());
-    let usage = compat::usage_of(&ir);
+    let usage = ir.usage();
     assert_eq!(usage["Dec"], Usage::DECODED);
     assert_eq!(usage["Circle"], Usage::DECODED, "reached through Dec → Shape");
     assert_eq!(usage["Enc"], Usage::ENCODED);
@@ -680,7 +680,7 @@ fn usage_follows_methods_tools_and_references() {
     let mut doc = base();
     doc["x-rpc"]["test/ask"] =
         json!({ "direction": "server_request", "params": "#/$defs/Enc", "result": "#/$defs/Dec" });
-    let usage = compat::usage_of(&lower(doc));
+    let usage = lower(doc).usage();
     let both = Usage { decoded: true, encoded: true };
     assert_eq!((usage["Enc"], usage["Dec"], usage["Mode"]), (both, both, both));
 }
@@ -728,6 +728,13 @@ fn real_schema_optional_member_on_thread_resume_params_is_compatible() {
     assert!(!report.fails());
 }
 
+/// The canonical schema's `x-version` with its major number raised (`2.0.0` → `3.0.0`).
+fn next_major(schema: &Value) -> String {
+    let version = schema["x-version"].as_str().expect("x-version");
+    let major: u64 = version.split('.').next().and_then(|m| m.parse().ok()).expect("a MAJOR.MINOR.PATCH version");
+    format!("{}.0.0", major + 1)
+}
+
 #[test]
 fn real_schema_requiring_thread_id_on_codex_tool_arguments_is_breaking() {
     let mut new = canonical();
@@ -740,14 +747,14 @@ fn real_schema_requiring_thread_id_on_codex_tool_arguments_is_breaking() {
     );
     assert!(report.fails(), "exit 1 without a major bump");
 
-    new["x-version"] = json!("2.0.0");
+    new["x-version"] = json!(next_major(&canonical()));
     let report = compat::compare(&lower(canonical()), &lower(new));
     assert!(report.has_breaking() && !report.fails(), "exit 0 once the major number is raised");
 }
 
 #[test]
 fn real_schema_usage_of_handoff_defs() {
-    let usage = compat::usage_of(&lower(canonical()));
+    let usage = lower(canonical()).usage();
     assert_eq!(usage["CodexToolArguments"], Usage::DECODED);
     assert_eq!(usage["ThreadResumeParams"], Usage::ENCODED);
     assert_eq!(usage["ThreadResumeResponse"], Usage::DECODED);
@@ -763,12 +770,13 @@ fn outputs_name_the_def_pointer_and_kind() {
     let human = compat::render_human(&report, "OLD", "NEW");
     assert!(human.contains("\nCodexToolArguments (decoded by the client)\n"), "{human}");
     assert!(human.contains("breaking[field-required] /$defs/CodexToolArguments/properties/thread_id: "), "{human}");
-    assert!(human.contains("raise x-version to 2.0.0"), "{human}");
+    let next = next_major(&canonical());
+    assert!(human.contains(&format!("raise x-version to {next}")), "{human}");
 
     let json = compat::render_json(&report, "OLD", "NEW");
     assert_eq!(json["passed"], json!(false));
     assert_eq!(json["breaking"], json!(1));
-    assert_eq!(json["old"], json!({ "source": "OLD", "version": "1.0.0" }));
+    assert_eq!(json["old"], json!({ "source": "OLD", "version": canonical()["x-version"] }));
     let finding = &json["findings"][0];
     assert_eq!(finding["def"], "CodexToolArguments");
     assert_eq!(finding["kind"], "field-required");

@@ -7,7 +7,10 @@
 
 mod error;
 mod install;
+pub mod methods;
 mod platform;
+pub mod report;
+pub mod upstream_schema;
 
 use std::path::PathBuf;
 

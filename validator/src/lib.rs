@@ -2,7 +2,7 @@
 //!
 //! A capture is read frame by frame ([`read`]), each frame is classified and checked against its def from the
 //! canonical contract, request ids are tracked per server and direction, and app-server frames go through the
-//! flow rules (`flow.rs`). Diagnostics come back per input ([`FileReport`]) and render as human lines or JSON.
+//! flow rules (crate `handoff-flow`). Diagnostics come back per input ([`FileReport`]) and render as human lines or JSON.
 //!
 //! ```
 //! let schemas = handoff_validator::Schemas::canonical().unwrap();
@@ -15,7 +15,6 @@ pub mod check;
 pub mod cli;
 pub mod compiled;
 pub mod fixtures;
-mod flow;
 pub mod frame;
 pub mod read;
 pub mod report;
@@ -27,6 +26,9 @@ pub mod timeline;
 pub mod timeline_cli;
 pub mod timeline_html;
 pub mod timeline_mermaid;
+
+/// The flow rules live in the shared `handoff-flow` crate (one piece of code with the router).
+pub(crate) use handoff_flow as flow;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};

@@ -8,15 +8,15 @@
 //! exactly what `validate` reports.
 //!
 //! Handoff phases are the router's `HandoffPhase`, replayed through the shared state machine
-//! ([`handoff_router::flow::HandoffFlow`]) on the frames this module attributes to each handoff: requests to the
+//! ([`handoff_flow::HandoffFlow`]) on the frames this module attributes to each handoff: requests to the
 //! handoff's target server while it is open, and the resolve/finalize on its voice thread. The attribution is the
 //! simple one (no queued handoffs, no reconnect heuristics); the verdicts stay the validator's.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
-use handoff_router::contract::ThreadId;
-use handoff_router::flow::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache};
+use codex_handoff_contract::ThreadId;
+use handoff_flow::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache};
 use serde::Serialize;
 use serde_json::Value;
 

@@ -5,6 +5,7 @@ mod compat_cmd;
 mod gen_cmd;
 mod report_cmd;
 mod tap_cmd;
+mod upstream_cmd;
 mod validate_cmd;
 mod verdicts;
 mod verdicts_cmd;
@@ -35,6 +36,9 @@ enum Command {
     Report(report_cmd::Args),
     /// Measure the validator against the serde_json parse floor on a synthetic capture.
     Bench(bench_cmd::Args),
+    /// Compare the schema with the pinned Codex release and bring x-rpc in line (exit 1 on differences under
+    /// --check, 2 on bad input).
+    Upstream(upstream_cmd::Args),
     /// Compare every language's fixture verdicts (DIR/<lang>.jsonl) with the fixtures and with each other
     /// (exit 1 on any disagreement, 2 when a file is missing or unreadable).
     Verdicts(verdicts_cmd::Args),
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Tap(args) => tap_cmd::run(&args),
         Command::Report(args) => report_cmd::run(&args),
+        Command::Upstream(args) => upstream_cmd::run(&args),
         Command::Verdicts(args) => verdicts_cmd::run(&args),
     };
     match result {

@@ -42,6 +42,18 @@ fn write(dir: &Scratch, name: &str, text: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// The canonical schema's `x-version`, and that version with its major or minor number raised.
+fn current_version() -> String {
+    Contract::canonical().unwrap().ir.version
+}
+
+fn raised(part: usize) -> String {
+    let mut numbers: Vec<u64> = current_version().split('.').map(|n| n.parse().unwrap()).collect();
+    numbers[part] += 1;
+    numbers[part + 1..].iter_mut().for_each(|n| *n = 0);
+    numbers.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+}
+
 /// The real schema with `thread_id` required on the codex tool's arguments, at x-version `version`.
 fn thread_id_required(version: &str) -> String {
     let mut doc = Contract::canonical().unwrap().document;
@@ -63,7 +75,7 @@ fn unchanged_schema_exits_0() {
 fn breaking_change_exits_1_until_the_major_version_is_raised() {
     let dir = scratch("breaking");
     let old = write(&dir, "old.json", SCHEMA_JSON);
-    let new = write(&dir, "new.json", &thread_id_required("1.0.0"));
+    let new = write(&dir, "new.json", &thread_id_required(&current_version()));
     let run = xtask(&["compat", "--against", &old, "--schema", &new]);
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
     assert!(
@@ -76,10 +88,11 @@ fn breaking_change_exits_1_until_the_major_version_is_raised() {
     assert_eq!(json.code, Some(1), "{}{}", json.stdout, json.stderr);
     assert!(json.stdout.contains("\"passed\": false") && json.stdout.contains("\"kind\": \"field-required\""));
 
-    let bumped = write(&dir, "bumped.json", &thread_id_required("2.0.0"));
+    let bumped = write(&dir, "bumped.json", &thread_id_required(&raised(0)));
     let run = xtask(&["compat", "--against", &old, "--schema", &bumped]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("declared by the x-version major bump 1.0.0 -> 2.0.0"), "{}", run.stdout);
+    let declared = format!("declared by the x-version major bump {} -> {}", current_version(), raised(0));
+    assert!(run.stdout.contains(&declared), "{}", run.stdout);
 }
 
 #[test]
@@ -140,7 +153,7 @@ fn default_old_schema_follows_git_history() {
     );
 
     // An uncommitted breaking edit on main is compared with HEAD.
-    std::fs::write(&schema, thread_id_required("1.0.0")).unwrap();
+    std::fs::write(&schema, thread_id_required(&current_version())).unwrap();
     let run = compat(&[]);
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("with HEAD ("), "{}", run.stdout);
@@ -157,7 +170,7 @@ fn default_old_schema_follows_git_history() {
 
     // On a branch, everything since the merge base with main counts, not just the last commit.
     git(&repo, &["checkout", "-q", "-b", "feature"]);
-    std::fs::write(&schema, thread_id_required("1.1.0")).unwrap();
+    std::fs::write(&schema, thread_id_required(&raised(1))).unwrap();
     git(&repo, &["commit", "-q", "-am", "minor bump"]);
     let run = compat(&[]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);

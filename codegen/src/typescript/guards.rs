@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use handoff_schema::{Field, Ir, Presence, Primitive, TypeDef, TypeKind, TypeRef};
 
 use super::text::{doc_comment, property_key, string_literal};
-use crate::groups::Group;
+use handoff_schema::Group;
 
 /// The fixed part of guards.ts: shape types and the interpreter. Kept as TypeScript text because it is
 /// TypeScript; the generated part is only data.

@@ -7,7 +7,7 @@ use handoff_schema::{Direction, Ir};
 use heck::ToShoutySnakeCase;
 
 use super::text::{doc_comment, string_literal};
-use crate::groups::Group;
+use handoff_schema::Group;
 
 pub(crate) fn methods_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> String {
     let mut out = String::from("// The JSON-RPC method table of the app-server protocol.\n\n");

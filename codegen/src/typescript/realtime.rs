@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::text::{doc_comment, string_literal};
 use crate::CodegenError;
-use crate::groups::Group;
 use crate::realtime::{NO_SERVERS_LINE, SERVERS_SLOT, instructions_template, tools_json};
+use handoff_schema::Group;
 
 pub(crate) fn realtime_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> Result<String, CodegenError> {
     let tools: Value = serde_json::from_str(&tools_json(ir)?)

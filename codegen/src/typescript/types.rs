@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use handoff_schema::{Constraints, Ir, NewtypeDef, Presence, Primitive, StructDef, TypeDef, TypeKind};
 
 use super::text::{doc_comment, property_key, string_literal, type_expr};
-use crate::groups::{self, Group};
+use handoff_schema::Group;
 
 /// The `src/<module>.ts` file of one group: imports of the types it uses from other groups, then its types.
 pub(crate) fn group_file(ir: &Ir, group: Group, placement: &BTreeMap<String, Group>) -> String {
     let members: Vec<&TypeDef> = ir.types.values().filter(|def| placement[&def.name] == group).collect();
     let foreign: Vec<&str> =
-        members.iter().flat_map(|def| groups::references(&def.kind)).filter(|name| placement[*name] != group).collect();
+        members.iter().flat_map(|def| def.kind.references()).filter(|name| placement[*name] != group).collect();
     let mut out = format!("// {}\n", group.summary());
     if !foreign.is_empty() {
         out.push('\n');

@@ -49,8 +49,32 @@ pub trait Notification {
     type Params: ::serde::Serialize + ::serde::de::DeserializeOwned;
 }
 
+/// `account/bedrock/checkGovCloudRequirements` (client → app-server request).
+pub const ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS: &str = "account/bedrock/checkGovCloudRequirements";
+
+/// `account/bedrock/discover` (client → app-server request).
+pub const ACCOUNT_BEDROCK_DISCOVER: &str = "account/bedrock/discover";
+
+/// `account/bedrock/setup` (client → app-server request).
+pub const ACCOUNT_BEDROCK_SETUP: &str = "account/bedrock/setup";
+
 /// `account/chatgptAuthTokens/refresh` (app-server → client request).
 pub const ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH: &str = "account/chatgptAuthTokens/refresh";
+
+/// `account/gatewayOAuth/cancel` (client → app-server request).
+pub const ACCOUNT_GATEWAY_O_AUTH_CANCEL: &str = "account/gatewayOAuth/cancel";
+
+/// `account/gatewayOAuth/changed` (app-server → client notification).
+pub const ACCOUNT_GATEWAY_O_AUTH_CHANGED: &str = "account/gatewayOAuth/changed";
+
+/// `account/gatewayOAuth/login` (client → app-server request).
+pub const ACCOUNT_GATEWAY_O_AUTH_LOGIN: &str = "account/gatewayOAuth/login";
+
+/// `account/gatewayOAuth/read` (client → app-server request).
+pub const ACCOUNT_GATEWAY_O_AUTH_READ: &str = "account/gatewayOAuth/read";
+
+/// `account/gcp/setup` (client → app-server request).
+pub const ACCOUNT_GCP_SETUP: &str = "account/gcp/setup";
 
 /// `account/login/cancel` (client → app-server request).
 pub const ACCOUNT_LOGIN_CANCEL: &str = "account/login/cancel";
@@ -64,6 +88,9 @@ pub const ACCOUNT_LOGIN_START: &str = "account/login/start";
 /// `account/logout` (client → app-server request).
 pub const ACCOUNT_LOGOUT: &str = "account/logout";
 
+/// `account/rateLimitResetCredit/consume` (client → app-server request).
+pub const ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME: &str = "account/rateLimitResetCredit/consume";
+
 /// `account/rateLimits/read` (client → app-server request).
 pub const ACCOUNT_RATE_LIMITS_READ: &str = "account/rateLimits/read";
 
@@ -72,6 +99,9 @@ pub const ACCOUNT_RATE_LIMITS_UPDATED: &str = "account/rateLimits/updated";
 
 /// `account/read` (client → app-server request).
 pub const ACCOUNT_READ: &str = "account/read";
+
+/// `account/securitySetup/read` (client → app-server request).
+pub const ACCOUNT_SECURITY_SETUP_READ: &str = "account/securitySetup/read";
 
 /// `account/sendAddCreditsNudgeEmail` (client → app-server request).
 pub const ACCOUNT_SEND_ADD_CREDITS_NUDGE_EMAIL: &str = "account/sendAddCreditsNudgeEmail";
@@ -82,17 +112,35 @@ pub const ACCOUNT_UPDATED: &str = "account/updated";
 /// `account/usage/read` (client → app-server request).
 pub const ACCOUNT_USAGE_READ: &str = "account/usage/read";
 
+/// `account/workspaceMessages/read` (client → app-server request).
+pub const ACCOUNT_WORKSPACE_MESSAGES_READ: &str = "account/workspaceMessages/read";
+
+/// `accountSession/list` (client → app-server request).
+pub const ACCOUNT_SESSION_LIST: &str = "accountSession/list";
+
+/// `accountSession/switch` (client → app-server request).
+pub const ACCOUNT_SESSION_SWITCH: &str = "accountSession/switch";
+
+/// `app/installed` (client → app-server request).
+pub const APP_INSTALLED: &str = "app/installed";
+
 /// `app/list` (client → app-server request).
 pub const APP_LIST: &str = "app/list";
 
 /// `app/list/updated` (app-server → client notification).
 pub const APP_LIST_UPDATED: &str = "app/list/updated";
 
+/// `app/read` (client → app-server request).
+pub const APP_READ: &str = "app/read";
+
 /// `applyPatchApproval` (app-server → client request).
 pub const APPLY_PATCH_APPROVAL: &str = "applyPatchApproval";
 
 /// `attestation/generate` (app-server → client request).
 pub const ATTESTATION_GENERATE: &str = "attestation/generate";
+
+/// `autoApprovalReview/strictReviewRequired` (app-server → client notification).
+pub const AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED: &str = "autoApprovalReview/strictReviewRequired";
 
 /// `collaborationMode/list` (client → app-server request).
 pub const COLLABORATION_MODE_LIST: &str = "collaborationMode/list";
@@ -136,6 +184,12 @@ pub const DEPRECATION_NOTICE: &str = "deprecationNotice";
 /// `environment/add` (client → app-server request).
 pub const ENVIRONMENT_ADD: &str = "environment/add";
 
+/// `environment/info` (client → app-server request).
+pub const ENVIRONMENT_INFO: &str = "environment/info";
+
+/// `environment/status` (client → app-server request).
+pub const ENVIRONMENT_STATUS: &str = "environment/status";
+
 /// `error` (app-server → client notification).
 pub const ERROR: &str = "error";
 
@@ -156,6 +210,18 @@ pub const EXTERNAL_AGENT_CONFIG_IMPORT: &str = "externalAgentConfig/import";
 
 /// `externalAgentConfig/import/completed` (app-server → client notification).
 pub const EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED: &str = "externalAgentConfig/import/completed";
+
+/// `externalAgentConfig/import/progress` (app-server → client notification).
+pub const EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS: &str = "externalAgentConfig/import/progress";
+
+/// `externalAgentConfig/import/readHistories` (client → app-server request).
+pub const EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES: &str = "externalAgentConfig/import/readHistories";
+
+/// `externalAgentConfig/import/recordHistory` (client → app-server request).
+pub const EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY: &str = "externalAgentConfig/import/recordHistory";
+
+/// `feedback/save` (client → app-server request).
+pub const FEEDBACK_SAVE: &str = "feedback/save";
 
 /// `feedback/upload` (client → app-server request).
 pub const FEEDBACK_UPLOAD: &str = "feedback/upload";
@@ -207,15 +273,6 @@ pub const FUZZY_FILE_SEARCH_SESSION_UPDATE: &str = "fuzzyFileSearch/sessionUpdat
 
 /// `fuzzyFileSearch/sessionUpdated` (app-server → client notification).
 pub const FUZZY_FILE_SEARCH_SESSION_UPDATED: &str = "fuzzyFileSearch/sessionUpdated";
-
-/// `getAuthStatus` (client → app-server request).
-pub const GET_AUTH_STATUS: &str = "getAuthStatus";
-
-/// `getConversationSummary` (client → app-server request).
-pub const GET_CONVERSATION_SUMMARY: &str = "getConversationSummary";
-
-/// `gitDiffToRemote` (client → app-server request).
-pub const GIT_DIFF_TO_REMOTE: &str = "gitDiffToRemote";
 
 /// `guardianWarning` (app-server → client notification).
 pub const GUARDIAN_WARNING: &str = "guardianWarning";
@@ -304,6 +361,15 @@ pub const MARKETPLACE_UPGRADE: &str = "marketplace/upgrade";
 /// `mcpServer/elicitation/request` (app-server → client request).
 pub const MCP_SERVER_ELICITATION_REQUEST: &str = "mcpServer/elicitation/request";
 
+/// `mcpServer/event/stream/notification` (app-server → client notification).
+pub const MCP_SERVER_EVENT_STREAM_NOTIFICATION: &str = "mcpServer/event/stream/notification";
+
+/// `mcpServer/event/stream/start` (client → app-server request).
+pub const MCP_SERVER_EVENT_STREAM_START: &str = "mcpServer/event/stream/start";
+
+/// `mcpServer/event/stream/stop` (client → app-server request).
+pub const MCP_SERVER_EVENT_STREAM_STOP: &str = "mcpServer/event/stream/stop";
+
 /// `mcpServer/oauth/login` (client → app-server request).
 pub const MCP_SERVER_OAUTH_LOGIN: &str = "mcpServer/oauth/login";
 
@@ -325,6 +391,9 @@ pub const MCP_SERVER_STATUS_LIST: &str = "mcpServerStatus/list";
 /// `memory/reset` (client → app-server request).
 pub const MEMORY_RESET: &str = "memory/reset";
 
+/// `memory/status` (client → app-server request).
+pub const MEMORY_STATUS: &str = "memory/status";
+
 /// `mock/experimentalMethod` (client → app-server request).
 pub const MOCK_EXPERIMENTAL_METHOD: &str = "mock/experimentalMethod";
 
@@ -334,11 +403,29 @@ pub const MODEL_LIST: &str = "model/list";
 /// `model/rerouted` (app-server → client notification).
 pub const MODEL_REROUTED: &str = "model/rerouted";
 
+/// `model/safetyBuffering/updated` (app-server → client notification).
+pub const MODEL_SAFETY_BUFFERING_UPDATED: &str = "model/safetyBuffering/updated";
+
 /// `model/verification` (app-server → client notification).
 pub const MODEL_VERIFICATION: &str = "model/verification";
 
+/// `modelProvider/authRecoveryCompleted` (app-server → client notification).
+pub const MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED: &str = "modelProvider/authRecoveryCompleted";
+
+/// `modelProvider/authRecoveryStarted` (app-server → client notification).
+pub const MODEL_PROVIDER_AUTH_RECOVERY_STARTED: &str = "modelProvider/authRecoveryStarted";
+
 /// `modelProvider/capabilities/read` (client → app-server request).
 pub const MODEL_PROVIDER_CAPABILITIES_READ: &str = "modelProvider/capabilities/read";
+
+/// `modelProvider/config/write` (client → app-server request).
+pub const MODEL_PROVIDER_CONFIG_WRITE: &str = "modelProvider/config/write";
+
+/// `modelProvider/default/set` (client → app-server request).
+pub const MODEL_PROVIDER_DEFAULT_SET: &str = "modelProvider/default/set";
+
+/// `modelProvider/list` (client → app-server request).
+pub const MODEL_PROVIDER_LIST: &str = "modelProvider/list";
 
 /// `permissionProfile/list` (client → app-server request).
 pub const PERMISSION_PROFILE_LIST: &str = "permissionProfile/list";
@@ -354,6 +441,12 @@ pub const PLUGIN_LIST: &str = "plugin/list";
 
 /// `plugin/read` (client → app-server request).
 pub const PLUGIN_READ: &str = "plugin/read";
+
+/// `plugin/reconcile` (client → app-server request).
+pub const PLUGIN_RECONCILE: &str = "plugin/reconcile";
+
+/// `plugin/search` (client → app-server request).
+pub const PLUGIN_SEARCH: &str = "plugin/search";
 
 /// `plugin/share/checkout` (client → app-server request).
 pub const PLUGIN_SHARE_CHECKOUT: &str = "plugin/share/checkout";
@@ -394,8 +487,29 @@ pub const PROCESS_SPAWN: &str = "process/spawn";
 /// `process/writeStdin` (client → app-server request).
 pub const PROCESS_WRITE_STDIN: &str = "process/writeStdin";
 
-/// `rawResponseItem/completed` (app-server → client notification).
-pub const RAW_RESPONSE_ITEM_COMPLETED: &str = "rawResponseItem/completed";
+/// `project/changed` (app-server → client notification).
+pub const PROJECT_CHANGED: &str = "project/changed";
+
+/// `project/create` (client → app-server request).
+pub const PROJECT_CREATE: &str = "project/create";
+
+/// `project/delete` (client → app-server request).
+pub const PROJECT_DELETE: &str = "project/delete";
+
+/// `project/import` (client → app-server request).
+pub const PROJECT_IMPORT: &str = "project/import";
+
+/// `project/list` (client → app-server request).
+pub const PROJECT_LIST: &str = "project/list";
+
+/// `project/move` (client → app-server request).
+pub const PROJECT_MOVE: &str = "project/move";
+
+/// `project/read` (client → app-server request).
+pub const PROJECT_READ: &str = "project/read";
+
+/// `project/update` (client → app-server request).
+pub const PROJECT_UPDATE: &str = "project/update";
 
 /// `remoteControl/client/list` (client → app-server request).
 pub const REMOTE_CONTROL_CLIENT_LIST: &str = "remoteControl/client/list";
@@ -424,6 +538,12 @@ pub const REMOTE_CONTROL_STATUS_READ: &str = "remoteControl/status/read";
 /// `review/start` (client → app-server request).
 pub const REVIEW_START: &str = "review/start";
 
+/// `rollout/compress` (client → app-server request).
+pub const ROLLOUT_COMPRESS: &str = "rollout/compress";
+
+/// `server/diagnostics` (client → app-server request).
+pub const SERVER_DIAGNOSTICS: &str = "server/diagnostics";
+
 /// `serverRequest/resolved` (app-server → client notification).
 pub const SERVER_REQUEST_RESOLVED: &str = "serverRequest/resolved";
 
@@ -447,6 +567,21 @@ pub const THREAD_ARCHIVE: &str = "thread/archive";
 
 /// `thread/archived` (app-server → client notification).
 pub const THREAD_ARCHIVED: &str = "thread/archived";
+
+/// `thread/attachment/add` (client → app-server request).
+pub const THREAD_ATTACHMENT_ADD: &str = "thread/attachment/add";
+
+/// `thread/attachment/list` (client → app-server request).
+pub const THREAD_ATTACHMENT_LIST: &str = "thread/attachment/list";
+
+/// `thread/attachment/remove` (client → app-server request).
+pub const THREAD_ATTACHMENT_REMOVE: &str = "thread/attachment/remove";
+
+/// `thread/attachment/updated` (app-server → client notification).
+pub const THREAD_ATTACHMENT_UPDATED: &str = "thread/attachment/updated";
+
+/// `thread/attachmentOwner/list` (client → app-server request).
+pub const THREAD_ATTACHMENT_OWNER_LIST: &str = "thread/attachmentOwner/list";
 
 /// `thread/backgroundTerminals/clean` (client → app-server request).
 pub const THREAD_BACKGROUND_TERMINALS_CLEAN: &str = "thread/backgroundTerminals/clean";
@@ -475,6 +610,12 @@ pub const THREAD_DELETE: &str = "thread/delete";
 /// `thread/deleted` (app-server → client notification).
 pub const THREAD_DELETED: &str = "thread/deleted";
 
+/// `thread/environment/connected` (app-server → client notification).
+pub const THREAD_ENVIRONMENT_CONNECTED: &str = "thread/environment/connected";
+
+/// `thread/environment/disconnected` (app-server → client notification).
+pub const THREAD_ENVIRONMENT_DISCONNECTED: &str = "thread/environment/disconnected";
+
 /// `thread/fork` (client → app-server request).
 pub const THREAD_FORK: &str = "thread/fork";
 
@@ -493,17 +634,29 @@ pub const THREAD_GOAL_SET: &str = "thread/goal/set";
 /// `thread/goal/updated` (app-server → client notification).
 pub const THREAD_GOAL_UPDATED: &str = "thread/goal/updated";
 
+/// `thread/guardianReview` (client → app-server request).
+pub const THREAD_GUARDIAN_REVIEW: &str = "thread/guardianReview";
+
 /// `thread/increment_elicitation` (client → app-server request).
 pub const THREAD_INCREMENT_ELICITATION: &str = "thread/increment_elicitation";
 
 /// `thread/inject_items` (client → app-server request).
 pub const THREAD_INJECT_ITEMS: &str = "thread/inject_items";
 
+/// `thread/items/list` (client → app-server request).
+pub const THREAD_ITEMS_LIST: &str = "thread/items/list";
+
+/// `thread/items/read` (client → app-server request).
+pub const THREAD_ITEMS_READ: &str = "thread/items/read";
+
 /// `thread/list` (client → app-server request).
 pub const THREAD_LIST: &str = "thread/list";
 
 /// `thread/loaded/list` (client → app-server request).
 pub const THREAD_LOADED_LIST: &str = "thread/loaded/list";
+
+/// `thread/memory/read` (client → app-server request).
+pub const THREAD_MEMORY_READ: &str = "thread/memory/read";
 
 /// `thread/memoryMode/set` (client → app-server request).
 pub const THREAD_MEMORY_MODE_SET: &str = "thread/memoryMode/set";
@@ -517,14 +670,53 @@ pub const THREAD_NAME_SET: &str = "thread/name/set";
 /// `thread/name/updated` (app-server → client notification).
 pub const THREAD_NAME_UPDATED: &str = "thread/name/updated";
 
+/// `thread/prediction/request` (client → app-server request).
+pub const THREAD_PREDICTION_REQUEST: &str = "thread/prediction/request";
+
+/// `thread/prediction/updated` (app-server → client notification).
+pub const THREAD_PREDICTION_UPDATED: &str = "thread/prediction/updated";
+
+/// `thread/prepareApprovedPlan` (client → app-server request).
+pub const THREAD_PREPARE_APPROVED_PLAN: &str = "thread/prepareApprovedPlan";
+
+/// `thread/project/updated` (app-server → client notification).
+pub const THREAD_PROJECT_UPDATED: &str = "thread/project/updated";
+
+/// `thread/queue/add` (client → app-server request).
+pub const THREAD_QUEUE_ADD: &str = "thread/queue/add";
+
+/// `thread/queue/changed` (app-server → client notification).
+pub const THREAD_QUEUE_CHANGED: &str = "thread/queue/changed";
+
+/// `thread/queue/delete` (client → app-server request).
+pub const THREAD_QUEUE_DELETE: &str = "thread/queue/delete";
+
+/// `thread/queue/list` (client → app-server request).
+pub const THREAD_QUEUE_LIST: &str = "thread/queue/list";
+
+/// `thread/queue/reorder` (client → app-server request).
+pub const THREAD_QUEUE_REORDER: &str = "thread/queue/reorder";
+
+/// `thread/queue/start` (client → app-server request).
+pub const THREAD_QUEUE_START: &str = "thread/queue/start";
+
+/// `thread/queue/update` (client → app-server request).
+pub const THREAD_QUEUE_UPDATE: &str = "thread/queue/update";
+
 /// `thread/read` (client → app-server request).
 pub const THREAD_READ: &str = "thread/read";
+
+/// `thread/readState/changed` (app-server → client notification).
+pub const THREAD_READ_STATE_CHANGED: &str = "thread/readState/changed";
+
+/// `thread/readState/update` (client → app-server request).
+pub const THREAD_READ_STATE_UPDATE: &str = "thread/readState/update";
 
 /// `thread/realtime/appendAudio` (client → app-server request).
 pub const THREAD_REALTIME_APPEND_AUDIO: &str = "thread/realtime/appendAudio";
 
-/// `thread/realtime/appendHandoff` (client → app-server request).
-pub const THREAD_REALTIME_APPEND_HANDOFF: &str = "thread/realtime/appendHandoff";
+/// `thread/realtime/appendSpeech` (client → app-server request).
+pub const THREAD_REALTIME_APPEND_SPEECH: &str = "thread/realtime/appendSpeech";
 
 /// `thread/realtime/appendText` (client → app-server request).
 pub const THREAD_REALTIME_APPEND_TEXT: &str = "thread/realtime/appendText";
@@ -538,8 +730,20 @@ pub const THREAD_REALTIME_ERROR: &str = "thread/realtime/error";
 /// `thread/realtime/finalizeHandoff` (client → app-server request).
 pub const THREAD_REALTIME_FINALIZE_HANDOFF: &str = "thread/realtime/finalizeHandoff";
 
+/// `thread/realtime/item/completed` (app-server → client notification).
+pub const THREAD_REALTIME_ITEM_COMPLETED: &str = "thread/realtime/item/completed";
+
+/// `thread/realtime/item/started` (app-server → client notification).
+pub const THREAD_REALTIME_ITEM_STARTED: &str = "thread/realtime/item/started";
+
+/// `thread/realtime/item/transcript/delta` (app-server → client notification).
+pub const THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA: &str = "thread/realtime/item/transcript/delta";
+
 /// `thread/realtime/itemAdded` (app-server → client notification).
 pub const THREAD_REALTIME_ITEM_ADDED: &str = "thread/realtime/itemAdded";
+
+/// `thread/realtime/list` (client → app-server request).
+pub const THREAD_REALTIME_LIST: &str = "thread/realtime/list";
 
 /// `thread/realtime/listVoices` (client → app-server request).
 pub const THREAD_REALTIME_LIST_VOICES: &str = "thread/realtime/listVoices";
@@ -571,11 +775,41 @@ pub const THREAD_REALTIME_TRANSCRIPT_DONE: &str = "thread/realtime/transcript/do
 /// `thread/resume` (client → app-server request).
 pub const THREAD_RESUME: &str = "thread/resume";
 
-/// `thread/rollback` (client → app-server request).
-pub const THREAD_ROLLBACK: &str = "thread/rollback";
+/// `thread/revert` (client → app-server request).
+pub const THREAD_REVERT: &str = "thread/revert";
+
+/// `thread/reverted` (app-server → client notification).
+pub const THREAD_REVERTED: &str = "thread/reverted";
+
+/// `thread/sample` (client → app-server request).
+pub const THREAD_SAMPLE: &str = "thread/sample";
+
+/// `thread/sample/cancel` (client → app-server request).
+pub const THREAD_SAMPLE_CANCEL: &str = "thread/sample/cancel";
 
 /// `thread/search` (client → app-server request).
 pub const THREAD_SEARCH: &str = "thread/search";
+
+/// `thread/search/cancel` (client → app-server request).
+pub const THREAD_SEARCH_CANCEL: &str = "thread/search/cancel";
+
+/// `thread/search/partial` (app-server → client notification).
+pub const THREAD_SEARCH_PARTIAL: &str = "thread/search/partial";
+
+/// `thread/search/stream` (client → app-server request).
+pub const THREAD_SEARCH_STREAM: &str = "thread/search/stream";
+
+/// `thread/search/stream/cancel` (client → app-server request).
+pub const THREAD_SEARCH_STREAM_CANCEL: &str = "thread/search/stream/cancel";
+
+/// `thread/searchOccurrences` (client → app-server request).
+pub const THREAD_SEARCH_OCCURRENCES: &str = "thread/searchOccurrences";
+
+/// `thread/section/changed` (app-server → client notification).
+pub const THREAD_SECTION_CHANGED: &str = "thread/section/changed";
+
+/// `thread/section/move` (client → app-server request).
+pub const THREAD_SECTION_MOVE: &str = "thread/section/move";
 
 /// `thread/settings/update` (client → app-server request).
 pub const THREAD_SETTINGS_UPDATE: &str = "thread/settings/update";
@@ -595,11 +829,11 @@ pub const THREAD_STARTED: &str = "thread/started";
 /// `thread/status/changed` (app-server → client notification).
 pub const THREAD_STATUS_CHANGED: &str = "thread/status/changed";
 
+/// `thread/timeline/list` (client → app-server request).
+pub const THREAD_TIMELINE_LIST: &str = "thread/timeline/list";
+
 /// `thread/tokenUsage/updated` (app-server → client notification).
 pub const THREAD_TOKEN_USAGE_UPDATED: &str = "thread/tokenUsage/updated";
-
-/// `thread/turns/items/list` (client → app-server request).
-pub const THREAD_TURNS_ITEMS_LIST: &str = "thread/turns/items/list";
 
 /// `thread/turns/list` (client → app-server request).
 pub const THREAD_TURNS_LIST: &str = "thread/turns/list";
@@ -612,6 +846,18 @@ pub const THREAD_UNARCHIVED: &str = "thread/unarchived";
 
 /// `thread/unsubscribe` (client → app-server request).
 pub const THREAD_UNSUBSCRIBE: &str = "thread/unsubscribe";
+
+/// `threadSection/create` (client → app-server request).
+pub const THREAD_SECTION_CREATE: &str = "threadSection/create";
+
+/// `threadSection/delete` (client → app-server request).
+pub const THREAD_SECTION_DELETE: &str = "threadSection/delete";
+
+/// `threadSection/list` (client → app-server request).
+pub const THREAD_SECTION_LIST: &str = "threadSection/list";
+
+/// `threadSection/update` (client → app-server request).
+pub const THREAD_SECTION_UPDATE: &str = "threadSection/update";
 
 /// `turn/completed` (app-server → client notification).
 pub const TURN_COMPLETED: &str = "turn/completed";
@@ -628,6 +874,9 @@ pub const TURN_MODERATION_METADATA: &str = "turn/moderationMetadata";
 /// `turn/plan/updated` (app-server → client notification).
 pub const TURN_PLAN_UPDATED: &str = "turn/plan/updated";
 
+/// `turn/settings/update` (client → app-server request).
+pub const TURN_SETTINGS_UPDATE: &str = "turn/settings/update";
+
 /// `turn/start` (client → app-server request).
 pub const TURN_START: &str = "turn/start";
 
@@ -636,6 +885,21 @@ pub const TURN_STARTED: &str = "turn/started";
 
 /// `turn/steer` (client → app-server request).
 pub const TURN_STEER: &str = "turn/steer";
+
+/// `userVerification/cancel` (client → app-server request).
+pub const USER_VERIFICATION_CANCEL: &str = "userVerification/cancel";
+
+/// `userVerification/delete` (client → app-server request).
+pub const USER_VERIFICATION_DELETE: &str = "userVerification/delete";
+
+/// `userVerification/enroll` (client → app-server request).
+pub const USER_VERIFICATION_ENROLL: &str = "userVerification/enroll";
+
+/// `userVerification/status` (client → app-server request).
+pub const USER_VERIFICATION_STATUS: &str = "userVerification/status";
+
+/// `userVerification/verify` (client → app-server request).
+pub const USER_VERIFICATION_VERIFY: &str = "userVerification/verify";
 
 /// `warning` (app-server → client notification).
 pub const WARNING: &str = "warning";
@@ -655,8 +919,56 @@ pub const WINDOWS_SANDBOX_SETUP_START: &str = "windowsSandbox/setupStart";
 /// Every method, sorted by name.
 pub static ALL: &[MethodInfo] = &[
     MethodInfo {
+        name: ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_BEDROCK_DISCOVER,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_BEDROCK_SETUP,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH,
         direction: Direction::ServerRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_GATEWAY_O_AUTH_CANCEL,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_GATEWAY_O_AUTH_CHANGED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_GATEWAY_O_AUTH_LOGIN,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_GATEWAY_O_AUTH_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_GCP_SETUP,
+        direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
@@ -685,6 +997,12 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: ACCOUNT_RATE_LIMITS_READ,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
@@ -698,6 +1016,12 @@ pub static ALL: &[MethodInfo] = &[
     },
     MethodInfo {
         name: ACCOUNT_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_SECURITY_SETUP_READ,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -721,6 +1045,30 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: ACCOUNT_WORKSPACE_MESSAGES_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_SESSION_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ACCOUNT_SESSION_SWITCH,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: APP_INSTALLED,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: APP_LIST,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
@@ -733,6 +1081,12 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: APP_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: APPLY_PATCH_APPROVAL,
         direction: Direction::ServerRequest,
         params: ::std::option::Option::None,
@@ -741,6 +1095,12 @@ pub static ALL: &[MethodInfo] = &[
     MethodInfo {
         name: ATTESTATION_GENERATE,
         direction: Direction::ServerRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED,
+        direction: Direction::ServerNotification,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
@@ -829,6 +1189,18 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: ENVIRONMENT_INFO,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: ENVIRONMENT_STATUS,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: ERROR,
         direction: Direction::ServerNotification,
         params: ::std::option::Option::Some("ErrorNotification"),
@@ -867,6 +1239,30 @@ pub static ALL: &[MethodInfo] = &[
     MethodInfo {
         name: EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED,
         direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: FEEDBACK_SAVE,
+        direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
@@ -969,24 +1365,6 @@ pub static ALL: &[MethodInfo] = &[
     MethodInfo {
         name: FUZZY_FILE_SEARCH_SESSION_UPDATED,
         direction: Direction::ServerNotification,
-        params: ::std::option::Option::None,
-        result: ::std::option::Option::None,
-    },
-    MethodInfo {
-        name: GET_AUTH_STATUS,
-        direction: Direction::ClientRequest,
-        params: ::std::option::Option::None,
-        result: ::std::option::Option::None,
-    },
-    MethodInfo {
-        name: GET_CONVERSATION_SUMMARY,
-        direction: Direction::ClientRequest,
-        params: ::std::option::Option::None,
-        result: ::std::option::Option::None,
-    },
-    MethodInfo {
-        name: GIT_DIFF_TO_REMOTE,
-        direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
@@ -1165,6 +1543,24 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: MCP_SERVER_EVENT_STREAM_NOTIFICATION,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: MCP_SERVER_EVENT_STREAM_START,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: MCP_SERVER_EVENT_STREAM_STOP,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: MCP_SERVER_OAUTH_LOGIN,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
@@ -1207,6 +1603,12 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: MEMORY_STATUS,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: MOCK_EXPERIMENTAL_METHOD,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
@@ -1225,13 +1627,49 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: MODEL_SAFETY_BUFFERING_UPDATED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: MODEL_VERIFICATION,
         direction: Direction::ServerNotification,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: MODEL_PROVIDER_AUTH_RECOVERY_STARTED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: MODEL_PROVIDER_CAPABILITIES_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: MODEL_PROVIDER_CONFIG_WRITE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: MODEL_PROVIDER_DEFAULT_SET,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: MODEL_PROVIDER_LIST,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -1262,6 +1700,18 @@ pub static ALL: &[MethodInfo] = &[
     },
     MethodInfo {
         name: PLUGIN_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PLUGIN_RECONCILE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PLUGIN_SEARCH,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -1345,8 +1795,50 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
-        name: RAW_RESPONSE_ITEM_COMPLETED,
+        name: PROJECT_CHANGED,
         direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PROJECT_CREATE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PROJECT_DELETE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PROJECT_IMPORT,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PROJECT_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PROJECT_MOVE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PROJECT_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: PROJECT_UPDATE,
+        direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
@@ -1405,6 +1897,18 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: ROLLOUT_COMPRESS,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: SERVER_DIAGNOSTICS,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: SERVER_REQUEST_RESOLVED,
         direction: Direction::ServerNotification,
         params: ::std::option::Option::None,
@@ -1449,6 +1953,36 @@ pub static ALL: &[MethodInfo] = &[
     MethodInfo {
         name: THREAD_ARCHIVED,
         direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_ATTACHMENT_ADD,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_ATTACHMENT_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_ATTACHMENT_REMOVE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_ATTACHMENT_UPDATED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_ATTACHMENT_OWNER_LIST,
+        direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
@@ -1507,6 +2041,18 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: THREAD_ENVIRONMENT_CONNECTED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_ENVIRONMENT_DISCONNECTED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: THREAD_FORK,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
@@ -1543,6 +2089,12 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: THREAD_GUARDIAN_REVIEW,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: THREAD_INCREMENT_ELICITATION,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
@@ -1555,6 +2107,18 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: THREAD_ITEMS_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_ITEMS_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: THREAD_LIST,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
@@ -1562,6 +2126,12 @@ pub static ALL: &[MethodInfo] = &[
     },
     MethodInfo {
         name: THREAD_LOADED_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_MEMORY_READ,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -1591,7 +2161,85 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: THREAD_PREDICTION_REQUEST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_PREDICTION_UPDATED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_PREPARE_APPROVED_PLAN,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_PROJECT_UPDATED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_QUEUE_ADD,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_QUEUE_CHANGED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_QUEUE_DELETE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_QUEUE_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_QUEUE_REORDER,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_QUEUE_START,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_QUEUE_UPDATE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: THREAD_READ,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_READ_STATE_CHANGED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_READ_STATE_UPDATE,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -1603,7 +2251,7 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
-        name: THREAD_REALTIME_APPEND_HANDOFF,
+        name: THREAD_REALTIME_APPEND_SPEECH,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -1633,9 +2281,33 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::Some("ThreadRealtimeFinalizeHandoffResponse"),
     },
     MethodInfo {
+        name: THREAD_REALTIME_ITEM_COMPLETED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_REALTIME_ITEM_STARTED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: THREAD_REALTIME_ITEM_ADDED,
         direction: Direction::ServerNotification,
         params: ::std::option::Option::Some("ThreadRealtimeItemAddedNotification"),
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_REALTIME_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
     MethodInfo {
@@ -1699,13 +2371,73 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::Some("ThreadResumeResponse"),
     },
     MethodInfo {
-        name: THREAD_ROLLBACK,
+        name: THREAD_REVERT,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_REVERTED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SAMPLE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SAMPLE_CANCEL,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
     MethodInfo {
         name: THREAD_SEARCH,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SEARCH_CANCEL,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SEARCH_PARTIAL,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SEARCH_STREAM,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SEARCH_STREAM_CANCEL,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SEARCH_OCCURRENCES,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SECTION_CHANGED,
+        direction: Direction::ServerNotification,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SECTION_MOVE,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -1747,14 +2479,14 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
-        name: THREAD_TOKEN_USAGE_UPDATED,
-        direction: Direction::ServerNotification,
+        name: THREAD_TIMELINE_LIST,
+        direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
     MethodInfo {
-        name: THREAD_TURNS_ITEMS_LIST,
-        direction: Direction::ClientRequest,
+        name: THREAD_TOKEN_USAGE_UPDATED,
+        direction: Direction::ServerNotification,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
     },
@@ -1778,6 +2510,30 @@ pub static ALL: &[MethodInfo] = &[
     },
     MethodInfo {
         name: THREAD_UNSUBSCRIBE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SECTION_CREATE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SECTION_DELETE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SECTION_LIST,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: THREAD_SECTION_UPDATE,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,
@@ -1813,6 +2569,12 @@ pub static ALL: &[MethodInfo] = &[
         result: ::std::option::Option::None,
     },
     MethodInfo {
+        name: TURN_SETTINGS_UPDATE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
         name: TURN_START,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::Some("TurnStartParams"),
@@ -1826,6 +2588,36 @@ pub static ALL: &[MethodInfo] = &[
     },
     MethodInfo {
         name: TURN_STEER,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: USER_VERIFICATION_CANCEL,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: USER_VERIFICATION_DELETE,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: USER_VERIFICATION_ENROLL,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: USER_VERIFICATION_STATUS,
+        direction: Direction::ClientRequest,
+        params: ::std::option::Option::None,
+        result: ::std::option::Option::None,
+    },
+    MethodInfo {
+        name: USER_VERIFICATION_VERIFY,
         direction: Direction::ClientRequest,
         params: ::std::option::Option::None,
         result: ::std::option::Option::None,

@@ -29,9 +29,49 @@ import type {
 import type { DynamicToolCallParams, DynamicToolCallResponse } from "./dynamicTools.js";
 
 /**
+ * `account/bedrock/checkGovCloudRequirements`: client → app-server request.
+ */
+export const ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS = "account/bedrock/checkGovCloudRequirements";
+
+/**
+ * `account/bedrock/discover`: client → app-server request.
+ */
+export const ACCOUNT_BEDROCK_DISCOVER = "account/bedrock/discover";
+
+/**
+ * `account/bedrock/setup`: client → app-server request.
+ */
+export const ACCOUNT_BEDROCK_SETUP = "account/bedrock/setup";
+
+/**
  * `account/chatgptAuthTokens/refresh`: app-server → client request.
  */
 export const ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH = "account/chatgptAuthTokens/refresh";
+
+/**
+ * `account/gatewayOAuth/cancel`: client → app-server request.
+ */
+export const ACCOUNT_GATEWAY_O_AUTH_CANCEL = "account/gatewayOAuth/cancel";
+
+/**
+ * `account/gatewayOAuth/changed`: app-server → client notification.
+ */
+export const ACCOUNT_GATEWAY_O_AUTH_CHANGED = "account/gatewayOAuth/changed";
+
+/**
+ * `account/gatewayOAuth/login`: client → app-server request.
+ */
+export const ACCOUNT_GATEWAY_O_AUTH_LOGIN = "account/gatewayOAuth/login";
+
+/**
+ * `account/gatewayOAuth/read`: client → app-server request.
+ */
+export const ACCOUNT_GATEWAY_O_AUTH_READ = "account/gatewayOAuth/read";
+
+/**
+ * `account/gcp/setup`: client → app-server request.
+ */
+export const ACCOUNT_GCP_SETUP = "account/gcp/setup";
 
 /**
  * `account/login/cancel`: client → app-server request.
@@ -54,6 +94,11 @@ export const ACCOUNT_LOGIN_START = "account/login/start";
 export const ACCOUNT_LOGOUT = "account/logout";
 
 /**
+ * `account/rateLimitResetCredit/consume`: client → app-server request.
+ */
+export const ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME = "account/rateLimitResetCredit/consume";
+
+/**
  * `account/rateLimits/read`: client → app-server request.
  */
 export const ACCOUNT_RATE_LIMITS_READ = "account/rateLimits/read";
@@ -67,6 +112,11 @@ export const ACCOUNT_RATE_LIMITS_UPDATED = "account/rateLimits/updated";
  * `account/read`: client → app-server request.
  */
 export const ACCOUNT_READ = "account/read";
+
+/**
+ * `account/securitySetup/read`: client → app-server request.
+ */
+export const ACCOUNT_SECURITY_SETUP_READ = "account/securitySetup/read";
 
 /**
  * `account/sendAddCreditsNudgeEmail`: client → app-server request.
@@ -84,6 +134,26 @@ export const ACCOUNT_UPDATED = "account/updated";
 export const ACCOUNT_USAGE_READ = "account/usage/read";
 
 /**
+ * `account/workspaceMessages/read`: client → app-server request.
+ */
+export const ACCOUNT_WORKSPACE_MESSAGES_READ = "account/workspaceMessages/read";
+
+/**
+ * `accountSession/list`: client → app-server request.
+ */
+export const ACCOUNT_SESSION_LIST = "accountSession/list";
+
+/**
+ * `accountSession/switch`: client → app-server request.
+ */
+export const ACCOUNT_SESSION_SWITCH = "accountSession/switch";
+
+/**
+ * `app/installed`: client → app-server request.
+ */
+export const APP_INSTALLED = "app/installed";
+
+/**
  * `app/list`: client → app-server request.
  */
 export const APP_LIST = "app/list";
@@ -94,6 +164,11 @@ export const APP_LIST = "app/list";
 export const APP_LIST_UPDATED = "app/list/updated";
 
 /**
+ * `app/read`: client → app-server request.
+ */
+export const APP_READ = "app/read";
+
+/**
  * `applyPatchApproval`: app-server → client request.
  */
 export const APPLY_PATCH_APPROVAL = "applyPatchApproval";
@@ -102,6 +177,11 @@ export const APPLY_PATCH_APPROVAL = "applyPatchApproval";
  * `attestation/generate`: app-server → client request.
  */
 export const ATTESTATION_GENERATE = "attestation/generate";
+
+/**
+ * `autoApprovalReview/strictReviewRequired`: app-server → client notification.
+ */
+export const AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED = "autoApprovalReview/strictReviewRequired";
 
 /**
  * `collaborationMode/list`: client → app-server request.
@@ -174,6 +254,16 @@ export const DEPRECATION_NOTICE = "deprecationNotice";
 export const ENVIRONMENT_ADD = "environment/add";
 
 /**
+ * `environment/info`: client → app-server request.
+ */
+export const ENVIRONMENT_INFO = "environment/info";
+
+/**
+ * `environment/status`: client → app-server request.
+ */
+export const ENVIRONMENT_STATUS = "environment/status";
+
+/**
  * `error`: app-server → client notification. Params `ErrorNotification`.
  */
 export const ERROR = "error";
@@ -207,6 +297,26 @@ export const EXTERNAL_AGENT_CONFIG_IMPORT = "externalAgentConfig/import";
  * `externalAgentConfig/import/completed`: app-server → client notification.
  */
 export const EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED = "externalAgentConfig/import/completed";
+
+/**
+ * `externalAgentConfig/import/progress`: app-server → client notification.
+ */
+export const EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS = "externalAgentConfig/import/progress";
+
+/**
+ * `externalAgentConfig/import/readHistories`: client → app-server request.
+ */
+export const EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES = "externalAgentConfig/import/readHistories";
+
+/**
+ * `externalAgentConfig/import/recordHistory`: client → app-server request.
+ */
+export const EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY = "externalAgentConfig/import/recordHistory";
+
+/**
+ * `feedback/save`: client → app-server request.
+ */
+export const FEEDBACK_SAVE = "feedback/save";
 
 /**
  * `feedback/upload`: client → app-server request.
@@ -292,21 +402,6 @@ export const FUZZY_FILE_SEARCH_SESSION_UPDATE = "fuzzyFileSearch/sessionUpdate";
  * `fuzzyFileSearch/sessionUpdated`: app-server → client notification.
  */
 export const FUZZY_FILE_SEARCH_SESSION_UPDATED = "fuzzyFileSearch/sessionUpdated";
-
-/**
- * `getAuthStatus`: client → app-server request.
- */
-export const GET_AUTH_STATUS = "getAuthStatus";
-
-/**
- * `getConversationSummary`: client → app-server request.
- */
-export const GET_CONVERSATION_SUMMARY = "getConversationSummary";
-
-/**
- * `gitDiffToRemote`: client → app-server request.
- */
-export const GIT_DIFF_TO_REMOTE = "gitDiffToRemote";
 
 /**
  * `guardianWarning`: app-server → client notification.
@@ -454,6 +549,21 @@ export const MARKETPLACE_UPGRADE = "marketplace/upgrade";
 export const MCP_SERVER_ELICITATION_REQUEST = "mcpServer/elicitation/request";
 
 /**
+ * `mcpServer/event/stream/notification`: app-server → client notification.
+ */
+export const MCP_SERVER_EVENT_STREAM_NOTIFICATION = "mcpServer/event/stream/notification";
+
+/**
+ * `mcpServer/event/stream/start`: client → app-server request.
+ */
+export const MCP_SERVER_EVENT_STREAM_START = "mcpServer/event/stream/start";
+
+/**
+ * `mcpServer/event/stream/stop`: client → app-server request.
+ */
+export const MCP_SERVER_EVENT_STREAM_STOP = "mcpServer/event/stream/stop";
+
+/**
  * `mcpServer/oauth/login`: client → app-server request.
  */
 export const MCP_SERVER_OAUTH_LOGIN = "mcpServer/oauth/login";
@@ -489,6 +599,11 @@ export const MCP_SERVER_STATUS_LIST = "mcpServerStatus/list";
 export const MEMORY_RESET = "memory/reset";
 
 /**
+ * `memory/status`: client → app-server request.
+ */
+export const MEMORY_STATUS = "memory/status";
+
+/**
  * `mock/experimentalMethod`: client → app-server request.
  */
 export const MOCK_EXPERIMENTAL_METHOD = "mock/experimentalMethod";
@@ -504,14 +619,44 @@ export const MODEL_LIST = "model/list";
 export const MODEL_REROUTED = "model/rerouted";
 
 /**
+ * `model/safetyBuffering/updated`: app-server → client notification.
+ */
+export const MODEL_SAFETY_BUFFERING_UPDATED = "model/safetyBuffering/updated";
+
+/**
  * `model/verification`: app-server → client notification.
  */
 export const MODEL_VERIFICATION = "model/verification";
 
 /**
+ * `modelProvider/authRecoveryCompleted`: app-server → client notification.
+ */
+export const MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED = "modelProvider/authRecoveryCompleted";
+
+/**
+ * `modelProvider/authRecoveryStarted`: app-server → client notification.
+ */
+export const MODEL_PROVIDER_AUTH_RECOVERY_STARTED = "modelProvider/authRecoveryStarted";
+
+/**
  * `modelProvider/capabilities/read`: client → app-server request.
  */
 export const MODEL_PROVIDER_CAPABILITIES_READ = "modelProvider/capabilities/read";
+
+/**
+ * `modelProvider/config/write`: client → app-server request.
+ */
+export const MODEL_PROVIDER_CONFIG_WRITE = "modelProvider/config/write";
+
+/**
+ * `modelProvider/default/set`: client → app-server request.
+ */
+export const MODEL_PROVIDER_DEFAULT_SET = "modelProvider/default/set";
+
+/**
+ * `modelProvider/list`: client → app-server request.
+ */
+export const MODEL_PROVIDER_LIST = "modelProvider/list";
 
 /**
  * `permissionProfile/list`: client → app-server request.
@@ -537,6 +682,16 @@ export const PLUGIN_LIST = "plugin/list";
  * `plugin/read`: client → app-server request.
  */
 export const PLUGIN_READ = "plugin/read";
+
+/**
+ * `plugin/reconcile`: client → app-server request.
+ */
+export const PLUGIN_RECONCILE = "plugin/reconcile";
+
+/**
+ * `plugin/search`: client → app-server request.
+ */
+export const PLUGIN_SEARCH = "plugin/search";
 
 /**
  * `plugin/share/checkout`: client → app-server request.
@@ -604,9 +759,44 @@ export const PROCESS_SPAWN = "process/spawn";
 export const PROCESS_WRITE_STDIN = "process/writeStdin";
 
 /**
- * `rawResponseItem/completed`: app-server → client notification.
+ * `project/changed`: app-server → client notification.
  */
-export const RAW_RESPONSE_ITEM_COMPLETED = "rawResponseItem/completed";
+export const PROJECT_CHANGED = "project/changed";
+
+/**
+ * `project/create`: client → app-server request.
+ */
+export const PROJECT_CREATE = "project/create";
+
+/**
+ * `project/delete`: client → app-server request.
+ */
+export const PROJECT_DELETE = "project/delete";
+
+/**
+ * `project/import`: client → app-server request.
+ */
+export const PROJECT_IMPORT = "project/import";
+
+/**
+ * `project/list`: client → app-server request.
+ */
+export const PROJECT_LIST = "project/list";
+
+/**
+ * `project/move`: client → app-server request.
+ */
+export const PROJECT_MOVE = "project/move";
+
+/**
+ * `project/read`: client → app-server request.
+ */
+export const PROJECT_READ = "project/read";
+
+/**
+ * `project/update`: client → app-server request.
+ */
+export const PROJECT_UPDATE = "project/update";
 
 /**
  * `remoteControl/client/list`: client → app-server request.
@@ -654,6 +844,16 @@ export const REMOTE_CONTROL_STATUS_READ = "remoteControl/status/read";
 export const REVIEW_START = "review/start";
 
 /**
+ * `rollout/compress`: client → app-server request.
+ */
+export const ROLLOUT_COMPRESS = "rollout/compress";
+
+/**
+ * `server/diagnostics`: client → app-server request.
+ */
+export const SERVER_DIAGNOSTICS = "server/diagnostics";
+
+/**
  * `serverRequest/resolved`: app-server → client notification.
  */
 export const SERVER_REQUEST_RESOLVED = "serverRequest/resolved";
@@ -692,6 +892,31 @@ export const THREAD_ARCHIVE = "thread/archive";
  * `thread/archived`: app-server → client notification.
  */
 export const THREAD_ARCHIVED = "thread/archived";
+
+/**
+ * `thread/attachment/add`: client → app-server request.
+ */
+export const THREAD_ATTACHMENT_ADD = "thread/attachment/add";
+
+/**
+ * `thread/attachment/list`: client → app-server request.
+ */
+export const THREAD_ATTACHMENT_LIST = "thread/attachment/list";
+
+/**
+ * `thread/attachment/remove`: client → app-server request.
+ */
+export const THREAD_ATTACHMENT_REMOVE = "thread/attachment/remove";
+
+/**
+ * `thread/attachment/updated`: app-server → client notification.
+ */
+export const THREAD_ATTACHMENT_UPDATED = "thread/attachment/updated";
+
+/**
+ * `thread/attachmentOwner/list`: client → app-server request.
+ */
+export const THREAD_ATTACHMENT_OWNER_LIST = "thread/attachmentOwner/list";
 
 /**
  * `thread/backgroundTerminals/clean`: client → app-server request.
@@ -739,6 +964,16 @@ export const THREAD_DELETE = "thread/delete";
 export const THREAD_DELETED = "thread/deleted";
 
 /**
+ * `thread/environment/connected`: app-server → client notification.
+ */
+export const THREAD_ENVIRONMENT_CONNECTED = "thread/environment/connected";
+
+/**
+ * `thread/environment/disconnected`: app-server → client notification.
+ */
+export const THREAD_ENVIRONMENT_DISCONNECTED = "thread/environment/disconnected";
+
+/**
  * `thread/fork`: client → app-server request.
  */
 export const THREAD_FORK = "thread/fork";
@@ -769,6 +1004,11 @@ export const THREAD_GOAL_SET = "thread/goal/set";
 export const THREAD_GOAL_UPDATED = "thread/goal/updated";
 
 /**
+ * `thread/guardianReview`: client → app-server request.
+ */
+export const THREAD_GUARDIAN_REVIEW = "thread/guardianReview";
+
+/**
  * `thread/increment_elicitation`: client → app-server request.
  */
 export const THREAD_INCREMENT_ELICITATION = "thread/increment_elicitation";
@@ -779,6 +1019,16 @@ export const THREAD_INCREMENT_ELICITATION = "thread/increment_elicitation";
 export const THREAD_INJECT_ITEMS = "thread/inject_items";
 
 /**
+ * `thread/items/list`: client → app-server request.
+ */
+export const THREAD_ITEMS_LIST = "thread/items/list";
+
+/**
+ * `thread/items/read`: client → app-server request.
+ */
+export const THREAD_ITEMS_READ = "thread/items/read";
+
+/**
  * `thread/list`: client → app-server request.
  */
 export const THREAD_LIST = "thread/list";
@@ -787,6 +1037,11 @@ export const THREAD_LIST = "thread/list";
  * `thread/loaded/list`: client → app-server request.
  */
 export const THREAD_LOADED_LIST = "thread/loaded/list";
+
+/**
+ * `thread/memory/read`: client → app-server request.
+ */
+export const THREAD_MEMORY_READ = "thread/memory/read";
 
 /**
  * `thread/memoryMode/set`: client → app-server request.
@@ -809,9 +1064,74 @@ export const THREAD_NAME_SET = "thread/name/set";
 export const THREAD_NAME_UPDATED = "thread/name/updated";
 
 /**
+ * `thread/prediction/request`: client → app-server request.
+ */
+export const THREAD_PREDICTION_REQUEST = "thread/prediction/request";
+
+/**
+ * `thread/prediction/updated`: app-server → client notification.
+ */
+export const THREAD_PREDICTION_UPDATED = "thread/prediction/updated";
+
+/**
+ * `thread/prepareApprovedPlan`: client → app-server request.
+ */
+export const THREAD_PREPARE_APPROVED_PLAN = "thread/prepareApprovedPlan";
+
+/**
+ * `thread/project/updated`: app-server → client notification.
+ */
+export const THREAD_PROJECT_UPDATED = "thread/project/updated";
+
+/**
+ * `thread/queue/add`: client → app-server request.
+ */
+export const THREAD_QUEUE_ADD = "thread/queue/add";
+
+/**
+ * `thread/queue/changed`: app-server → client notification.
+ */
+export const THREAD_QUEUE_CHANGED = "thread/queue/changed";
+
+/**
+ * `thread/queue/delete`: client → app-server request.
+ */
+export const THREAD_QUEUE_DELETE = "thread/queue/delete";
+
+/**
+ * `thread/queue/list`: client → app-server request.
+ */
+export const THREAD_QUEUE_LIST = "thread/queue/list";
+
+/**
+ * `thread/queue/reorder`: client → app-server request.
+ */
+export const THREAD_QUEUE_REORDER = "thread/queue/reorder";
+
+/**
+ * `thread/queue/start`: client → app-server request.
+ */
+export const THREAD_QUEUE_START = "thread/queue/start";
+
+/**
+ * `thread/queue/update`: client → app-server request.
+ */
+export const THREAD_QUEUE_UPDATE = "thread/queue/update";
+
+/**
  * `thread/read`: client → app-server request.
  */
 export const THREAD_READ = "thread/read";
+
+/**
+ * `thread/readState/changed`: app-server → client notification.
+ */
+export const THREAD_READ_STATE_CHANGED = "thread/readState/changed";
+
+/**
+ * `thread/readState/update`: client → app-server request.
+ */
+export const THREAD_READ_STATE_UPDATE = "thread/readState/update";
 
 /**
  * `thread/realtime/appendAudio`: client → app-server request.
@@ -819,9 +1139,9 @@ export const THREAD_READ = "thread/read";
 export const THREAD_REALTIME_APPEND_AUDIO = "thread/realtime/appendAudio";
 
 /**
- * `thread/realtime/appendHandoff`: client → app-server request.
+ * `thread/realtime/appendSpeech`: client → app-server request.
  */
-export const THREAD_REALTIME_APPEND_HANDOFF = "thread/realtime/appendHandoff";
+export const THREAD_REALTIME_APPEND_SPEECH = "thread/realtime/appendSpeech";
 
 /**
  * `thread/realtime/appendText`: client → app-server request.
@@ -844,9 +1164,29 @@ export const THREAD_REALTIME_ERROR = "thread/realtime/error";
 export const THREAD_REALTIME_FINALIZE_HANDOFF = "thread/realtime/finalizeHandoff";
 
 /**
+ * `thread/realtime/item/completed`: app-server → client notification.
+ */
+export const THREAD_REALTIME_ITEM_COMPLETED = "thread/realtime/item/completed";
+
+/**
+ * `thread/realtime/item/started`: app-server → client notification.
+ */
+export const THREAD_REALTIME_ITEM_STARTED = "thread/realtime/item/started";
+
+/**
+ * `thread/realtime/item/transcript/delta`: app-server → client notification.
+ */
+export const THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA = "thread/realtime/item/transcript/delta";
+
+/**
  * `thread/realtime/itemAdded`: app-server → client notification. Params `ThreadRealtimeItemAddedNotification`.
  */
 export const THREAD_REALTIME_ITEM_ADDED = "thread/realtime/itemAdded";
+
+/**
+ * `thread/realtime/list`: client → app-server request.
+ */
+export const THREAD_REALTIME_LIST = "thread/realtime/list";
 
 /**
  * `thread/realtime/listVoices`: client → app-server request.
@@ -899,14 +1239,64 @@ export const THREAD_REALTIME_TRANSCRIPT_DONE = "thread/realtime/transcript/done"
 export const THREAD_RESUME = "thread/resume";
 
 /**
- * `thread/rollback`: client → app-server request.
+ * `thread/revert`: client → app-server request.
  */
-export const THREAD_ROLLBACK = "thread/rollback";
+export const THREAD_REVERT = "thread/revert";
+
+/**
+ * `thread/reverted`: app-server → client notification.
+ */
+export const THREAD_REVERTED = "thread/reverted";
+
+/**
+ * `thread/sample`: client → app-server request.
+ */
+export const THREAD_SAMPLE = "thread/sample";
+
+/**
+ * `thread/sample/cancel`: client → app-server request.
+ */
+export const THREAD_SAMPLE_CANCEL = "thread/sample/cancel";
 
 /**
  * `thread/search`: client → app-server request.
  */
 export const THREAD_SEARCH = "thread/search";
+
+/**
+ * `thread/search/cancel`: client → app-server request.
+ */
+export const THREAD_SEARCH_CANCEL = "thread/search/cancel";
+
+/**
+ * `thread/search/partial`: app-server → client notification.
+ */
+export const THREAD_SEARCH_PARTIAL = "thread/search/partial";
+
+/**
+ * `thread/search/stream`: client → app-server request.
+ */
+export const THREAD_SEARCH_STREAM = "thread/search/stream";
+
+/**
+ * `thread/search/stream/cancel`: client → app-server request.
+ */
+export const THREAD_SEARCH_STREAM_CANCEL = "thread/search/stream/cancel";
+
+/**
+ * `thread/searchOccurrences`: client → app-server request.
+ */
+export const THREAD_SEARCH_OCCURRENCES = "thread/searchOccurrences";
+
+/**
+ * `thread/section/changed`: app-server → client notification.
+ */
+export const THREAD_SECTION_CHANGED = "thread/section/changed";
+
+/**
+ * `thread/section/move`: client → app-server request.
+ */
+export const THREAD_SECTION_MOVE = "thread/section/move";
 
 /**
  * `thread/settings/update`: client → app-server request.
@@ -939,14 +1329,14 @@ export const THREAD_STARTED = "thread/started";
 export const THREAD_STATUS_CHANGED = "thread/status/changed";
 
 /**
+ * `thread/timeline/list`: client → app-server request.
+ */
+export const THREAD_TIMELINE_LIST = "thread/timeline/list";
+
+/**
  * `thread/tokenUsage/updated`: app-server → client notification.
  */
 export const THREAD_TOKEN_USAGE_UPDATED = "thread/tokenUsage/updated";
-
-/**
- * `thread/turns/items/list`: client → app-server request.
- */
-export const THREAD_TURNS_ITEMS_LIST = "thread/turns/items/list";
 
 /**
  * `thread/turns/list`: client → app-server request.
@@ -967,6 +1357,26 @@ export const THREAD_UNARCHIVED = "thread/unarchived";
  * `thread/unsubscribe`: client → app-server request.
  */
 export const THREAD_UNSUBSCRIBE = "thread/unsubscribe";
+
+/**
+ * `threadSection/create`: client → app-server request.
+ */
+export const THREAD_SECTION_CREATE = "threadSection/create";
+
+/**
+ * `threadSection/delete`: client → app-server request.
+ */
+export const THREAD_SECTION_DELETE = "threadSection/delete";
+
+/**
+ * `threadSection/list`: client → app-server request.
+ */
+export const THREAD_SECTION_LIST = "threadSection/list";
+
+/**
+ * `threadSection/update`: client → app-server request.
+ */
+export const THREAD_SECTION_UPDATE = "threadSection/update";
 
 /**
  * `turn/completed`: app-server → client notification. Params `TurnCompletedNotification`.
@@ -994,6 +1404,11 @@ export const TURN_MODERATION_METADATA = "turn/moderationMetadata";
 export const TURN_PLAN_UPDATED = "turn/plan/updated";
 
 /**
+ * `turn/settings/update`: client → app-server request.
+ */
+export const TURN_SETTINGS_UPDATE = "turn/settings/update";
+
+/**
  * `turn/start`: client → app-server request. Params `TurnStartParams`, result `TurnStartResponse`.
  */
 export const TURN_START = "turn/start";
@@ -1007,6 +1422,31 @@ export const TURN_STARTED = "turn/started";
  * `turn/steer`: client → app-server request.
  */
 export const TURN_STEER = "turn/steer";
+
+/**
+ * `userVerification/cancel`: client → app-server request.
+ */
+export const USER_VERIFICATION_CANCEL = "userVerification/cancel";
+
+/**
+ * `userVerification/delete`: client → app-server request.
+ */
+export const USER_VERIFICATION_DELETE = "userVerification/delete";
+
+/**
+ * `userVerification/enroll`: client → app-server request.
+ */
+export const USER_VERIFICATION_ENROLL = "userVerification/enroll";
+
+/**
+ * `userVerification/status`: client → app-server request.
+ */
+export const USER_VERIFICATION_STATUS = "userVerification/status";
+
+/**
+ * `userVerification/verify`: client → app-server request.
+ */
+export const USER_VERIFICATION_VERIFY = "userVerification/verify";
 
 /**
  * `warning`: app-server → client notification.
@@ -1035,21 +1475,37 @@ export const WINDOWS_SANDBOX_SETUP_START = "windowsSandbox/setupStart";
 
 /** Every method the contract lists, sorted by wire name. */
 export const METHODS = [
+  ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS,
+  ACCOUNT_BEDROCK_DISCOVER,
+  ACCOUNT_BEDROCK_SETUP,
   ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH,
+  ACCOUNT_GATEWAY_O_AUTH_CANCEL,
+  ACCOUNT_GATEWAY_O_AUTH_CHANGED,
+  ACCOUNT_GATEWAY_O_AUTH_LOGIN,
+  ACCOUNT_GATEWAY_O_AUTH_READ,
+  ACCOUNT_GCP_SETUP,
   ACCOUNT_LOGIN_CANCEL,
   ACCOUNT_LOGIN_COMPLETED,
   ACCOUNT_LOGIN_START,
   ACCOUNT_LOGOUT,
+  ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME,
   ACCOUNT_RATE_LIMITS_READ,
   ACCOUNT_RATE_LIMITS_UPDATED,
   ACCOUNT_READ,
+  ACCOUNT_SECURITY_SETUP_READ,
   ACCOUNT_SEND_ADD_CREDITS_NUDGE_EMAIL,
   ACCOUNT_UPDATED,
   ACCOUNT_USAGE_READ,
+  ACCOUNT_WORKSPACE_MESSAGES_READ,
+  ACCOUNT_SESSION_LIST,
+  ACCOUNT_SESSION_SWITCH,
+  APP_INSTALLED,
   APP_LIST,
   APP_LIST_UPDATED,
+  APP_READ,
   APPLY_PATCH_APPROVAL,
   ATTESTATION_GENERATE,
+  AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED,
   COLLABORATION_MODE_LIST,
   COMMAND_EXEC,
   COMMAND_EXEC_OUTPUT_DELTA,
@@ -1064,6 +1520,8 @@ export const METHODS = [
   CONFIG_WARNING,
   DEPRECATION_NOTICE,
   ENVIRONMENT_ADD,
+  ENVIRONMENT_INFO,
+  ENVIRONMENT_STATUS,
   ERROR,
   EXEC_COMMAND_APPROVAL,
   EXPERIMENTAL_FEATURE_ENABLEMENT_SET,
@@ -1071,6 +1529,10 @@ export const METHODS = [
   EXTERNAL_AGENT_CONFIG_DETECT,
   EXTERNAL_AGENT_CONFIG_IMPORT,
   EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED,
+  EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS,
+  EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES,
+  EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY,
+  FEEDBACK_SAVE,
   FEEDBACK_UPLOAD,
   FS_CHANGED,
   FS_COPY,
@@ -1088,9 +1550,6 @@ export const METHODS = [
   FUZZY_FILE_SEARCH_SESSION_STOP,
   FUZZY_FILE_SEARCH_SESSION_UPDATE,
   FUZZY_FILE_SEARCH_SESSION_UPDATED,
-  GET_AUTH_STATUS,
-  GET_CONVERSATION_SUMMARY,
-  GIT_DIFF_TO_REMOTE,
   GUARDIAN_WARNING,
   HOOK_COMPLETED,
   HOOK_STARTED,
@@ -1120,6 +1579,9 @@ export const METHODS = [
   MARKETPLACE_REMOVE,
   MARKETPLACE_UPGRADE,
   MCP_SERVER_ELICITATION_REQUEST,
+  MCP_SERVER_EVENT_STREAM_NOTIFICATION,
+  MCP_SERVER_EVENT_STREAM_START,
+  MCP_SERVER_EVENT_STREAM_STOP,
   MCP_SERVER_OAUTH_LOGIN,
   MCP_SERVER_OAUTH_LOGIN_COMPLETED,
   MCP_SERVER_RESOURCE_READ,
@@ -1127,16 +1589,25 @@ export const METHODS = [
   MCP_SERVER_TOOL_CALL,
   MCP_SERVER_STATUS_LIST,
   MEMORY_RESET,
+  MEMORY_STATUS,
   MOCK_EXPERIMENTAL_METHOD,
   MODEL_LIST,
   MODEL_REROUTED,
+  MODEL_SAFETY_BUFFERING_UPDATED,
   MODEL_VERIFICATION,
+  MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED,
+  MODEL_PROVIDER_AUTH_RECOVERY_STARTED,
   MODEL_PROVIDER_CAPABILITIES_READ,
+  MODEL_PROVIDER_CONFIG_WRITE,
+  MODEL_PROVIDER_DEFAULT_SET,
+  MODEL_PROVIDER_LIST,
   PERMISSION_PROFILE_LIST,
   PLUGIN_INSTALL,
   PLUGIN_INSTALLED,
   PLUGIN_LIST,
   PLUGIN_READ,
+  PLUGIN_RECONCILE,
+  PLUGIN_SEARCH,
   PLUGIN_SHARE_CHECKOUT,
   PLUGIN_SHARE_DELETE,
   PLUGIN_SHARE_LIST,
@@ -1150,7 +1621,14 @@ export const METHODS = [
   PROCESS_RESIZE_PTY,
   PROCESS_SPAWN,
   PROCESS_WRITE_STDIN,
-  RAW_RESPONSE_ITEM_COMPLETED,
+  PROJECT_CHANGED,
+  PROJECT_CREATE,
+  PROJECT_DELETE,
+  PROJECT_IMPORT,
+  PROJECT_LIST,
+  PROJECT_MOVE,
+  PROJECT_READ,
+  PROJECT_UPDATE,
   REMOTE_CONTROL_CLIENT_LIST,
   REMOTE_CONTROL_CLIENT_REVOKE,
   REMOTE_CONTROL_DISABLE,
@@ -1160,6 +1638,8 @@ export const METHODS = [
   REMOTE_CONTROL_STATUS_CHANGED,
   REMOTE_CONTROL_STATUS_READ,
   REVIEW_START,
+  ROLLOUT_COMPRESS,
+  SERVER_DIAGNOSTICS,
   SERVER_REQUEST_RESOLVED,
   SKILLS_CHANGED,
   SKILLS_CONFIG_WRITE,
@@ -1168,6 +1648,11 @@ export const METHODS = [
   THREAD_APPROVE_GUARDIAN_DENIED_ACTION,
   THREAD_ARCHIVE,
   THREAD_ARCHIVED,
+  THREAD_ATTACHMENT_ADD,
+  THREAD_ATTACHMENT_LIST,
+  THREAD_ATTACHMENT_REMOVE,
+  THREAD_ATTACHMENT_UPDATED,
+  THREAD_ATTACHMENT_OWNER_LIST,
   THREAD_BACKGROUND_TERMINALS_CLEAN,
   THREAD_BACKGROUND_TERMINALS_LIST,
   THREAD_BACKGROUND_TERMINALS_TERMINATE,
@@ -1177,28 +1662,51 @@ export const METHODS = [
   THREAD_DECREMENT_ELICITATION,
   THREAD_DELETE,
   THREAD_DELETED,
+  THREAD_ENVIRONMENT_CONNECTED,
+  THREAD_ENVIRONMENT_DISCONNECTED,
   THREAD_FORK,
   THREAD_GOAL_CLEAR,
   THREAD_GOAL_CLEARED,
   THREAD_GOAL_GET,
   THREAD_GOAL_SET,
   THREAD_GOAL_UPDATED,
+  THREAD_GUARDIAN_REVIEW,
   THREAD_INCREMENT_ELICITATION,
   THREAD_INJECT_ITEMS,
+  THREAD_ITEMS_LIST,
+  THREAD_ITEMS_READ,
   THREAD_LIST,
   THREAD_LOADED_LIST,
+  THREAD_MEMORY_READ,
   THREAD_MEMORY_MODE_SET,
   THREAD_METADATA_UPDATE,
   THREAD_NAME_SET,
   THREAD_NAME_UPDATED,
+  THREAD_PREDICTION_REQUEST,
+  THREAD_PREDICTION_UPDATED,
+  THREAD_PREPARE_APPROVED_PLAN,
+  THREAD_PROJECT_UPDATED,
+  THREAD_QUEUE_ADD,
+  THREAD_QUEUE_CHANGED,
+  THREAD_QUEUE_DELETE,
+  THREAD_QUEUE_LIST,
+  THREAD_QUEUE_REORDER,
+  THREAD_QUEUE_START,
+  THREAD_QUEUE_UPDATE,
   THREAD_READ,
+  THREAD_READ_STATE_CHANGED,
+  THREAD_READ_STATE_UPDATE,
   THREAD_REALTIME_APPEND_AUDIO,
-  THREAD_REALTIME_APPEND_HANDOFF,
+  THREAD_REALTIME_APPEND_SPEECH,
   THREAD_REALTIME_APPEND_TEXT,
   THREAD_REALTIME_CLOSED,
   THREAD_REALTIME_ERROR,
   THREAD_REALTIME_FINALIZE_HANDOFF,
+  THREAD_REALTIME_ITEM_COMPLETED,
+  THREAD_REALTIME_ITEM_STARTED,
+  THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA,
   THREAD_REALTIME_ITEM_ADDED,
+  THREAD_REALTIME_LIST,
   THREAD_REALTIME_LIST_VOICES,
   THREAD_REALTIME_OUTPUT_AUDIO_DELTA,
   THREAD_REALTIME_RESOLVE_HANDOFF,
@@ -1209,28 +1717,48 @@ export const METHODS = [
   THREAD_REALTIME_TRANSCRIPT_DELTA,
   THREAD_REALTIME_TRANSCRIPT_DONE,
   THREAD_RESUME,
-  THREAD_ROLLBACK,
+  THREAD_REVERT,
+  THREAD_REVERTED,
+  THREAD_SAMPLE,
+  THREAD_SAMPLE_CANCEL,
   THREAD_SEARCH,
+  THREAD_SEARCH_CANCEL,
+  THREAD_SEARCH_PARTIAL,
+  THREAD_SEARCH_STREAM,
+  THREAD_SEARCH_STREAM_CANCEL,
+  THREAD_SEARCH_OCCURRENCES,
+  THREAD_SECTION_CHANGED,
+  THREAD_SECTION_MOVE,
   THREAD_SETTINGS_UPDATE,
   THREAD_SETTINGS_UPDATED,
   THREAD_SHELL_COMMAND,
   THREAD_START,
   THREAD_STARTED,
   THREAD_STATUS_CHANGED,
+  THREAD_TIMELINE_LIST,
   THREAD_TOKEN_USAGE_UPDATED,
-  THREAD_TURNS_ITEMS_LIST,
   THREAD_TURNS_LIST,
   THREAD_UNARCHIVE,
   THREAD_UNARCHIVED,
   THREAD_UNSUBSCRIBE,
+  THREAD_SECTION_CREATE,
+  THREAD_SECTION_DELETE,
+  THREAD_SECTION_LIST,
+  THREAD_SECTION_UPDATE,
   TURN_COMPLETED,
   TURN_DIFF_UPDATED,
   TURN_INTERRUPT,
   TURN_MODERATION_METADATA,
   TURN_PLAN_UPDATED,
+  TURN_SETTINGS_UPDATE,
   TURN_START,
   TURN_STARTED,
   TURN_STEER,
+  USER_VERIFICATION_CANCEL,
+  USER_VERIFICATION_DELETE,
+  USER_VERIFICATION_ENROLL,
+  USER_VERIFICATION_STATUS,
+  USER_VERIFICATION_VERIFY,
   WARNING,
   WINDOWS_WORLD_WRITABLE_WARNING,
   WINDOWS_SANDBOX_READINESS,
@@ -1250,21 +1778,37 @@ export type MethodDirection =
 
 /** The direction of every method. */
 export const METHOD_DIRECTIONS = {
+  [ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS]: "client_request",
+  [ACCOUNT_BEDROCK_DISCOVER]: "client_request",
+  [ACCOUNT_BEDROCK_SETUP]: "client_request",
   [ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH]: "server_request",
+  [ACCOUNT_GATEWAY_O_AUTH_CANCEL]: "client_request",
+  [ACCOUNT_GATEWAY_O_AUTH_CHANGED]: "server_notification",
+  [ACCOUNT_GATEWAY_O_AUTH_LOGIN]: "client_request",
+  [ACCOUNT_GATEWAY_O_AUTH_READ]: "client_request",
+  [ACCOUNT_GCP_SETUP]: "client_request",
   [ACCOUNT_LOGIN_CANCEL]: "client_request",
   [ACCOUNT_LOGIN_COMPLETED]: "server_notification",
   [ACCOUNT_LOGIN_START]: "client_request",
   [ACCOUNT_LOGOUT]: "client_request",
+  [ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME]: "client_request",
   [ACCOUNT_RATE_LIMITS_READ]: "client_request",
   [ACCOUNT_RATE_LIMITS_UPDATED]: "server_notification",
   [ACCOUNT_READ]: "client_request",
+  [ACCOUNT_SECURITY_SETUP_READ]: "client_request",
   [ACCOUNT_SEND_ADD_CREDITS_NUDGE_EMAIL]: "client_request",
   [ACCOUNT_UPDATED]: "server_notification",
   [ACCOUNT_USAGE_READ]: "client_request",
+  [ACCOUNT_WORKSPACE_MESSAGES_READ]: "client_request",
+  [ACCOUNT_SESSION_LIST]: "client_request",
+  [ACCOUNT_SESSION_SWITCH]: "client_request",
+  [APP_INSTALLED]: "client_request",
   [APP_LIST]: "client_request",
   [APP_LIST_UPDATED]: "server_notification",
+  [APP_READ]: "client_request",
   [APPLY_PATCH_APPROVAL]: "server_request",
   [ATTESTATION_GENERATE]: "server_request",
+  [AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED]: "server_notification",
   [COLLABORATION_MODE_LIST]: "client_request",
   [COMMAND_EXEC]: "client_request",
   [COMMAND_EXEC_OUTPUT_DELTA]: "server_notification",
@@ -1279,6 +1823,8 @@ export const METHOD_DIRECTIONS = {
   [CONFIG_WARNING]: "server_notification",
   [DEPRECATION_NOTICE]: "server_notification",
   [ENVIRONMENT_ADD]: "client_request",
+  [ENVIRONMENT_INFO]: "client_request",
+  [ENVIRONMENT_STATUS]: "client_request",
   [ERROR]: "server_notification",
   [EXEC_COMMAND_APPROVAL]: "server_request",
   [EXPERIMENTAL_FEATURE_ENABLEMENT_SET]: "client_request",
@@ -1286,6 +1832,10 @@ export const METHOD_DIRECTIONS = {
   [EXTERNAL_AGENT_CONFIG_DETECT]: "client_request",
   [EXTERNAL_AGENT_CONFIG_IMPORT]: "client_request",
   [EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED]: "server_notification",
+  [EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS]: "server_notification",
+  [EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES]: "client_request",
+  [EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY]: "client_request",
+  [FEEDBACK_SAVE]: "client_request",
   [FEEDBACK_UPLOAD]: "client_request",
   [FS_CHANGED]: "server_notification",
   [FS_COPY]: "client_request",
@@ -1303,9 +1853,6 @@ export const METHOD_DIRECTIONS = {
   [FUZZY_FILE_SEARCH_SESSION_STOP]: "client_request",
   [FUZZY_FILE_SEARCH_SESSION_UPDATE]: "client_request",
   [FUZZY_FILE_SEARCH_SESSION_UPDATED]: "server_notification",
-  [GET_AUTH_STATUS]: "client_request",
-  [GET_CONVERSATION_SUMMARY]: "client_request",
-  [GIT_DIFF_TO_REMOTE]: "client_request",
   [GUARDIAN_WARNING]: "server_notification",
   [HOOK_COMPLETED]: "server_notification",
   [HOOK_STARTED]: "server_notification",
@@ -1335,6 +1882,9 @@ export const METHOD_DIRECTIONS = {
   [MARKETPLACE_REMOVE]: "client_request",
   [MARKETPLACE_UPGRADE]: "client_request",
   [MCP_SERVER_ELICITATION_REQUEST]: "server_request",
+  [MCP_SERVER_EVENT_STREAM_NOTIFICATION]: "server_notification",
+  [MCP_SERVER_EVENT_STREAM_START]: "client_request",
+  [MCP_SERVER_EVENT_STREAM_STOP]: "client_request",
   [MCP_SERVER_OAUTH_LOGIN]: "client_request",
   [MCP_SERVER_OAUTH_LOGIN_COMPLETED]: "server_notification",
   [MCP_SERVER_RESOURCE_READ]: "client_request",
@@ -1342,16 +1892,25 @@ export const METHOD_DIRECTIONS = {
   [MCP_SERVER_TOOL_CALL]: "client_request",
   [MCP_SERVER_STATUS_LIST]: "client_request",
   [MEMORY_RESET]: "client_request",
+  [MEMORY_STATUS]: "client_request",
   [MOCK_EXPERIMENTAL_METHOD]: "client_request",
   [MODEL_LIST]: "client_request",
   [MODEL_REROUTED]: "server_notification",
+  [MODEL_SAFETY_BUFFERING_UPDATED]: "server_notification",
   [MODEL_VERIFICATION]: "server_notification",
+  [MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED]: "server_notification",
+  [MODEL_PROVIDER_AUTH_RECOVERY_STARTED]: "server_notification",
   [MODEL_PROVIDER_CAPABILITIES_READ]: "client_request",
+  [MODEL_PROVIDER_CONFIG_WRITE]: "client_request",
+  [MODEL_PROVIDER_DEFAULT_SET]: "client_request",
+  [MODEL_PROVIDER_LIST]: "client_request",
   [PERMISSION_PROFILE_LIST]: "client_request",
   [PLUGIN_INSTALL]: "client_request",
   [PLUGIN_INSTALLED]: "client_request",
   [PLUGIN_LIST]: "client_request",
   [PLUGIN_READ]: "client_request",
+  [PLUGIN_RECONCILE]: "client_request",
+  [PLUGIN_SEARCH]: "client_request",
   [PLUGIN_SHARE_CHECKOUT]: "client_request",
   [PLUGIN_SHARE_DELETE]: "client_request",
   [PLUGIN_SHARE_LIST]: "client_request",
@@ -1365,7 +1924,14 @@ export const METHOD_DIRECTIONS = {
   [PROCESS_RESIZE_PTY]: "client_request",
   [PROCESS_SPAWN]: "client_request",
   [PROCESS_WRITE_STDIN]: "client_request",
-  [RAW_RESPONSE_ITEM_COMPLETED]: "server_notification",
+  [PROJECT_CHANGED]: "server_notification",
+  [PROJECT_CREATE]: "client_request",
+  [PROJECT_DELETE]: "client_request",
+  [PROJECT_IMPORT]: "client_request",
+  [PROJECT_LIST]: "client_request",
+  [PROJECT_MOVE]: "client_request",
+  [PROJECT_READ]: "client_request",
+  [PROJECT_UPDATE]: "client_request",
   [REMOTE_CONTROL_CLIENT_LIST]: "client_request",
   [REMOTE_CONTROL_CLIENT_REVOKE]: "client_request",
   [REMOTE_CONTROL_DISABLE]: "client_request",
@@ -1375,6 +1941,8 @@ export const METHOD_DIRECTIONS = {
   [REMOTE_CONTROL_STATUS_CHANGED]: "server_notification",
   [REMOTE_CONTROL_STATUS_READ]: "client_request",
   [REVIEW_START]: "client_request",
+  [ROLLOUT_COMPRESS]: "client_request",
+  [SERVER_DIAGNOSTICS]: "client_request",
   [SERVER_REQUEST_RESOLVED]: "server_notification",
   [SKILLS_CHANGED]: "server_notification",
   [SKILLS_CONFIG_WRITE]: "client_request",
@@ -1383,6 +1951,11 @@ export const METHOD_DIRECTIONS = {
   [THREAD_APPROVE_GUARDIAN_DENIED_ACTION]: "client_request",
   [THREAD_ARCHIVE]: "client_request",
   [THREAD_ARCHIVED]: "server_notification",
+  [THREAD_ATTACHMENT_ADD]: "client_request",
+  [THREAD_ATTACHMENT_LIST]: "client_request",
+  [THREAD_ATTACHMENT_REMOVE]: "client_request",
+  [THREAD_ATTACHMENT_UPDATED]: "server_notification",
+  [THREAD_ATTACHMENT_OWNER_LIST]: "client_request",
   [THREAD_BACKGROUND_TERMINALS_CLEAN]: "client_request",
   [THREAD_BACKGROUND_TERMINALS_LIST]: "client_request",
   [THREAD_BACKGROUND_TERMINALS_TERMINATE]: "client_request",
@@ -1392,28 +1965,51 @@ export const METHOD_DIRECTIONS = {
   [THREAD_DECREMENT_ELICITATION]: "client_request",
   [THREAD_DELETE]: "client_request",
   [THREAD_DELETED]: "server_notification",
+  [THREAD_ENVIRONMENT_CONNECTED]: "server_notification",
+  [THREAD_ENVIRONMENT_DISCONNECTED]: "server_notification",
   [THREAD_FORK]: "client_request",
   [THREAD_GOAL_CLEAR]: "client_request",
   [THREAD_GOAL_CLEARED]: "server_notification",
   [THREAD_GOAL_GET]: "client_request",
   [THREAD_GOAL_SET]: "client_request",
   [THREAD_GOAL_UPDATED]: "server_notification",
+  [THREAD_GUARDIAN_REVIEW]: "client_request",
   [THREAD_INCREMENT_ELICITATION]: "client_request",
   [THREAD_INJECT_ITEMS]: "client_request",
+  [THREAD_ITEMS_LIST]: "client_request",
+  [THREAD_ITEMS_READ]: "client_request",
   [THREAD_LIST]: "client_request",
   [THREAD_LOADED_LIST]: "client_request",
+  [THREAD_MEMORY_READ]: "client_request",
   [THREAD_MEMORY_MODE_SET]: "client_request",
   [THREAD_METADATA_UPDATE]: "client_request",
   [THREAD_NAME_SET]: "client_request",
   [THREAD_NAME_UPDATED]: "server_notification",
+  [THREAD_PREDICTION_REQUEST]: "client_request",
+  [THREAD_PREDICTION_UPDATED]: "server_notification",
+  [THREAD_PREPARE_APPROVED_PLAN]: "client_request",
+  [THREAD_PROJECT_UPDATED]: "server_notification",
+  [THREAD_QUEUE_ADD]: "client_request",
+  [THREAD_QUEUE_CHANGED]: "server_notification",
+  [THREAD_QUEUE_DELETE]: "client_request",
+  [THREAD_QUEUE_LIST]: "client_request",
+  [THREAD_QUEUE_REORDER]: "client_request",
+  [THREAD_QUEUE_START]: "client_request",
+  [THREAD_QUEUE_UPDATE]: "client_request",
   [THREAD_READ]: "client_request",
+  [THREAD_READ_STATE_CHANGED]: "server_notification",
+  [THREAD_READ_STATE_UPDATE]: "client_request",
   [THREAD_REALTIME_APPEND_AUDIO]: "client_request",
-  [THREAD_REALTIME_APPEND_HANDOFF]: "client_request",
+  [THREAD_REALTIME_APPEND_SPEECH]: "client_request",
   [THREAD_REALTIME_APPEND_TEXT]: "client_request",
   [THREAD_REALTIME_CLOSED]: "server_notification",
   [THREAD_REALTIME_ERROR]: "server_notification",
   [THREAD_REALTIME_FINALIZE_HANDOFF]: "client_request",
+  [THREAD_REALTIME_ITEM_COMPLETED]: "server_notification",
+  [THREAD_REALTIME_ITEM_STARTED]: "server_notification",
+  [THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA]: "server_notification",
   [THREAD_REALTIME_ITEM_ADDED]: "server_notification",
+  [THREAD_REALTIME_LIST]: "client_request",
   [THREAD_REALTIME_LIST_VOICES]: "client_request",
   [THREAD_REALTIME_OUTPUT_AUDIO_DELTA]: "server_notification",
   [THREAD_REALTIME_RESOLVE_HANDOFF]: "client_request",
@@ -1424,28 +2020,48 @@ export const METHOD_DIRECTIONS = {
   [THREAD_REALTIME_TRANSCRIPT_DELTA]: "server_notification",
   [THREAD_REALTIME_TRANSCRIPT_DONE]: "server_notification",
   [THREAD_RESUME]: "client_request",
-  [THREAD_ROLLBACK]: "client_request",
+  [THREAD_REVERT]: "client_request",
+  [THREAD_REVERTED]: "server_notification",
+  [THREAD_SAMPLE]: "client_request",
+  [THREAD_SAMPLE_CANCEL]: "client_request",
   [THREAD_SEARCH]: "client_request",
+  [THREAD_SEARCH_CANCEL]: "client_request",
+  [THREAD_SEARCH_PARTIAL]: "server_notification",
+  [THREAD_SEARCH_STREAM]: "client_request",
+  [THREAD_SEARCH_STREAM_CANCEL]: "client_request",
+  [THREAD_SEARCH_OCCURRENCES]: "client_request",
+  [THREAD_SECTION_CHANGED]: "server_notification",
+  [THREAD_SECTION_MOVE]: "client_request",
   [THREAD_SETTINGS_UPDATE]: "client_request",
   [THREAD_SETTINGS_UPDATED]: "server_notification",
   [THREAD_SHELL_COMMAND]: "client_request",
   [THREAD_START]: "client_request",
   [THREAD_STARTED]: "server_notification",
   [THREAD_STATUS_CHANGED]: "server_notification",
+  [THREAD_TIMELINE_LIST]: "client_request",
   [THREAD_TOKEN_USAGE_UPDATED]: "server_notification",
-  [THREAD_TURNS_ITEMS_LIST]: "client_request",
   [THREAD_TURNS_LIST]: "client_request",
   [THREAD_UNARCHIVE]: "client_request",
   [THREAD_UNARCHIVED]: "server_notification",
   [THREAD_UNSUBSCRIBE]: "client_request",
+  [THREAD_SECTION_CREATE]: "client_request",
+  [THREAD_SECTION_DELETE]: "client_request",
+  [THREAD_SECTION_LIST]: "client_request",
+  [THREAD_SECTION_UPDATE]: "client_request",
   [TURN_COMPLETED]: "server_notification",
   [TURN_DIFF_UPDATED]: "server_notification",
   [TURN_INTERRUPT]: "client_request",
   [TURN_MODERATION_METADATA]: "server_notification",
   [TURN_PLAN_UPDATED]: "server_notification",
+  [TURN_SETTINGS_UPDATE]: "client_request",
   [TURN_START]: "client_request",
   [TURN_STARTED]: "server_notification",
   [TURN_STEER]: "client_request",
+  [USER_VERIFICATION_CANCEL]: "client_request",
+  [USER_VERIFICATION_DELETE]: "client_request",
+  [USER_VERIFICATION_ENROLL]: "client_request",
+  [USER_VERIFICATION_STATUS]: "client_request",
+  [USER_VERIFICATION_VERIFY]: "client_request",
   [WARNING]: "server_notification",
   [WINDOWS_WORLD_WRITABLE_WARNING]: "server_notification",
   [WINDOWS_SANDBOX_READINESS]: "client_request",
@@ -1455,21 +2071,37 @@ export const METHOD_DIRECTIONS = {
 
 /** The params type of every method; `unknown` where the contract leaves the params open. */
 export interface MethodParams {
+  [ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS]: unknown;
+  [ACCOUNT_BEDROCK_DISCOVER]: unknown;
+  [ACCOUNT_BEDROCK_SETUP]: unknown;
   [ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH]: unknown;
+  [ACCOUNT_GATEWAY_O_AUTH_CANCEL]: unknown;
+  [ACCOUNT_GATEWAY_O_AUTH_CHANGED]: unknown;
+  [ACCOUNT_GATEWAY_O_AUTH_LOGIN]: unknown;
+  [ACCOUNT_GATEWAY_O_AUTH_READ]: unknown;
+  [ACCOUNT_GCP_SETUP]: unknown;
   [ACCOUNT_LOGIN_CANCEL]: unknown;
   [ACCOUNT_LOGIN_COMPLETED]: unknown;
   [ACCOUNT_LOGIN_START]: unknown;
   [ACCOUNT_LOGOUT]: unknown;
+  [ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME]: unknown;
   [ACCOUNT_RATE_LIMITS_READ]: unknown;
   [ACCOUNT_RATE_LIMITS_UPDATED]: unknown;
   [ACCOUNT_READ]: unknown;
+  [ACCOUNT_SECURITY_SETUP_READ]: unknown;
   [ACCOUNT_SEND_ADD_CREDITS_NUDGE_EMAIL]: unknown;
   [ACCOUNT_UPDATED]: unknown;
   [ACCOUNT_USAGE_READ]: unknown;
+  [ACCOUNT_WORKSPACE_MESSAGES_READ]: unknown;
+  [ACCOUNT_SESSION_LIST]: unknown;
+  [ACCOUNT_SESSION_SWITCH]: unknown;
+  [APP_INSTALLED]: unknown;
   [APP_LIST]: unknown;
   [APP_LIST_UPDATED]: unknown;
+  [APP_READ]: unknown;
   [APPLY_PATCH_APPROVAL]: unknown;
   [ATTESTATION_GENERATE]: unknown;
+  [AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED]: unknown;
   [COLLABORATION_MODE_LIST]: unknown;
   [COMMAND_EXEC]: unknown;
   [COMMAND_EXEC_OUTPUT_DELTA]: unknown;
@@ -1484,6 +2116,8 @@ export interface MethodParams {
   [CONFIG_WARNING]: unknown;
   [DEPRECATION_NOTICE]: unknown;
   [ENVIRONMENT_ADD]: unknown;
+  [ENVIRONMENT_INFO]: unknown;
+  [ENVIRONMENT_STATUS]: unknown;
   [ERROR]: ErrorNotification;
   [EXEC_COMMAND_APPROVAL]: unknown;
   [EXPERIMENTAL_FEATURE_ENABLEMENT_SET]: unknown;
@@ -1491,6 +2125,10 @@ export interface MethodParams {
   [EXTERNAL_AGENT_CONFIG_DETECT]: unknown;
   [EXTERNAL_AGENT_CONFIG_IMPORT]: unknown;
   [EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED]: unknown;
+  [EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS]: unknown;
+  [EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES]: unknown;
+  [EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY]: unknown;
+  [FEEDBACK_SAVE]: unknown;
   [FEEDBACK_UPLOAD]: unknown;
   [FS_CHANGED]: unknown;
   [FS_COPY]: unknown;
@@ -1508,9 +2146,6 @@ export interface MethodParams {
   [FUZZY_FILE_SEARCH_SESSION_STOP]: unknown;
   [FUZZY_FILE_SEARCH_SESSION_UPDATE]: unknown;
   [FUZZY_FILE_SEARCH_SESSION_UPDATED]: unknown;
-  [GET_AUTH_STATUS]: unknown;
-  [GET_CONVERSATION_SUMMARY]: unknown;
-  [GIT_DIFF_TO_REMOTE]: unknown;
   [GUARDIAN_WARNING]: unknown;
   [HOOK_COMPLETED]: unknown;
   [HOOK_STARTED]: unknown;
@@ -1540,6 +2175,9 @@ export interface MethodParams {
   [MARKETPLACE_REMOVE]: unknown;
   [MARKETPLACE_UPGRADE]: unknown;
   [MCP_SERVER_ELICITATION_REQUEST]: unknown;
+  [MCP_SERVER_EVENT_STREAM_NOTIFICATION]: unknown;
+  [MCP_SERVER_EVENT_STREAM_START]: unknown;
+  [MCP_SERVER_EVENT_STREAM_STOP]: unknown;
   [MCP_SERVER_OAUTH_LOGIN]: unknown;
   [MCP_SERVER_OAUTH_LOGIN_COMPLETED]: unknown;
   [MCP_SERVER_RESOURCE_READ]: unknown;
@@ -1547,16 +2185,25 @@ export interface MethodParams {
   [MCP_SERVER_TOOL_CALL]: unknown;
   [MCP_SERVER_STATUS_LIST]: unknown;
   [MEMORY_RESET]: unknown;
+  [MEMORY_STATUS]: unknown;
   [MOCK_EXPERIMENTAL_METHOD]: unknown;
   [MODEL_LIST]: unknown;
   [MODEL_REROUTED]: unknown;
+  [MODEL_SAFETY_BUFFERING_UPDATED]: unknown;
   [MODEL_VERIFICATION]: unknown;
+  [MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED]: unknown;
+  [MODEL_PROVIDER_AUTH_RECOVERY_STARTED]: unknown;
   [MODEL_PROVIDER_CAPABILITIES_READ]: unknown;
+  [MODEL_PROVIDER_CONFIG_WRITE]: unknown;
+  [MODEL_PROVIDER_DEFAULT_SET]: unknown;
+  [MODEL_PROVIDER_LIST]: unknown;
   [PERMISSION_PROFILE_LIST]: unknown;
   [PLUGIN_INSTALL]: unknown;
   [PLUGIN_INSTALLED]: unknown;
   [PLUGIN_LIST]: unknown;
   [PLUGIN_READ]: unknown;
+  [PLUGIN_RECONCILE]: unknown;
+  [PLUGIN_SEARCH]: unknown;
   [PLUGIN_SHARE_CHECKOUT]: unknown;
   [PLUGIN_SHARE_DELETE]: unknown;
   [PLUGIN_SHARE_LIST]: unknown;
@@ -1570,7 +2217,14 @@ export interface MethodParams {
   [PROCESS_RESIZE_PTY]: unknown;
   [PROCESS_SPAWN]: unknown;
   [PROCESS_WRITE_STDIN]: unknown;
-  [RAW_RESPONSE_ITEM_COMPLETED]: unknown;
+  [PROJECT_CHANGED]: unknown;
+  [PROJECT_CREATE]: unknown;
+  [PROJECT_DELETE]: unknown;
+  [PROJECT_IMPORT]: unknown;
+  [PROJECT_LIST]: unknown;
+  [PROJECT_MOVE]: unknown;
+  [PROJECT_READ]: unknown;
+  [PROJECT_UPDATE]: unknown;
   [REMOTE_CONTROL_CLIENT_LIST]: unknown;
   [REMOTE_CONTROL_CLIENT_REVOKE]: unknown;
   [REMOTE_CONTROL_DISABLE]: unknown;
@@ -1580,6 +2234,8 @@ export interface MethodParams {
   [REMOTE_CONTROL_STATUS_CHANGED]: unknown;
   [REMOTE_CONTROL_STATUS_READ]: unknown;
   [REVIEW_START]: unknown;
+  [ROLLOUT_COMPRESS]: unknown;
+  [SERVER_DIAGNOSTICS]: unknown;
   [SERVER_REQUEST_RESOLVED]: unknown;
   [SKILLS_CHANGED]: unknown;
   [SKILLS_CONFIG_WRITE]: unknown;
@@ -1588,6 +2244,11 @@ export interface MethodParams {
   [THREAD_APPROVE_GUARDIAN_DENIED_ACTION]: unknown;
   [THREAD_ARCHIVE]: unknown;
   [THREAD_ARCHIVED]: unknown;
+  [THREAD_ATTACHMENT_ADD]: unknown;
+  [THREAD_ATTACHMENT_LIST]: unknown;
+  [THREAD_ATTACHMENT_REMOVE]: unknown;
+  [THREAD_ATTACHMENT_UPDATED]: unknown;
+  [THREAD_ATTACHMENT_OWNER_LIST]: unknown;
   [THREAD_BACKGROUND_TERMINALS_CLEAN]: unknown;
   [THREAD_BACKGROUND_TERMINALS_LIST]: unknown;
   [THREAD_BACKGROUND_TERMINALS_TERMINATE]: unknown;
@@ -1597,28 +2258,51 @@ export interface MethodParams {
   [THREAD_DECREMENT_ELICITATION]: unknown;
   [THREAD_DELETE]: unknown;
   [THREAD_DELETED]: unknown;
+  [THREAD_ENVIRONMENT_CONNECTED]: unknown;
+  [THREAD_ENVIRONMENT_DISCONNECTED]: unknown;
   [THREAD_FORK]: unknown;
   [THREAD_GOAL_CLEAR]: unknown;
   [THREAD_GOAL_CLEARED]: unknown;
   [THREAD_GOAL_GET]: unknown;
   [THREAD_GOAL_SET]: unknown;
   [THREAD_GOAL_UPDATED]: unknown;
+  [THREAD_GUARDIAN_REVIEW]: unknown;
   [THREAD_INCREMENT_ELICITATION]: unknown;
   [THREAD_INJECT_ITEMS]: unknown;
+  [THREAD_ITEMS_LIST]: unknown;
+  [THREAD_ITEMS_READ]: unknown;
   [THREAD_LIST]: unknown;
   [THREAD_LOADED_LIST]: unknown;
+  [THREAD_MEMORY_READ]: unknown;
   [THREAD_MEMORY_MODE_SET]: unknown;
   [THREAD_METADATA_UPDATE]: unknown;
   [THREAD_NAME_SET]: unknown;
   [THREAD_NAME_UPDATED]: unknown;
+  [THREAD_PREDICTION_REQUEST]: unknown;
+  [THREAD_PREDICTION_UPDATED]: unknown;
+  [THREAD_PREPARE_APPROVED_PLAN]: unknown;
+  [THREAD_PROJECT_UPDATED]: unknown;
+  [THREAD_QUEUE_ADD]: unknown;
+  [THREAD_QUEUE_CHANGED]: unknown;
+  [THREAD_QUEUE_DELETE]: unknown;
+  [THREAD_QUEUE_LIST]: unknown;
+  [THREAD_QUEUE_REORDER]: unknown;
+  [THREAD_QUEUE_START]: unknown;
+  [THREAD_QUEUE_UPDATE]: unknown;
   [THREAD_READ]: unknown;
+  [THREAD_READ_STATE_CHANGED]: unknown;
+  [THREAD_READ_STATE_UPDATE]: unknown;
   [THREAD_REALTIME_APPEND_AUDIO]: unknown;
-  [THREAD_REALTIME_APPEND_HANDOFF]: unknown;
+  [THREAD_REALTIME_APPEND_SPEECH]: unknown;
   [THREAD_REALTIME_APPEND_TEXT]: unknown;
   [THREAD_REALTIME_CLOSED]: unknown;
   [THREAD_REALTIME_ERROR]: unknown;
   [THREAD_REALTIME_FINALIZE_HANDOFF]: ThreadRealtimeFinalizeHandoffParams;
+  [THREAD_REALTIME_ITEM_COMPLETED]: unknown;
+  [THREAD_REALTIME_ITEM_STARTED]: unknown;
+  [THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA]: unknown;
   [THREAD_REALTIME_ITEM_ADDED]: ThreadRealtimeItemAddedNotification;
+  [THREAD_REALTIME_LIST]: unknown;
   [THREAD_REALTIME_LIST_VOICES]: unknown;
   [THREAD_REALTIME_OUTPUT_AUDIO_DELTA]: unknown;
   [THREAD_REALTIME_RESOLVE_HANDOFF]: ThreadRealtimeResolveHandoffParams;
@@ -1629,28 +2313,48 @@ export interface MethodParams {
   [THREAD_REALTIME_TRANSCRIPT_DELTA]: unknown;
   [THREAD_REALTIME_TRANSCRIPT_DONE]: unknown;
   [THREAD_RESUME]: ThreadResumeParams;
-  [THREAD_ROLLBACK]: unknown;
+  [THREAD_REVERT]: unknown;
+  [THREAD_REVERTED]: unknown;
+  [THREAD_SAMPLE]: unknown;
+  [THREAD_SAMPLE_CANCEL]: unknown;
   [THREAD_SEARCH]: unknown;
+  [THREAD_SEARCH_CANCEL]: unknown;
+  [THREAD_SEARCH_PARTIAL]: unknown;
+  [THREAD_SEARCH_STREAM]: unknown;
+  [THREAD_SEARCH_STREAM_CANCEL]: unknown;
+  [THREAD_SEARCH_OCCURRENCES]: unknown;
+  [THREAD_SECTION_CHANGED]: unknown;
+  [THREAD_SECTION_MOVE]: unknown;
   [THREAD_SETTINGS_UPDATE]: unknown;
   [THREAD_SETTINGS_UPDATED]: unknown;
   [THREAD_SHELL_COMMAND]: unknown;
   [THREAD_START]: ThreadStartParams;
   [THREAD_STARTED]: ThreadStartedNotification;
   [THREAD_STATUS_CHANGED]: unknown;
+  [THREAD_TIMELINE_LIST]: unknown;
   [THREAD_TOKEN_USAGE_UPDATED]: unknown;
-  [THREAD_TURNS_ITEMS_LIST]: unknown;
   [THREAD_TURNS_LIST]: unknown;
   [THREAD_UNARCHIVE]: unknown;
   [THREAD_UNARCHIVED]: unknown;
   [THREAD_UNSUBSCRIBE]: unknown;
+  [THREAD_SECTION_CREATE]: unknown;
+  [THREAD_SECTION_DELETE]: unknown;
+  [THREAD_SECTION_LIST]: unknown;
+  [THREAD_SECTION_UPDATE]: unknown;
   [TURN_COMPLETED]: TurnCompletedNotification;
   [TURN_DIFF_UPDATED]: unknown;
   [TURN_INTERRUPT]: unknown;
   [TURN_MODERATION_METADATA]: unknown;
   [TURN_PLAN_UPDATED]: unknown;
+  [TURN_SETTINGS_UPDATE]: unknown;
   [TURN_START]: TurnStartParams;
   [TURN_STARTED]: TurnStartedNotification;
   [TURN_STEER]: unknown;
+  [USER_VERIFICATION_CANCEL]: unknown;
+  [USER_VERIFICATION_DELETE]: unknown;
+  [USER_VERIFICATION_ENROLL]: unknown;
+  [USER_VERIFICATION_STATUS]: unknown;
+  [USER_VERIFICATION_VERIFY]: unknown;
   [WARNING]: unknown;
   [WINDOWS_WORLD_WRITABLE_WARNING]: unknown;
   [WINDOWS_SANDBOX_READINESS]: unknown;
@@ -1660,15 +2364,29 @@ export interface MethodParams {
 
 /** The result type of every request; `unknown` where the contract leaves the result open. */
 export interface MethodResults {
+  [ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS]: unknown;
+  [ACCOUNT_BEDROCK_DISCOVER]: unknown;
+  [ACCOUNT_BEDROCK_SETUP]: unknown;
   [ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH]: unknown;
+  [ACCOUNT_GATEWAY_O_AUTH_CANCEL]: unknown;
+  [ACCOUNT_GATEWAY_O_AUTH_LOGIN]: unknown;
+  [ACCOUNT_GATEWAY_O_AUTH_READ]: unknown;
+  [ACCOUNT_GCP_SETUP]: unknown;
   [ACCOUNT_LOGIN_CANCEL]: unknown;
   [ACCOUNT_LOGIN_START]: unknown;
   [ACCOUNT_LOGOUT]: unknown;
+  [ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME]: unknown;
   [ACCOUNT_RATE_LIMITS_READ]: unknown;
   [ACCOUNT_READ]: unknown;
+  [ACCOUNT_SECURITY_SETUP_READ]: unknown;
   [ACCOUNT_SEND_ADD_CREDITS_NUDGE_EMAIL]: unknown;
   [ACCOUNT_USAGE_READ]: unknown;
+  [ACCOUNT_WORKSPACE_MESSAGES_READ]: unknown;
+  [ACCOUNT_SESSION_LIST]: unknown;
+  [ACCOUNT_SESSION_SWITCH]: unknown;
+  [APP_INSTALLED]: unknown;
   [APP_LIST]: unknown;
+  [APP_READ]: unknown;
   [APPLY_PATCH_APPROVAL]: unknown;
   [ATTESTATION_GENERATE]: unknown;
   [COLLABORATION_MODE_LIST]: unknown;
@@ -1682,11 +2400,16 @@ export interface MethodResults {
   [CONFIG_VALUE_WRITE]: unknown;
   [CONFIG_REQUIREMENTS_READ]: unknown;
   [ENVIRONMENT_ADD]: unknown;
+  [ENVIRONMENT_INFO]: unknown;
+  [ENVIRONMENT_STATUS]: unknown;
   [EXEC_COMMAND_APPROVAL]: unknown;
   [EXPERIMENTAL_FEATURE_ENABLEMENT_SET]: unknown;
   [EXPERIMENTAL_FEATURE_LIST]: unknown;
   [EXTERNAL_AGENT_CONFIG_DETECT]: unknown;
   [EXTERNAL_AGENT_CONFIG_IMPORT]: unknown;
+  [EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES]: unknown;
+  [EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY]: unknown;
+  [FEEDBACK_SAVE]: unknown;
   [FEEDBACK_UPLOAD]: unknown;
   [FS_COPY]: unknown;
   [FS_CREATE_DIRECTORY]: unknown;
@@ -1701,9 +2424,6 @@ export interface MethodResults {
   [FUZZY_FILE_SEARCH_SESSION_START]: unknown;
   [FUZZY_FILE_SEARCH_SESSION_STOP]: unknown;
   [FUZZY_FILE_SEARCH_SESSION_UPDATE]: unknown;
-  [GET_AUTH_STATUS]: unknown;
-  [GET_CONVERSATION_SUMMARY]: unknown;
-  [GIT_DIFF_TO_REMOTE]: unknown;
   [HOOKS_LIST]: unknown;
   [INITIALIZE]: unknown;
   [ITEM_COMMAND_EXECUTION_REQUEST_APPROVAL]: unknown;
@@ -1715,19 +2435,27 @@ export interface MethodResults {
   [MARKETPLACE_REMOVE]: unknown;
   [MARKETPLACE_UPGRADE]: unknown;
   [MCP_SERVER_ELICITATION_REQUEST]: unknown;
+  [MCP_SERVER_EVENT_STREAM_START]: unknown;
+  [MCP_SERVER_EVENT_STREAM_STOP]: unknown;
   [MCP_SERVER_OAUTH_LOGIN]: unknown;
   [MCP_SERVER_RESOURCE_READ]: unknown;
   [MCP_SERVER_TOOL_CALL]: unknown;
   [MCP_SERVER_STATUS_LIST]: unknown;
   [MEMORY_RESET]: unknown;
+  [MEMORY_STATUS]: unknown;
   [MOCK_EXPERIMENTAL_METHOD]: unknown;
   [MODEL_LIST]: unknown;
   [MODEL_PROVIDER_CAPABILITIES_READ]: unknown;
+  [MODEL_PROVIDER_CONFIG_WRITE]: unknown;
+  [MODEL_PROVIDER_DEFAULT_SET]: unknown;
+  [MODEL_PROVIDER_LIST]: unknown;
   [PERMISSION_PROFILE_LIST]: unknown;
   [PLUGIN_INSTALL]: unknown;
   [PLUGIN_INSTALLED]: unknown;
   [PLUGIN_LIST]: unknown;
   [PLUGIN_READ]: unknown;
+  [PLUGIN_RECONCILE]: unknown;
+  [PLUGIN_SEARCH]: unknown;
   [PLUGIN_SHARE_CHECKOUT]: unknown;
   [PLUGIN_SHARE_DELETE]: unknown;
   [PLUGIN_SHARE_LIST]: unknown;
@@ -1739,6 +2467,13 @@ export interface MethodResults {
   [PROCESS_RESIZE_PTY]: unknown;
   [PROCESS_SPAWN]: unknown;
   [PROCESS_WRITE_STDIN]: unknown;
+  [PROJECT_CREATE]: unknown;
+  [PROJECT_DELETE]: unknown;
+  [PROJECT_IMPORT]: unknown;
+  [PROJECT_LIST]: unknown;
+  [PROJECT_MOVE]: unknown;
+  [PROJECT_READ]: unknown;
+  [PROJECT_UPDATE]: unknown;
   [REMOTE_CONTROL_CLIENT_LIST]: unknown;
   [REMOTE_CONTROL_CLIENT_REVOKE]: unknown;
   [REMOTE_CONTROL_DISABLE]: unknown;
@@ -1747,11 +2482,17 @@ export interface MethodResults {
   [REMOTE_CONTROL_PAIRING_STATUS]: unknown;
   [REMOTE_CONTROL_STATUS_READ]: unknown;
   [REVIEW_START]: unknown;
+  [ROLLOUT_COMPRESS]: unknown;
+  [SERVER_DIAGNOSTICS]: unknown;
   [SKILLS_CONFIG_WRITE]: unknown;
   [SKILLS_EXTRA_ROOTS_SET]: unknown;
   [SKILLS_LIST]: unknown;
   [THREAD_APPROVE_GUARDIAN_DENIED_ACTION]: unknown;
   [THREAD_ARCHIVE]: unknown;
+  [THREAD_ATTACHMENT_ADD]: unknown;
+  [THREAD_ATTACHMENT_LIST]: unknown;
+  [THREAD_ATTACHMENT_REMOVE]: unknown;
+  [THREAD_ATTACHMENT_OWNER_LIST]: unknown;
   [THREAD_BACKGROUND_TERMINALS_CLEAN]: unknown;
   [THREAD_BACKGROUND_TERMINALS_LIST]: unknown;
   [THREAD_BACKGROUND_TERMINALS_TERMINATE]: unknown;
@@ -1762,35 +2503,66 @@ export interface MethodResults {
   [THREAD_GOAL_CLEAR]: unknown;
   [THREAD_GOAL_GET]: unknown;
   [THREAD_GOAL_SET]: unknown;
+  [THREAD_GUARDIAN_REVIEW]: unknown;
   [THREAD_INCREMENT_ELICITATION]: unknown;
   [THREAD_INJECT_ITEMS]: unknown;
+  [THREAD_ITEMS_LIST]: unknown;
+  [THREAD_ITEMS_READ]: unknown;
   [THREAD_LIST]: unknown;
   [THREAD_LOADED_LIST]: unknown;
+  [THREAD_MEMORY_READ]: unknown;
   [THREAD_MEMORY_MODE_SET]: unknown;
   [THREAD_METADATA_UPDATE]: unknown;
   [THREAD_NAME_SET]: unknown;
+  [THREAD_PREDICTION_REQUEST]: unknown;
+  [THREAD_PREPARE_APPROVED_PLAN]: unknown;
+  [THREAD_QUEUE_ADD]: unknown;
+  [THREAD_QUEUE_DELETE]: unknown;
+  [THREAD_QUEUE_LIST]: unknown;
+  [THREAD_QUEUE_REORDER]: unknown;
+  [THREAD_QUEUE_START]: unknown;
+  [THREAD_QUEUE_UPDATE]: unknown;
   [THREAD_READ]: unknown;
+  [THREAD_READ_STATE_UPDATE]: unknown;
   [THREAD_REALTIME_APPEND_AUDIO]: unknown;
-  [THREAD_REALTIME_APPEND_HANDOFF]: unknown;
+  [THREAD_REALTIME_APPEND_SPEECH]: unknown;
   [THREAD_REALTIME_APPEND_TEXT]: unknown;
   [THREAD_REALTIME_FINALIZE_HANDOFF]: ThreadRealtimeFinalizeHandoffResponse;
+  [THREAD_REALTIME_LIST]: unknown;
   [THREAD_REALTIME_LIST_VOICES]: unknown;
   [THREAD_REALTIME_RESOLVE_HANDOFF]: ThreadRealtimeResolveHandoffResponse;
   [THREAD_REALTIME_START]: unknown;
   [THREAD_REALTIME_STOP]: unknown;
   [THREAD_RESUME]: ThreadResumeResponse;
-  [THREAD_ROLLBACK]: unknown;
+  [THREAD_REVERT]: unknown;
+  [THREAD_SAMPLE]: unknown;
+  [THREAD_SAMPLE_CANCEL]: unknown;
   [THREAD_SEARCH]: unknown;
+  [THREAD_SEARCH_CANCEL]: unknown;
+  [THREAD_SEARCH_STREAM]: unknown;
+  [THREAD_SEARCH_STREAM_CANCEL]: unknown;
+  [THREAD_SEARCH_OCCURRENCES]: unknown;
+  [THREAD_SECTION_MOVE]: unknown;
   [THREAD_SETTINGS_UPDATE]: unknown;
   [THREAD_SHELL_COMMAND]: unknown;
   [THREAD_START]: ThreadStartResponse;
-  [THREAD_TURNS_ITEMS_LIST]: unknown;
+  [THREAD_TIMELINE_LIST]: unknown;
   [THREAD_TURNS_LIST]: unknown;
   [THREAD_UNARCHIVE]: unknown;
   [THREAD_UNSUBSCRIBE]: unknown;
+  [THREAD_SECTION_CREATE]: unknown;
+  [THREAD_SECTION_DELETE]: unknown;
+  [THREAD_SECTION_LIST]: unknown;
+  [THREAD_SECTION_UPDATE]: unknown;
   [TURN_INTERRUPT]: unknown;
+  [TURN_SETTINGS_UPDATE]: unknown;
   [TURN_START]: TurnStartResponse;
   [TURN_STEER]: unknown;
+  [USER_VERIFICATION_CANCEL]: unknown;
+  [USER_VERIFICATION_DELETE]: unknown;
+  [USER_VERIFICATION_ENROLL]: unknown;
+  [USER_VERIFICATION_STATUS]: unknown;
+  [USER_VERIFICATION_VERIFY]: unknown;
   [WINDOWS_SANDBOX_READINESS]: unknown;
   [WINDOWS_SANDBOX_SETUP_START]: unknown;
 }

@@ -24,14 +24,13 @@ mod defs;
 mod render;
 mod tables;
 mod types;
-mod usage;
 
 use std::collections::BTreeMap;
 
 use crate::ir::Ir;
 
+pub use crate::ir::Usage;
 pub use render::{render_human, render_json, render_json_absent};
-pub use usage::{Usage, usage_of};
 
 /// Group name of findings about the `x-rpc` method table.
 pub const RPC_GROUP: &str = "x-rpc";
@@ -272,8 +271,8 @@ pub fn compare(old: &Ir, new: &Ir) -> Report {
     tables::diff_methods(old, new, &mut changes);
     tables::diff_tools(old, new, &mut changes);
 
-    let old_usage = usage_of(old);
-    let new_usage = usage_of(new);
+    let old_usage = old.usage();
+    let new_usage = new.usage();
     let def_usage = |name: &str| -> Usage {
         let get = |map: &BTreeMap<String, Usage>| map.get(name).copied().unwrap_or_default();
         get(&old_usage).or(get(&new_usage))

@@ -5,8 +5,8 @@ use crate::lower::escape;
 
 use super::defs::show;
 use super::types::relation;
-use super::usage::Usage;
 use super::{Change, ChangeKind, Effect, RPC_GROUP, TOOLS_GROUP};
+use crate::ir::Usage;
 
 pub fn diff_methods(old: &Ir, new: &Ir, out: &mut Vec<Change>) {
     for method in &old.methods {

@@ -46,8 +46,24 @@ public protocol RPCNotification {
 
 /// The JSON-RPC methods of the app-server protocol, by name.
 public enum RPCMethod {
+    /// `account/bedrock/checkGovCloudRequirements` (client → app-server request).
+    public static let accountBedrockCheckGovCloudRequirements = "account/bedrock/checkGovCloudRequirements"
+    /// `account/bedrock/discover` (client → app-server request).
+    public static let accountBedrockDiscover = "account/bedrock/discover"
+    /// `account/bedrock/setup` (client → app-server request).
+    public static let accountBedrockSetup = "account/bedrock/setup"
     /// `account/chatgptAuthTokens/refresh` (app-server → client request).
     public static let accountChatgptAuthTokensRefresh = "account/chatgptAuthTokens/refresh"
+    /// `account/gatewayOAuth/cancel` (client → app-server request).
+    public static let accountGatewayOAuthCancel = "account/gatewayOAuth/cancel"
+    /// `account/gatewayOAuth/changed` (app-server → client notification).
+    public static let accountGatewayOAuthChanged = "account/gatewayOAuth/changed"
+    /// `account/gatewayOAuth/login` (client → app-server request).
+    public static let accountGatewayOAuthLogin = "account/gatewayOAuth/login"
+    /// `account/gatewayOAuth/read` (client → app-server request).
+    public static let accountGatewayOAuthRead = "account/gatewayOAuth/read"
+    /// `account/gcp/setup` (client → app-server request).
+    public static let accountGcpSetup = "account/gcp/setup"
     /// `account/login/cancel` (client → app-server request).
     public static let accountLoginCancel = "account/login/cancel"
     /// `account/login/completed` (app-server → client notification).
@@ -56,26 +72,42 @@ public enum RPCMethod {
     public static let accountLoginStart = "account/login/start"
     /// `account/logout` (client → app-server request).
     public static let accountLogout = "account/logout"
+    /// `account/rateLimitResetCredit/consume` (client → app-server request).
+    public static let accountRateLimitResetCreditConsume = "account/rateLimitResetCredit/consume"
     /// `account/rateLimits/read` (client → app-server request).
     public static let accountRateLimitsRead = "account/rateLimits/read"
     /// `account/rateLimits/updated` (app-server → client notification).
     public static let accountRateLimitsUpdated = "account/rateLimits/updated"
     /// `account/read` (client → app-server request).
     public static let accountRead = "account/read"
+    /// `account/securitySetup/read` (client → app-server request).
+    public static let accountSecuritySetupRead = "account/securitySetup/read"
     /// `account/sendAddCreditsNudgeEmail` (client → app-server request).
     public static let accountSendAddCreditsNudgeEmail = "account/sendAddCreditsNudgeEmail"
     /// `account/updated` (app-server → client notification).
     public static let accountUpdated = "account/updated"
     /// `account/usage/read` (client → app-server request).
     public static let accountUsageRead = "account/usage/read"
+    /// `account/workspaceMessages/read` (client → app-server request).
+    public static let accountWorkspaceMessagesRead = "account/workspaceMessages/read"
+    /// `accountSession/list` (client → app-server request).
+    public static let accountSessionList = "accountSession/list"
+    /// `accountSession/switch` (client → app-server request).
+    public static let accountSessionSwitch = "accountSession/switch"
+    /// `app/installed` (client → app-server request).
+    public static let appInstalled = "app/installed"
     /// `app/list` (client → app-server request).
     public static let appList = "app/list"
     /// `app/list/updated` (app-server → client notification).
     public static let appListUpdated = "app/list/updated"
+    /// `app/read` (client → app-server request).
+    public static let appRead = "app/read"
     /// `applyPatchApproval` (app-server → client request).
     public static let applyPatchApproval = "applyPatchApproval"
     /// `attestation/generate` (app-server → client request).
     public static let attestationGenerate = "attestation/generate"
+    /// `autoApprovalReview/strictReviewRequired` (app-server → client notification).
+    public static let autoApprovalReviewStrictReviewRequired = "autoApprovalReview/strictReviewRequired"
     /// `collaborationMode/list` (client → app-server request).
     public static let collaborationModeList = "collaborationMode/list"
     /// `command/exec` (client → app-server request).
@@ -104,6 +136,10 @@ public enum RPCMethod {
     public static let deprecationNotice = "deprecationNotice"
     /// `environment/add` (client → app-server request).
     public static let environmentAdd = "environment/add"
+    /// `environment/info` (client → app-server request).
+    public static let environmentInfo = "environment/info"
+    /// `environment/status` (client → app-server request).
+    public static let environmentStatus = "environment/status"
     /// `error` (app-server → client notification). Params: ``ErrorNotification``.
     public static let error = "error"
     /// `execCommandApproval` (app-server → client request).
@@ -118,6 +154,14 @@ public enum RPCMethod {
     public static let externalAgentConfigImport = "externalAgentConfig/import"
     /// `externalAgentConfig/import/completed` (app-server → client notification).
     public static let externalAgentConfigImportCompleted = "externalAgentConfig/import/completed"
+    /// `externalAgentConfig/import/progress` (app-server → client notification).
+    public static let externalAgentConfigImportProgress = "externalAgentConfig/import/progress"
+    /// `externalAgentConfig/import/readHistories` (client → app-server request).
+    public static let externalAgentConfigImportReadHistories = "externalAgentConfig/import/readHistories"
+    /// `externalAgentConfig/import/recordHistory` (client → app-server request).
+    public static let externalAgentConfigImportRecordHistory = "externalAgentConfig/import/recordHistory"
+    /// `feedback/save` (client → app-server request).
+    public static let feedbackSave = "feedback/save"
     /// `feedback/upload` (client → app-server request).
     public static let feedbackUpload = "feedback/upload"
     /// `fs/changed` (app-server → client notification).
@@ -152,12 +196,6 @@ public enum RPCMethod {
     public static let fuzzyFileSearchSessionUpdate = "fuzzyFileSearch/sessionUpdate"
     /// `fuzzyFileSearch/sessionUpdated` (app-server → client notification).
     public static let fuzzyFileSearchSessionUpdated = "fuzzyFileSearch/sessionUpdated"
-    /// `getAuthStatus` (client → app-server request).
-    public static let getAuthStatus = "getAuthStatus"
-    /// `getConversationSummary` (client → app-server request).
-    public static let getConversationSummary = "getConversationSummary"
-    /// `gitDiffToRemote` (client → app-server request).
-    public static let gitDiffToRemote = "gitDiffToRemote"
     /// `guardianWarning` (app-server → client notification).
     public static let guardianWarning = "guardianWarning"
     /// `hook/completed` (app-server → client notification).
@@ -216,6 +254,12 @@ public enum RPCMethod {
     public static let marketplaceUpgrade = "marketplace/upgrade"
     /// `mcpServer/elicitation/request` (app-server → client request).
     public static let mcpServerElicitationRequest = "mcpServer/elicitation/request"
+    /// `mcpServer/event/stream/notification` (app-server → client notification).
+    public static let mcpServerEventStreamNotification = "mcpServer/event/stream/notification"
+    /// `mcpServer/event/stream/start` (client → app-server request).
+    public static let mcpServerEventStreamStart = "mcpServer/event/stream/start"
+    /// `mcpServer/event/stream/stop` (client → app-server request).
+    public static let mcpServerEventStreamStop = "mcpServer/event/stream/stop"
     /// `mcpServer/oauth/login` (client → app-server request).
     public static let mcpServerOauthLogin = "mcpServer/oauth/login"
     /// `mcpServer/oauthLogin/completed` (app-server → client notification).
@@ -230,16 +274,30 @@ public enum RPCMethod {
     public static let mcpServerStatusList = "mcpServerStatus/list"
     /// `memory/reset` (client → app-server request).
     public static let memoryReset = "memory/reset"
+    /// `memory/status` (client → app-server request).
+    public static let memoryStatus = "memory/status"
     /// `mock/experimentalMethod` (client → app-server request).
     public static let mockExperimentalMethod = "mock/experimentalMethod"
     /// `model/list` (client → app-server request).
     public static let modelList = "model/list"
     /// `model/rerouted` (app-server → client notification).
     public static let modelRerouted = "model/rerouted"
+    /// `model/safetyBuffering/updated` (app-server → client notification).
+    public static let modelSafetyBufferingUpdated = "model/safetyBuffering/updated"
     /// `model/verification` (app-server → client notification).
     public static let modelVerification = "model/verification"
+    /// `modelProvider/authRecoveryCompleted` (app-server → client notification).
+    public static let modelProviderAuthRecoveryCompleted = "modelProvider/authRecoveryCompleted"
+    /// `modelProvider/authRecoveryStarted` (app-server → client notification).
+    public static let modelProviderAuthRecoveryStarted = "modelProvider/authRecoveryStarted"
     /// `modelProvider/capabilities/read` (client → app-server request).
     public static let modelProviderCapabilitiesRead = "modelProvider/capabilities/read"
+    /// `modelProvider/config/write` (client → app-server request).
+    public static let modelProviderConfigWrite = "modelProvider/config/write"
+    /// `modelProvider/default/set` (client → app-server request).
+    public static let modelProviderDefaultSet = "modelProvider/default/set"
+    /// `modelProvider/list` (client → app-server request).
+    public static let modelProviderList = "modelProvider/list"
     /// `permissionProfile/list` (client → app-server request).
     public static let permissionProfileList = "permissionProfile/list"
     /// `plugin/install` (client → app-server request).
@@ -250,6 +308,10 @@ public enum RPCMethod {
     public static let pluginList = "plugin/list"
     /// `plugin/read` (client → app-server request).
     public static let pluginRead = "plugin/read"
+    /// `plugin/reconcile` (client → app-server request).
+    public static let pluginReconcile = "plugin/reconcile"
+    /// `plugin/search` (client → app-server request).
+    public static let pluginSearch = "plugin/search"
     /// `plugin/share/checkout` (client → app-server request).
     public static let pluginShareCheckout = "plugin/share/checkout"
     /// `plugin/share/delete` (client → app-server request).
@@ -276,8 +338,22 @@ public enum RPCMethod {
     public static let processSpawn = "process/spawn"
     /// `process/writeStdin` (client → app-server request).
     public static let processWriteStdin = "process/writeStdin"
-    /// `rawResponseItem/completed` (app-server → client notification).
-    public static let rawResponseItemCompleted = "rawResponseItem/completed"
+    /// `project/changed` (app-server → client notification).
+    public static let projectChanged = "project/changed"
+    /// `project/create` (client → app-server request).
+    public static let projectCreate = "project/create"
+    /// `project/delete` (client → app-server request).
+    public static let projectDelete = "project/delete"
+    /// `project/import` (client → app-server request).
+    public static let projectImport = "project/import"
+    /// `project/list` (client → app-server request).
+    public static let projectList = "project/list"
+    /// `project/move` (client → app-server request).
+    public static let projectMove = "project/move"
+    /// `project/read` (client → app-server request).
+    public static let projectRead = "project/read"
+    /// `project/update` (client → app-server request).
+    public static let projectUpdate = "project/update"
     /// `remoteControl/client/list` (client → app-server request).
     public static let remoteControlClientList = "remoteControl/client/list"
     /// `remoteControl/client/revoke` (client → app-server request).
@@ -296,6 +372,10 @@ public enum RPCMethod {
     public static let remoteControlStatusRead = "remoteControl/status/read"
     /// `review/start` (client → app-server request).
     public static let reviewStart = "review/start"
+    /// `rollout/compress` (client → app-server request).
+    public static let rolloutCompress = "rollout/compress"
+    /// `server/diagnostics` (client → app-server request).
+    public static let serverDiagnostics = "server/diagnostics"
     /// `serverRequest/resolved` (app-server → client notification).
     public static let serverRequestResolved = "serverRequest/resolved"
     /// `skills/changed` (app-server → client notification).
@@ -312,6 +392,16 @@ public enum RPCMethod {
     public static let threadArchive = "thread/archive"
     /// `thread/archived` (app-server → client notification).
     public static let threadArchived = "thread/archived"
+    /// `thread/attachment/add` (client → app-server request).
+    public static let threadAttachmentAdd = "thread/attachment/add"
+    /// `thread/attachment/list` (client → app-server request).
+    public static let threadAttachmentList = "thread/attachment/list"
+    /// `thread/attachment/remove` (client → app-server request).
+    public static let threadAttachmentRemove = "thread/attachment/remove"
+    /// `thread/attachment/updated` (app-server → client notification).
+    public static let threadAttachmentUpdated = "thread/attachment/updated"
+    /// `thread/attachmentOwner/list` (client → app-server request).
+    public static let threadAttachmentOwnerList = "thread/attachmentOwner/list"
     /// `thread/backgroundTerminals/clean` (client → app-server request).
     public static let threadBackgroundTerminalsClean = "thread/backgroundTerminals/clean"
     /// `thread/backgroundTerminals/list` (client → app-server request).
@@ -330,6 +420,10 @@ public enum RPCMethod {
     public static let threadDelete = "thread/delete"
     /// `thread/deleted` (app-server → client notification).
     public static let threadDeleted = "thread/deleted"
+    /// `thread/environment/connected` (app-server → client notification).
+    public static let threadEnvironmentConnected = "thread/environment/connected"
+    /// `thread/environment/disconnected` (app-server → client notification).
+    public static let threadEnvironmentDisconnected = "thread/environment/disconnected"
     /// `thread/fork` (client → app-server request).
     public static let threadFork = "thread/fork"
     /// `thread/goal/clear` (client → app-server request).
@@ -342,14 +436,22 @@ public enum RPCMethod {
     public static let threadGoalSet = "thread/goal/set"
     /// `thread/goal/updated` (app-server → client notification).
     public static let threadGoalUpdated = "thread/goal/updated"
+    /// `thread/guardianReview` (client → app-server request).
+    public static let threadGuardianReview = "thread/guardianReview"
     /// `thread/increment_elicitation` (client → app-server request).
     public static let threadIncrementElicitation = "thread/increment_elicitation"
     /// `thread/inject_items` (client → app-server request).
     public static let threadInjectItems = "thread/inject_items"
+    /// `thread/items/list` (client → app-server request).
+    public static let threadItemsList = "thread/items/list"
+    /// `thread/items/read` (client → app-server request).
+    public static let threadItemsRead = "thread/items/read"
     /// `thread/list` (client → app-server request).
     public static let threadList = "thread/list"
     /// `thread/loaded/list` (client → app-server request).
     public static let threadLoadedList = "thread/loaded/list"
+    /// `thread/memory/read` (client → app-server request).
+    public static let threadMemoryRead = "thread/memory/read"
     /// `thread/memoryMode/set` (client → app-server request).
     public static let threadMemoryModeSet = "thread/memoryMode/set"
     /// `thread/metadata/update` (client → app-server request).
@@ -358,12 +460,38 @@ public enum RPCMethod {
     public static let threadNameSet = "thread/name/set"
     /// `thread/name/updated` (app-server → client notification).
     public static let threadNameUpdated = "thread/name/updated"
+    /// `thread/prediction/request` (client → app-server request).
+    public static let threadPredictionRequest = "thread/prediction/request"
+    /// `thread/prediction/updated` (app-server → client notification).
+    public static let threadPredictionUpdated = "thread/prediction/updated"
+    /// `thread/prepareApprovedPlan` (client → app-server request).
+    public static let threadPrepareApprovedPlan = "thread/prepareApprovedPlan"
+    /// `thread/project/updated` (app-server → client notification).
+    public static let threadProjectUpdated = "thread/project/updated"
+    /// `thread/queue/add` (client → app-server request).
+    public static let threadQueueAdd = "thread/queue/add"
+    /// `thread/queue/changed` (app-server → client notification).
+    public static let threadQueueChanged = "thread/queue/changed"
+    /// `thread/queue/delete` (client → app-server request).
+    public static let threadQueueDelete = "thread/queue/delete"
+    /// `thread/queue/list` (client → app-server request).
+    public static let threadQueueList = "thread/queue/list"
+    /// `thread/queue/reorder` (client → app-server request).
+    public static let threadQueueReorder = "thread/queue/reorder"
+    /// `thread/queue/start` (client → app-server request).
+    public static let threadQueueStart = "thread/queue/start"
+    /// `thread/queue/update` (client → app-server request).
+    public static let threadQueueUpdate = "thread/queue/update"
     /// `thread/read` (client → app-server request).
     public static let threadRead = "thread/read"
+    /// `thread/readState/changed` (app-server → client notification).
+    public static let threadReadStateChanged = "thread/readState/changed"
+    /// `thread/readState/update` (client → app-server request).
+    public static let threadReadStateUpdate = "thread/readState/update"
     /// `thread/realtime/appendAudio` (client → app-server request).
     public static let threadRealtimeAppendAudio = "thread/realtime/appendAudio"
-    /// `thread/realtime/appendHandoff` (client → app-server request).
-    public static let threadRealtimeAppendHandoff = "thread/realtime/appendHandoff"
+    /// `thread/realtime/appendSpeech` (client → app-server request).
+    public static let threadRealtimeAppendSpeech = "thread/realtime/appendSpeech"
     /// `thread/realtime/appendText` (client → app-server request).
     public static let threadRealtimeAppendText = "thread/realtime/appendText"
     /// `thread/realtime/closed` (app-server → client notification).
@@ -372,8 +500,16 @@ public enum RPCMethod {
     public static let threadRealtimeError = "thread/realtime/error"
     /// `thread/realtime/finalizeHandoff` (client → app-server request). Params: ``ThreadRealtimeFinalizeHandoffParams``. Result: ``ThreadRealtimeFinalizeHandoffResponse``.
     public static let threadRealtimeFinalizeHandoff = "thread/realtime/finalizeHandoff"
+    /// `thread/realtime/item/completed` (app-server → client notification).
+    public static let threadRealtimeItemCompleted = "thread/realtime/item/completed"
+    /// `thread/realtime/item/started` (app-server → client notification).
+    public static let threadRealtimeItemStarted = "thread/realtime/item/started"
+    /// `thread/realtime/item/transcript/delta` (app-server → client notification).
+    public static let threadRealtimeItemTranscriptDelta = "thread/realtime/item/transcript/delta"
     /// `thread/realtime/itemAdded` (app-server → client notification). Params: ``ThreadRealtimeItemAddedNotification``.
     public static let threadRealtimeItemAdded = "thread/realtime/itemAdded"
+    /// `thread/realtime/list` (client → app-server request).
+    public static let threadRealtimeList = "thread/realtime/list"
     /// `thread/realtime/listVoices` (client → app-server request).
     public static let threadRealtimeListVoices = "thread/realtime/listVoices"
     /// `thread/realtime/outputAudio/delta` (app-server → client notification).
@@ -394,10 +530,30 @@ public enum RPCMethod {
     public static let threadRealtimeTranscriptDone = "thread/realtime/transcript/done"
     /// `thread/resume` (client → app-server request). Params: ``ThreadResumeParams``. Result: ``ThreadResumeResponse``.
     public static let threadResume = "thread/resume"
-    /// `thread/rollback` (client → app-server request).
-    public static let threadRollback = "thread/rollback"
+    /// `thread/revert` (client → app-server request).
+    public static let threadRevert = "thread/revert"
+    /// `thread/reverted` (app-server → client notification).
+    public static let threadReverted = "thread/reverted"
+    /// `thread/sample` (client → app-server request).
+    public static let threadSample = "thread/sample"
+    /// `thread/sample/cancel` (client → app-server request).
+    public static let threadSampleCancel = "thread/sample/cancel"
     /// `thread/search` (client → app-server request).
     public static let threadSearch = "thread/search"
+    /// `thread/search/cancel` (client → app-server request).
+    public static let threadSearchCancel = "thread/search/cancel"
+    /// `thread/search/partial` (app-server → client notification).
+    public static let threadSearchPartial = "thread/search/partial"
+    /// `thread/search/stream` (client → app-server request).
+    public static let threadSearchStream = "thread/search/stream"
+    /// `thread/search/stream/cancel` (client → app-server request).
+    public static let threadSearchStreamCancel = "thread/search/stream/cancel"
+    /// `thread/searchOccurrences` (client → app-server request).
+    public static let threadSearchOccurrences = "thread/searchOccurrences"
+    /// `thread/section/changed` (app-server → client notification).
+    public static let threadSectionChanged = "thread/section/changed"
+    /// `thread/section/move` (client → app-server request).
+    public static let threadSectionMove = "thread/section/move"
     /// `thread/settings/update` (client → app-server request).
     public static let threadSettingsUpdate = "thread/settings/update"
     /// `thread/settings/updated` (app-server → client notification).
@@ -410,10 +566,10 @@ public enum RPCMethod {
     public static let threadStarted = "thread/started"
     /// `thread/status/changed` (app-server → client notification).
     public static let threadStatusChanged = "thread/status/changed"
+    /// `thread/timeline/list` (client → app-server request).
+    public static let threadTimelineList = "thread/timeline/list"
     /// `thread/tokenUsage/updated` (app-server → client notification).
     public static let threadTokenUsageUpdated = "thread/tokenUsage/updated"
-    /// `thread/turns/items/list` (client → app-server request).
-    public static let threadTurnsItemsList = "thread/turns/items/list"
     /// `thread/turns/list` (client → app-server request).
     public static let threadTurnsList = "thread/turns/list"
     /// `thread/unarchive` (client → app-server request).
@@ -422,6 +578,14 @@ public enum RPCMethod {
     public static let threadUnarchived = "thread/unarchived"
     /// `thread/unsubscribe` (client → app-server request).
     public static let threadUnsubscribe = "thread/unsubscribe"
+    /// `threadSection/create` (client → app-server request).
+    public static let threadSectionCreate = "threadSection/create"
+    /// `threadSection/delete` (client → app-server request).
+    public static let threadSectionDelete = "threadSection/delete"
+    /// `threadSection/list` (client → app-server request).
+    public static let threadSectionList = "threadSection/list"
+    /// `threadSection/update` (client → app-server request).
+    public static let threadSectionUpdate = "threadSection/update"
     /// `turn/completed` (app-server → client notification). Params: ``TurnCompletedNotification``.
     public static let turnCompleted = "turn/completed"
     /// `turn/diff/updated` (app-server → client notification).
@@ -432,12 +596,24 @@ public enum RPCMethod {
     public static let turnModerationMetadata = "turn/moderationMetadata"
     /// `turn/plan/updated` (app-server → client notification).
     public static let turnPlanUpdated = "turn/plan/updated"
+    /// `turn/settings/update` (client → app-server request).
+    public static let turnSettingsUpdate = "turn/settings/update"
     /// `turn/start` (client → app-server request). Params: ``TurnStartParams``. Result: ``TurnStartResponse``.
     public static let turnStart = "turn/start"
     /// `turn/started` (app-server → client notification). Params: ``TurnStartedNotification``.
     public static let turnStarted = "turn/started"
     /// `turn/steer` (client → app-server request).
     public static let turnSteer = "turn/steer"
+    /// `userVerification/cancel` (client → app-server request).
+    public static let userVerificationCancel = "userVerification/cancel"
+    /// `userVerification/delete` (client → app-server request).
+    public static let userVerificationDelete = "userVerification/delete"
+    /// `userVerification/enroll` (client → app-server request).
+    public static let userVerificationEnroll = "userVerification/enroll"
+    /// `userVerification/status` (client → app-server request).
+    public static let userVerificationStatus = "userVerification/status"
+    /// `userVerification/verify` (client → app-server request).
+    public static let userVerificationVerify = "userVerification/verify"
     /// `warning` (app-server → client notification).
     public static let warning = "warning"
     /// `windows/worldWritableWarning` (app-server → client notification).
@@ -451,21 +627,37 @@ public enum RPCMethod {
 
     /// Every method, sorted by name.
     public static let all: [RPCMethodInfo] = [
+        RPCMethodInfo(name: accountBedrockCheckGovCloudRequirements, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountBedrockDiscover, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountBedrockSetup, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountChatgptAuthTokensRefresh, direction: .serverRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountGatewayOAuthCancel, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountGatewayOAuthChanged, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: accountGatewayOAuthLogin, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountGatewayOAuthRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountGcpSetup, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountLoginCancel, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountLoginCompleted, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: accountLoginStart, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountLogout, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountRateLimitResetCreditConsume, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountRateLimitsRead, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountRateLimitsUpdated, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: accountRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountSecuritySetupRead, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountSendAddCreditsNudgeEmail, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: accountUpdated, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: accountUsageRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountWorkspaceMessagesRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountSessionList, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: accountSessionSwitch, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: appInstalled, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: appList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: appListUpdated, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: appRead, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: applyPatchApproval, direction: .serverRequest, params: nil, result: nil),
         RPCMethodInfo(name: attestationGenerate, direction: .serverRequest, params: nil, result: nil),
+        RPCMethodInfo(name: autoApprovalReviewStrictReviewRequired, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: collaborationModeList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: commandExec, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: commandExecOutputDelta, direction: .serverNotification, params: nil, result: nil),
@@ -480,6 +672,8 @@ public enum RPCMethod {
         RPCMethodInfo(name: configWarning, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: deprecationNotice, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: environmentAdd, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: environmentInfo, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: environmentStatus, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: error, direction: .serverNotification, params: "ErrorNotification", result: nil),
         RPCMethodInfo(name: execCommandApproval, direction: .serverRequest, params: nil, result: nil),
         RPCMethodInfo(name: experimentalFeatureEnablementSet, direction: .clientRequest, params: nil, result: nil),
@@ -487,6 +681,10 @@ public enum RPCMethod {
         RPCMethodInfo(name: externalAgentConfigDetect, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: externalAgentConfigImport, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: externalAgentConfigImportCompleted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: externalAgentConfigImportProgress, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: externalAgentConfigImportReadHistories, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: externalAgentConfigImportRecordHistory, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: feedbackSave, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: feedbackUpload, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: fsChanged, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: fsCopy, direction: .clientRequest, params: nil, result: nil),
@@ -504,9 +702,6 @@ public enum RPCMethod {
         RPCMethodInfo(name: fuzzyFileSearchSessionStop, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: fuzzyFileSearchSessionUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: fuzzyFileSearchSessionUpdated, direction: .serverNotification, params: nil, result: nil),
-        RPCMethodInfo(name: getAuthStatus, direction: .clientRequest, params: nil, result: nil),
-        RPCMethodInfo(name: getConversationSummary, direction: .clientRequest, params: nil, result: nil),
-        RPCMethodInfo(name: gitDiffToRemote, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: guardianWarning, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: hookCompleted, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: hookStarted, direction: .serverNotification, params: nil, result: nil),
@@ -536,6 +731,9 @@ public enum RPCMethod {
         RPCMethodInfo(name: marketplaceRemove, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: marketplaceUpgrade, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: mcpServerElicitationRequest, direction: .serverRequest, params: nil, result: nil),
+        RPCMethodInfo(name: mcpServerEventStreamNotification, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: mcpServerEventStreamStart, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: mcpServerEventStreamStop, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: mcpServerOauthLogin, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: mcpServerOauthLoginCompleted, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: mcpServerResourceRead, direction: .clientRequest, params: nil, result: nil),
@@ -543,16 +741,25 @@ public enum RPCMethod {
         RPCMethodInfo(name: mcpServerToolCall, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: mcpServerStatusList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: memoryReset, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: memoryStatus, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: mockExperimentalMethod, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: modelList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: modelRerouted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: modelSafetyBufferingUpdated, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: modelVerification, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: modelProviderAuthRecoveryCompleted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: modelProviderAuthRecoveryStarted, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: modelProviderCapabilitiesRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: modelProviderConfigWrite, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: modelProviderDefaultSet, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: modelProviderList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: permissionProfileList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: pluginInstall, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: pluginInstalled, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: pluginList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: pluginRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: pluginReconcile, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: pluginSearch, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: pluginShareCheckout, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: pluginShareDelete, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: pluginShareList, direction: .clientRequest, params: nil, result: nil),
@@ -566,7 +773,14 @@ public enum RPCMethod {
         RPCMethodInfo(name: processResizePty, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: processSpawn, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: processWriteStdin, direction: .clientRequest, params: nil, result: nil),
-        RPCMethodInfo(name: rawResponseItemCompleted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: projectChanged, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: projectCreate, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: projectDelete, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: projectImport, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: projectList, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: projectMove, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: projectRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: projectUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: remoteControlClientList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: remoteControlClientRevoke, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: remoteControlDisable, direction: .clientRequest, params: nil, result: nil),
@@ -576,6 +790,8 @@ public enum RPCMethod {
         RPCMethodInfo(name: remoteControlStatusChanged, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: remoteControlStatusRead, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: reviewStart, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: rolloutCompress, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: serverDiagnostics, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: serverRequestResolved, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: skillsChanged, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: skillsConfigWrite, direction: .clientRequest, params: nil, result: nil),
@@ -584,6 +800,11 @@ public enum RPCMethod {
         RPCMethodInfo(name: threadApproveGuardianDeniedAction, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadArchive, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadArchived, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadAttachmentAdd, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadAttachmentList, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadAttachmentRemove, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadAttachmentUpdated, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadAttachmentOwnerList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadBackgroundTerminalsClean, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadBackgroundTerminalsList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadBackgroundTerminalsTerminate, direction: .clientRequest, params: nil, result: nil),
@@ -593,28 +814,51 @@ public enum RPCMethod {
         RPCMethodInfo(name: threadDecrementElicitation, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadDelete, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadDeleted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadEnvironmentConnected, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadEnvironmentDisconnected, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadFork, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadGoalClear, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadGoalCleared, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadGoalGet, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadGoalSet, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadGoalUpdated, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadGuardianReview, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadIncrementElicitation, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadInjectItems, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadItemsList, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadItemsRead, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadLoadedList, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadMemoryRead, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadMemoryModeSet, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadMetadataUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadNameSet, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadNameUpdated, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadPredictionRequest, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadPredictionUpdated, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadPrepareApprovedPlan, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadProjectUpdated, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadQueueAdd, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadQueueChanged, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadQueueDelete, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadQueueList, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadQueueReorder, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadQueueStart, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadQueueUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadRead, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadReadStateChanged, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadReadStateUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeAppendAudio, direction: .clientRequest, params: nil, result: nil),
-        RPCMethodInfo(name: threadRealtimeAppendHandoff, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadRealtimeAppendSpeech, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeAppendText, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeClosed, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeError, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeFinalizeHandoff, direction: .clientRequest, params: "ThreadRealtimeFinalizeHandoffParams", result: "ThreadRealtimeFinalizeHandoffResponse"),
+        RPCMethodInfo(name: threadRealtimeItemCompleted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadRealtimeItemStarted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadRealtimeItemTranscriptDelta, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeItemAdded, direction: .serverNotification, params: "ThreadRealtimeItemAddedNotification", result: nil),
+        RPCMethodInfo(name: threadRealtimeList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeListVoices, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeOutputAudioDelta, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeResolveHandoff, direction: .clientRequest, params: "ThreadRealtimeResolveHandoffParams", result: "ThreadRealtimeResolveHandoffResponse"),
@@ -625,28 +869,48 @@ public enum RPCMethod {
         RPCMethodInfo(name: threadRealtimeTranscriptDelta, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadRealtimeTranscriptDone, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadResume, direction: .clientRequest, params: "ThreadResumeParams", result: "ThreadResumeResponse"),
-        RPCMethodInfo(name: threadRollback, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadRevert, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadReverted, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadSample, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSampleCancel, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadSearch, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSearchCancel, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSearchPartial, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadSearchStream, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSearchStreamCancel, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSearchOccurrences, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSectionChanged, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadSectionMove, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadSettingsUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadSettingsUpdated, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadShellCommand, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadStart, direction: .clientRequest, params: "ThreadStartParams", result: "ThreadStartResponse"),
         RPCMethodInfo(name: threadStarted, direction: .serverNotification, params: "ThreadStartedNotification", result: nil),
         RPCMethodInfo(name: threadStatusChanged, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: threadTimelineList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadTokenUsageUpdated, direction: .serverNotification, params: nil, result: nil),
-        RPCMethodInfo(name: threadTurnsItemsList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadTurnsList, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadUnarchive, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: threadUnarchived, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: threadUnsubscribe, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSectionCreate, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSectionDelete, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSectionList, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: threadSectionUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: turnCompleted, direction: .serverNotification, params: "TurnCompletedNotification", result: nil),
         RPCMethodInfo(name: turnDiffUpdated, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: turnInterrupt, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: turnModerationMetadata, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: turnPlanUpdated, direction: .serverNotification, params: nil, result: nil),
+        RPCMethodInfo(name: turnSettingsUpdate, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: turnStart, direction: .clientRequest, params: "TurnStartParams", result: "TurnStartResponse"),
         RPCMethodInfo(name: turnStarted, direction: .serverNotification, params: "TurnStartedNotification", result: nil),
         RPCMethodInfo(name: turnSteer, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: userVerificationCancel, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: userVerificationDelete, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: userVerificationEnroll, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: userVerificationStatus, direction: .clientRequest, params: nil, result: nil),
+        RPCMethodInfo(name: userVerificationVerify, direction: .clientRequest, params: nil, result: nil),
         RPCMethodInfo(name: warning, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: windowsWorldWritableWarning, direction: .serverNotification, params: nil, result: nil),
         RPCMethodInfo(name: windowsSandboxReadiness, direction: .clientRequest, params: nil, result: nil),

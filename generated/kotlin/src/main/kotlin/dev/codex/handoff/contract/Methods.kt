@@ -23,8 +23,24 @@ public data class MethodInfo(
 
 /** Every JSON-RPC method of the app-server protocol, by wire name. */
 public object Methods {
+    /** `account/bedrock/checkGovCloudRequirements` (client_request). */
+    public const val ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS: String = "account/bedrock/checkGovCloudRequirements"
+    /** `account/bedrock/discover` (client_request). */
+    public const val ACCOUNT_BEDROCK_DISCOVER: String = "account/bedrock/discover"
+    /** `account/bedrock/setup` (client_request). */
+    public const val ACCOUNT_BEDROCK_SETUP: String = "account/bedrock/setup"
     /** `account/chatgptAuthTokens/refresh` (server_request). */
     public const val ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH: String = "account/chatgptAuthTokens/refresh"
+    /** `account/gatewayOAuth/cancel` (client_request). */
+    public const val ACCOUNT_GATEWAY_O_AUTH_CANCEL: String = "account/gatewayOAuth/cancel"
+    /** `account/gatewayOAuth/changed` (server_notification). */
+    public const val ACCOUNT_GATEWAY_O_AUTH_CHANGED: String = "account/gatewayOAuth/changed"
+    /** `account/gatewayOAuth/login` (client_request). */
+    public const val ACCOUNT_GATEWAY_O_AUTH_LOGIN: String = "account/gatewayOAuth/login"
+    /** `account/gatewayOAuth/read` (client_request). */
+    public const val ACCOUNT_GATEWAY_O_AUTH_READ: String = "account/gatewayOAuth/read"
+    /** `account/gcp/setup` (client_request). */
+    public const val ACCOUNT_GCP_SETUP: String = "account/gcp/setup"
     /** `account/login/cancel` (client_request). */
     public const val ACCOUNT_LOGIN_CANCEL: String = "account/login/cancel"
     /** `account/login/completed` (server_notification). */
@@ -33,26 +49,42 @@ public object Methods {
     public const val ACCOUNT_LOGIN_START: String = "account/login/start"
     /** `account/logout` (client_request). */
     public const val ACCOUNT_LOGOUT: String = "account/logout"
+    /** `account/rateLimitResetCredit/consume` (client_request). */
+    public const val ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME: String = "account/rateLimitResetCredit/consume"
     /** `account/rateLimits/read` (client_request). */
     public const val ACCOUNT_RATE_LIMITS_READ: String = "account/rateLimits/read"
     /** `account/rateLimits/updated` (server_notification). */
     public const val ACCOUNT_RATE_LIMITS_UPDATED: String = "account/rateLimits/updated"
     /** `account/read` (client_request). */
     public const val ACCOUNT_READ: String = "account/read"
+    /** `account/securitySetup/read` (client_request). */
+    public const val ACCOUNT_SECURITY_SETUP_READ: String = "account/securitySetup/read"
     /** `account/sendAddCreditsNudgeEmail` (client_request). */
     public const val ACCOUNT_SEND_ADD_CREDITS_NUDGE_EMAIL: String = "account/sendAddCreditsNudgeEmail"
     /** `account/updated` (server_notification). */
     public const val ACCOUNT_UPDATED: String = "account/updated"
     /** `account/usage/read` (client_request). */
     public const val ACCOUNT_USAGE_READ: String = "account/usage/read"
+    /** `account/workspaceMessages/read` (client_request). */
+    public const val ACCOUNT_WORKSPACE_MESSAGES_READ: String = "account/workspaceMessages/read"
+    /** `accountSession/list` (client_request). */
+    public const val ACCOUNT_SESSION_LIST: String = "accountSession/list"
+    /** `accountSession/switch` (client_request). */
+    public const val ACCOUNT_SESSION_SWITCH: String = "accountSession/switch"
+    /** `app/installed` (client_request). */
+    public const val APP_INSTALLED: String = "app/installed"
     /** `app/list` (client_request). */
     public const val APP_LIST: String = "app/list"
     /** `app/list/updated` (server_notification). */
     public const val APP_LIST_UPDATED: String = "app/list/updated"
+    /** `app/read` (client_request). */
+    public const val APP_READ: String = "app/read"
     /** `applyPatchApproval` (server_request). */
     public const val APPLY_PATCH_APPROVAL: String = "applyPatchApproval"
     /** `attestation/generate` (server_request). */
     public const val ATTESTATION_GENERATE: String = "attestation/generate"
+    /** `autoApprovalReview/strictReviewRequired` (server_notification). */
+    public const val AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED: String = "autoApprovalReview/strictReviewRequired"
     /** `collaborationMode/list` (client_request). */
     public const val COLLABORATION_MODE_LIST: String = "collaborationMode/list"
     /** `command/exec` (client_request). */
@@ -81,6 +113,10 @@ public object Methods {
     public const val DEPRECATION_NOTICE: String = "deprecationNotice"
     /** `environment/add` (client_request). */
     public const val ENVIRONMENT_ADD: String = "environment/add"
+    /** `environment/info` (client_request). */
+    public const val ENVIRONMENT_INFO: String = "environment/info"
+    /** `environment/status` (client_request). */
+    public const val ENVIRONMENT_STATUS: String = "environment/status"
     /** `error` (server_notification). */
     public const val ERROR: String = "error"
     /** `execCommandApproval` (server_request). */
@@ -95,6 +131,14 @@ public object Methods {
     public const val EXTERNAL_AGENT_CONFIG_IMPORT: String = "externalAgentConfig/import"
     /** `externalAgentConfig/import/completed` (server_notification). */
     public const val EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED: String = "externalAgentConfig/import/completed"
+    /** `externalAgentConfig/import/progress` (server_notification). */
+    public const val EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS: String = "externalAgentConfig/import/progress"
+    /** `externalAgentConfig/import/readHistories` (client_request). */
+    public const val EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES: String = "externalAgentConfig/import/readHistories"
+    /** `externalAgentConfig/import/recordHistory` (client_request). */
+    public const val EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY: String = "externalAgentConfig/import/recordHistory"
+    /** `feedback/save` (client_request). */
+    public const val FEEDBACK_SAVE: String = "feedback/save"
     /** `feedback/upload` (client_request). */
     public const val FEEDBACK_UPLOAD: String = "feedback/upload"
     /** `fs/changed` (server_notification). */
@@ -129,12 +173,6 @@ public object Methods {
     public const val FUZZY_FILE_SEARCH_SESSION_UPDATE: String = "fuzzyFileSearch/sessionUpdate"
     /** `fuzzyFileSearch/sessionUpdated` (server_notification). */
     public const val FUZZY_FILE_SEARCH_SESSION_UPDATED: String = "fuzzyFileSearch/sessionUpdated"
-    /** `getAuthStatus` (client_request). */
-    public const val GET_AUTH_STATUS: String = "getAuthStatus"
-    /** `getConversationSummary` (client_request). */
-    public const val GET_CONVERSATION_SUMMARY: String = "getConversationSummary"
-    /** `gitDiffToRemote` (client_request). */
-    public const val GIT_DIFF_TO_REMOTE: String = "gitDiffToRemote"
     /** `guardianWarning` (server_notification). */
     public const val GUARDIAN_WARNING: String = "guardianWarning"
     /** `hook/completed` (server_notification). */
@@ -193,6 +231,12 @@ public object Methods {
     public const val MARKETPLACE_UPGRADE: String = "marketplace/upgrade"
     /** `mcpServer/elicitation/request` (server_request). */
     public const val MCP_SERVER_ELICITATION_REQUEST: String = "mcpServer/elicitation/request"
+    /** `mcpServer/event/stream/notification` (server_notification). */
+    public const val MCP_SERVER_EVENT_STREAM_NOTIFICATION: String = "mcpServer/event/stream/notification"
+    /** `mcpServer/event/stream/start` (client_request). */
+    public const val MCP_SERVER_EVENT_STREAM_START: String = "mcpServer/event/stream/start"
+    /** `mcpServer/event/stream/stop` (client_request). */
+    public const val MCP_SERVER_EVENT_STREAM_STOP: String = "mcpServer/event/stream/stop"
     /** `mcpServer/oauth/login` (client_request). */
     public const val MCP_SERVER_OAUTH_LOGIN: String = "mcpServer/oauth/login"
     /** `mcpServer/oauthLogin/completed` (server_notification). */
@@ -207,16 +251,30 @@ public object Methods {
     public const val MCP_SERVER_STATUS_LIST: String = "mcpServerStatus/list"
     /** `memory/reset` (client_request). */
     public const val MEMORY_RESET: String = "memory/reset"
+    /** `memory/status` (client_request). */
+    public const val MEMORY_STATUS: String = "memory/status"
     /** `mock/experimentalMethod` (client_request). */
     public const val MOCK_EXPERIMENTAL_METHOD: String = "mock/experimentalMethod"
     /** `model/list` (client_request). */
     public const val MODEL_LIST: String = "model/list"
     /** `model/rerouted` (server_notification). */
     public const val MODEL_REROUTED: String = "model/rerouted"
+    /** `model/safetyBuffering/updated` (server_notification). */
+    public const val MODEL_SAFETY_BUFFERING_UPDATED: String = "model/safetyBuffering/updated"
     /** `model/verification` (server_notification). */
     public const val MODEL_VERIFICATION: String = "model/verification"
+    /** `modelProvider/authRecoveryCompleted` (server_notification). */
+    public const val MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED: String = "modelProvider/authRecoveryCompleted"
+    /** `modelProvider/authRecoveryStarted` (server_notification). */
+    public const val MODEL_PROVIDER_AUTH_RECOVERY_STARTED: String = "modelProvider/authRecoveryStarted"
     /** `modelProvider/capabilities/read` (client_request). */
     public const val MODEL_PROVIDER_CAPABILITIES_READ: String = "modelProvider/capabilities/read"
+    /** `modelProvider/config/write` (client_request). */
+    public const val MODEL_PROVIDER_CONFIG_WRITE: String = "modelProvider/config/write"
+    /** `modelProvider/default/set` (client_request). */
+    public const val MODEL_PROVIDER_DEFAULT_SET: String = "modelProvider/default/set"
+    /** `modelProvider/list` (client_request). */
+    public const val MODEL_PROVIDER_LIST: String = "modelProvider/list"
     /** `permissionProfile/list` (client_request). */
     public const val PERMISSION_PROFILE_LIST: String = "permissionProfile/list"
     /** `plugin/install` (client_request). */
@@ -227,6 +285,10 @@ public object Methods {
     public const val PLUGIN_LIST: String = "plugin/list"
     /** `plugin/read` (client_request). */
     public const val PLUGIN_READ: String = "plugin/read"
+    /** `plugin/reconcile` (client_request). */
+    public const val PLUGIN_RECONCILE: String = "plugin/reconcile"
+    /** `plugin/search` (client_request). */
+    public const val PLUGIN_SEARCH: String = "plugin/search"
     /** `plugin/share/checkout` (client_request). */
     public const val PLUGIN_SHARE_CHECKOUT: String = "plugin/share/checkout"
     /** `plugin/share/delete` (client_request). */
@@ -253,8 +315,22 @@ public object Methods {
     public const val PROCESS_SPAWN: String = "process/spawn"
     /** `process/writeStdin` (client_request). */
     public const val PROCESS_WRITE_STDIN: String = "process/writeStdin"
-    /** `rawResponseItem/completed` (server_notification). */
-    public const val RAW_RESPONSE_ITEM_COMPLETED: String = "rawResponseItem/completed"
+    /** `project/changed` (server_notification). */
+    public const val PROJECT_CHANGED: String = "project/changed"
+    /** `project/create` (client_request). */
+    public const val PROJECT_CREATE: String = "project/create"
+    /** `project/delete` (client_request). */
+    public const val PROJECT_DELETE: String = "project/delete"
+    /** `project/import` (client_request). */
+    public const val PROJECT_IMPORT: String = "project/import"
+    /** `project/list` (client_request). */
+    public const val PROJECT_LIST: String = "project/list"
+    /** `project/move` (client_request). */
+    public const val PROJECT_MOVE: String = "project/move"
+    /** `project/read` (client_request). */
+    public const val PROJECT_READ: String = "project/read"
+    /** `project/update` (client_request). */
+    public const val PROJECT_UPDATE: String = "project/update"
     /** `remoteControl/client/list` (client_request). */
     public const val REMOTE_CONTROL_CLIENT_LIST: String = "remoteControl/client/list"
     /** `remoteControl/client/revoke` (client_request). */
@@ -273,6 +349,10 @@ public object Methods {
     public const val REMOTE_CONTROL_STATUS_READ: String = "remoteControl/status/read"
     /** `review/start` (client_request). */
     public const val REVIEW_START: String = "review/start"
+    /** `rollout/compress` (client_request). */
+    public const val ROLLOUT_COMPRESS: String = "rollout/compress"
+    /** `server/diagnostics` (client_request). */
+    public const val SERVER_DIAGNOSTICS: String = "server/diagnostics"
     /** `serverRequest/resolved` (server_notification). */
     public const val SERVER_REQUEST_RESOLVED: String = "serverRequest/resolved"
     /** `skills/changed` (server_notification). */
@@ -289,6 +369,16 @@ public object Methods {
     public const val THREAD_ARCHIVE: String = "thread/archive"
     /** `thread/archived` (server_notification). */
     public const val THREAD_ARCHIVED: String = "thread/archived"
+    /** `thread/attachment/add` (client_request). */
+    public const val THREAD_ATTACHMENT_ADD: String = "thread/attachment/add"
+    /** `thread/attachment/list` (client_request). */
+    public const val THREAD_ATTACHMENT_LIST: String = "thread/attachment/list"
+    /** `thread/attachment/remove` (client_request). */
+    public const val THREAD_ATTACHMENT_REMOVE: String = "thread/attachment/remove"
+    /** `thread/attachment/updated` (server_notification). */
+    public const val THREAD_ATTACHMENT_UPDATED: String = "thread/attachment/updated"
+    /** `thread/attachmentOwner/list` (client_request). */
+    public const val THREAD_ATTACHMENT_OWNER_LIST: String = "thread/attachmentOwner/list"
     /** `thread/backgroundTerminals/clean` (client_request). */
     public const val THREAD_BACKGROUND_TERMINALS_CLEAN: String = "thread/backgroundTerminals/clean"
     /** `thread/backgroundTerminals/list` (client_request). */
@@ -307,6 +397,10 @@ public object Methods {
     public const val THREAD_DELETE: String = "thread/delete"
     /** `thread/deleted` (server_notification). */
     public const val THREAD_DELETED: String = "thread/deleted"
+    /** `thread/environment/connected` (server_notification). */
+    public const val THREAD_ENVIRONMENT_CONNECTED: String = "thread/environment/connected"
+    /** `thread/environment/disconnected` (server_notification). */
+    public const val THREAD_ENVIRONMENT_DISCONNECTED: String = "thread/environment/disconnected"
     /** `thread/fork` (client_request). */
     public const val THREAD_FORK: String = "thread/fork"
     /** `thread/goal/clear` (client_request). */
@@ -319,14 +413,22 @@ public object Methods {
     public const val THREAD_GOAL_SET: String = "thread/goal/set"
     /** `thread/goal/updated` (server_notification). */
     public const val THREAD_GOAL_UPDATED: String = "thread/goal/updated"
+    /** `thread/guardianReview` (client_request). */
+    public const val THREAD_GUARDIAN_REVIEW: String = "thread/guardianReview"
     /** `thread/increment_elicitation` (client_request). */
     public const val THREAD_INCREMENT_ELICITATION: String = "thread/increment_elicitation"
     /** `thread/inject_items` (client_request). */
     public const val THREAD_INJECT_ITEMS: String = "thread/inject_items"
+    /** `thread/items/list` (client_request). */
+    public const val THREAD_ITEMS_LIST: String = "thread/items/list"
+    /** `thread/items/read` (client_request). */
+    public const val THREAD_ITEMS_READ: String = "thread/items/read"
     /** `thread/list` (client_request). */
     public const val THREAD_LIST: String = "thread/list"
     /** `thread/loaded/list` (client_request). */
     public const val THREAD_LOADED_LIST: String = "thread/loaded/list"
+    /** `thread/memory/read` (client_request). */
+    public const val THREAD_MEMORY_READ: String = "thread/memory/read"
     /** `thread/memoryMode/set` (client_request). */
     public const val THREAD_MEMORY_MODE_SET: String = "thread/memoryMode/set"
     /** `thread/metadata/update` (client_request). */
@@ -335,12 +437,38 @@ public object Methods {
     public const val THREAD_NAME_SET: String = "thread/name/set"
     /** `thread/name/updated` (server_notification). */
     public const val THREAD_NAME_UPDATED: String = "thread/name/updated"
+    /** `thread/prediction/request` (client_request). */
+    public const val THREAD_PREDICTION_REQUEST: String = "thread/prediction/request"
+    /** `thread/prediction/updated` (server_notification). */
+    public const val THREAD_PREDICTION_UPDATED: String = "thread/prediction/updated"
+    /** `thread/prepareApprovedPlan` (client_request). */
+    public const val THREAD_PREPARE_APPROVED_PLAN: String = "thread/prepareApprovedPlan"
+    /** `thread/project/updated` (server_notification). */
+    public const val THREAD_PROJECT_UPDATED: String = "thread/project/updated"
+    /** `thread/queue/add` (client_request). */
+    public const val THREAD_QUEUE_ADD: String = "thread/queue/add"
+    /** `thread/queue/changed` (server_notification). */
+    public const val THREAD_QUEUE_CHANGED: String = "thread/queue/changed"
+    /** `thread/queue/delete` (client_request). */
+    public const val THREAD_QUEUE_DELETE: String = "thread/queue/delete"
+    /** `thread/queue/list` (client_request). */
+    public const val THREAD_QUEUE_LIST: String = "thread/queue/list"
+    /** `thread/queue/reorder` (client_request). */
+    public const val THREAD_QUEUE_REORDER: String = "thread/queue/reorder"
+    /** `thread/queue/start` (client_request). */
+    public const val THREAD_QUEUE_START: String = "thread/queue/start"
+    /** `thread/queue/update` (client_request). */
+    public const val THREAD_QUEUE_UPDATE: String = "thread/queue/update"
     /** `thread/read` (client_request). */
     public const val THREAD_READ: String = "thread/read"
+    /** `thread/readState/changed` (server_notification). */
+    public const val THREAD_READ_STATE_CHANGED: String = "thread/readState/changed"
+    /** `thread/readState/update` (client_request). */
+    public const val THREAD_READ_STATE_UPDATE: String = "thread/readState/update"
     /** `thread/realtime/appendAudio` (client_request). */
     public const val THREAD_REALTIME_APPEND_AUDIO: String = "thread/realtime/appendAudio"
-    /** `thread/realtime/appendHandoff` (client_request). */
-    public const val THREAD_REALTIME_APPEND_HANDOFF: String = "thread/realtime/appendHandoff"
+    /** `thread/realtime/appendSpeech` (client_request). */
+    public const val THREAD_REALTIME_APPEND_SPEECH: String = "thread/realtime/appendSpeech"
     /** `thread/realtime/appendText` (client_request). */
     public const val THREAD_REALTIME_APPEND_TEXT: String = "thread/realtime/appendText"
     /** `thread/realtime/closed` (server_notification). */
@@ -349,8 +477,16 @@ public object Methods {
     public const val THREAD_REALTIME_ERROR: String = "thread/realtime/error"
     /** `thread/realtime/finalizeHandoff` (client_request). */
     public const val THREAD_REALTIME_FINALIZE_HANDOFF: String = "thread/realtime/finalizeHandoff"
+    /** `thread/realtime/item/completed` (server_notification). */
+    public const val THREAD_REALTIME_ITEM_COMPLETED: String = "thread/realtime/item/completed"
+    /** `thread/realtime/item/started` (server_notification). */
+    public const val THREAD_REALTIME_ITEM_STARTED: String = "thread/realtime/item/started"
+    /** `thread/realtime/item/transcript/delta` (server_notification). */
+    public const val THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA: String = "thread/realtime/item/transcript/delta"
     /** `thread/realtime/itemAdded` (server_notification). */
     public const val THREAD_REALTIME_ITEM_ADDED: String = "thread/realtime/itemAdded"
+    /** `thread/realtime/list` (client_request). */
+    public const val THREAD_REALTIME_LIST: String = "thread/realtime/list"
     /** `thread/realtime/listVoices` (client_request). */
     public const val THREAD_REALTIME_LIST_VOICES: String = "thread/realtime/listVoices"
     /** `thread/realtime/outputAudio/delta` (server_notification). */
@@ -371,10 +507,30 @@ public object Methods {
     public const val THREAD_REALTIME_TRANSCRIPT_DONE: String = "thread/realtime/transcript/done"
     /** `thread/resume` (client_request). */
     public const val THREAD_RESUME: String = "thread/resume"
-    /** `thread/rollback` (client_request). */
-    public const val THREAD_ROLLBACK: String = "thread/rollback"
+    /** `thread/revert` (client_request). */
+    public const val THREAD_REVERT: String = "thread/revert"
+    /** `thread/reverted` (server_notification). */
+    public const val THREAD_REVERTED: String = "thread/reverted"
+    /** `thread/sample` (client_request). */
+    public const val THREAD_SAMPLE: String = "thread/sample"
+    /** `thread/sample/cancel` (client_request). */
+    public const val THREAD_SAMPLE_CANCEL: String = "thread/sample/cancel"
     /** `thread/search` (client_request). */
     public const val THREAD_SEARCH: String = "thread/search"
+    /** `thread/search/cancel` (client_request). */
+    public const val THREAD_SEARCH_CANCEL: String = "thread/search/cancel"
+    /** `thread/search/partial` (server_notification). */
+    public const val THREAD_SEARCH_PARTIAL: String = "thread/search/partial"
+    /** `thread/search/stream` (client_request). */
+    public const val THREAD_SEARCH_STREAM: String = "thread/search/stream"
+    /** `thread/search/stream/cancel` (client_request). */
+    public const val THREAD_SEARCH_STREAM_CANCEL: String = "thread/search/stream/cancel"
+    /** `thread/searchOccurrences` (client_request). */
+    public const val THREAD_SEARCH_OCCURRENCES: String = "thread/searchOccurrences"
+    /** `thread/section/changed` (server_notification). */
+    public const val THREAD_SECTION_CHANGED: String = "thread/section/changed"
+    /** `thread/section/move` (client_request). */
+    public const val THREAD_SECTION_MOVE: String = "thread/section/move"
     /** `thread/settings/update` (client_request). */
     public const val THREAD_SETTINGS_UPDATE: String = "thread/settings/update"
     /** `thread/settings/updated` (server_notification). */
@@ -387,10 +543,10 @@ public object Methods {
     public const val THREAD_STARTED: String = "thread/started"
     /** `thread/status/changed` (server_notification). */
     public const val THREAD_STATUS_CHANGED: String = "thread/status/changed"
+    /** `thread/timeline/list` (client_request). */
+    public const val THREAD_TIMELINE_LIST: String = "thread/timeline/list"
     /** `thread/tokenUsage/updated` (server_notification). */
     public const val THREAD_TOKEN_USAGE_UPDATED: String = "thread/tokenUsage/updated"
-    /** `thread/turns/items/list` (client_request). */
-    public const val THREAD_TURNS_ITEMS_LIST: String = "thread/turns/items/list"
     /** `thread/turns/list` (client_request). */
     public const val THREAD_TURNS_LIST: String = "thread/turns/list"
     /** `thread/unarchive` (client_request). */
@@ -399,6 +555,14 @@ public object Methods {
     public const val THREAD_UNARCHIVED: String = "thread/unarchived"
     /** `thread/unsubscribe` (client_request). */
     public const val THREAD_UNSUBSCRIBE: String = "thread/unsubscribe"
+    /** `threadSection/create` (client_request). */
+    public const val THREAD_SECTION_CREATE: String = "threadSection/create"
+    /** `threadSection/delete` (client_request). */
+    public const val THREAD_SECTION_DELETE: String = "threadSection/delete"
+    /** `threadSection/list` (client_request). */
+    public const val THREAD_SECTION_LIST: String = "threadSection/list"
+    /** `threadSection/update` (client_request). */
+    public const val THREAD_SECTION_UPDATE: String = "threadSection/update"
     /** `turn/completed` (server_notification). */
     public const val TURN_COMPLETED: String = "turn/completed"
     /** `turn/diff/updated` (server_notification). */
@@ -409,12 +573,24 @@ public object Methods {
     public const val TURN_MODERATION_METADATA: String = "turn/moderationMetadata"
     /** `turn/plan/updated` (server_notification). */
     public const val TURN_PLAN_UPDATED: String = "turn/plan/updated"
+    /** `turn/settings/update` (client_request). */
+    public const val TURN_SETTINGS_UPDATE: String = "turn/settings/update"
     /** `turn/start` (client_request). */
     public const val TURN_START: String = "turn/start"
     /** `turn/started` (server_notification). */
     public const val TURN_STARTED: String = "turn/started"
     /** `turn/steer` (client_request). */
     public const val TURN_STEER: String = "turn/steer"
+    /** `userVerification/cancel` (client_request). */
+    public const val USER_VERIFICATION_CANCEL: String = "userVerification/cancel"
+    /** `userVerification/delete` (client_request). */
+    public const val USER_VERIFICATION_DELETE: String = "userVerification/delete"
+    /** `userVerification/enroll` (client_request). */
+    public const val USER_VERIFICATION_ENROLL: String = "userVerification/enroll"
+    /** `userVerification/status` (client_request). */
+    public const val USER_VERIFICATION_STATUS: String = "userVerification/status"
+    /** `userVerification/verify` (client_request). */
+    public const val USER_VERIFICATION_VERIFY: String = "userVerification/verify"
     /** `warning` (server_notification). */
     public const val WARNING: String = "warning"
     /** `windows/worldWritableWarning` (server_notification). */
@@ -428,21 +604,37 @@ public object Methods {
 
     /** Every method, sorted by wire name. */
     public val ALL: List<MethodInfo> = listOf(
+        MethodInfo(ACCOUNT_BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_BEDROCK_DISCOVER, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_BEDROCK_SETUP, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_CHATGPT_AUTH_TOKENS_REFRESH, MethodDirection.SERVER_REQUEST, null, null),
+        MethodInfo(ACCOUNT_GATEWAY_O_AUTH_CANCEL, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_GATEWAY_O_AUTH_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(ACCOUNT_GATEWAY_O_AUTH_LOGIN, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_GATEWAY_O_AUTH_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_GCP_SETUP, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_LOGIN_CANCEL, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_LOGIN_COMPLETED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(ACCOUNT_LOGIN_START, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_LOGOUT, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_RATE_LIMIT_RESET_CREDIT_CONSUME, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_RATE_LIMITS_READ, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_RATE_LIMITS_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(ACCOUNT_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_SECURITY_SETUP_READ, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_SEND_ADD_CREDITS_NUDGE_EMAIL, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ACCOUNT_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(ACCOUNT_USAGE_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_WORKSPACE_MESSAGES_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_SESSION_LIST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ACCOUNT_SESSION_SWITCH, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(APP_INSTALLED, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(APP_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(APP_LIST_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(APP_READ, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(APPLY_PATCH_APPROVAL, MethodDirection.SERVER_REQUEST, null, null),
         MethodInfo(ATTESTATION_GENERATE, MethodDirection.SERVER_REQUEST, null, null),
+        MethodInfo(AUTO_APPROVAL_REVIEW_STRICT_REVIEW_REQUIRED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(COLLABORATION_MODE_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(COMMAND_EXEC, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(COMMAND_EXEC_OUTPUT_DELTA, MethodDirection.SERVER_NOTIFICATION, null, null),
@@ -457,6 +649,8 @@ public object Methods {
         MethodInfo(CONFIG_WARNING, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(DEPRECATION_NOTICE, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(ENVIRONMENT_ADD, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ENVIRONMENT_INFO, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ENVIRONMENT_STATUS, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(ERROR, MethodDirection.SERVER_NOTIFICATION, "ErrorNotification", null),
         MethodInfo(EXEC_COMMAND_APPROVAL, MethodDirection.SERVER_REQUEST, null, null),
         MethodInfo(EXPERIMENTAL_FEATURE_ENABLEMENT_SET, MethodDirection.CLIENT_REQUEST, null, null),
@@ -464,6 +658,10 @@ public object Methods {
         MethodInfo(EXTERNAL_AGENT_CONFIG_DETECT, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(EXTERNAL_AGENT_CONFIG_IMPORT, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(EXTERNAL_AGENT_CONFIG_IMPORT_COMPLETED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(EXTERNAL_AGENT_CONFIG_IMPORT_PROGRESS, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(EXTERNAL_AGENT_CONFIG_IMPORT_READ_HISTORIES, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(EXTERNAL_AGENT_CONFIG_IMPORT_RECORD_HISTORY, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(FEEDBACK_SAVE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(FEEDBACK_UPLOAD, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(FS_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(FS_COPY, MethodDirection.CLIENT_REQUEST, null, null),
@@ -481,9 +679,6 @@ public object Methods {
         MethodInfo(FUZZY_FILE_SEARCH_SESSION_STOP, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(FUZZY_FILE_SEARCH_SESSION_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(FUZZY_FILE_SEARCH_SESSION_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
-        MethodInfo(GET_AUTH_STATUS, MethodDirection.CLIENT_REQUEST, null, null),
-        MethodInfo(GET_CONVERSATION_SUMMARY, MethodDirection.CLIENT_REQUEST, null, null),
-        MethodInfo(GIT_DIFF_TO_REMOTE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(GUARDIAN_WARNING, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(HOOK_COMPLETED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(HOOK_STARTED, MethodDirection.SERVER_NOTIFICATION, null, null),
@@ -513,6 +708,9 @@ public object Methods {
         MethodInfo(MARKETPLACE_REMOVE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MARKETPLACE_UPGRADE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MCP_SERVER_ELICITATION_REQUEST, MethodDirection.SERVER_REQUEST, null, null),
+        MethodInfo(MCP_SERVER_EVENT_STREAM_NOTIFICATION, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(MCP_SERVER_EVENT_STREAM_START, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(MCP_SERVER_EVENT_STREAM_STOP, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MCP_SERVER_OAUTH_LOGIN, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MCP_SERVER_OAUTH_LOGIN_COMPLETED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(MCP_SERVER_RESOURCE_READ, MethodDirection.CLIENT_REQUEST, null, null),
@@ -520,16 +718,25 @@ public object Methods {
         MethodInfo(MCP_SERVER_TOOL_CALL, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MCP_SERVER_STATUS_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MEMORY_RESET, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(MEMORY_STATUS, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MOCK_EXPERIMENTAL_METHOD, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MODEL_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(MODEL_REROUTED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(MODEL_SAFETY_BUFFERING_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(MODEL_VERIFICATION, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(MODEL_PROVIDER_AUTH_RECOVERY_COMPLETED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(MODEL_PROVIDER_AUTH_RECOVERY_STARTED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(MODEL_PROVIDER_CAPABILITIES_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(MODEL_PROVIDER_CONFIG_WRITE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(MODEL_PROVIDER_DEFAULT_SET, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(MODEL_PROVIDER_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PERMISSION_PROFILE_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PLUGIN_INSTALL, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PLUGIN_INSTALLED, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PLUGIN_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PLUGIN_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PLUGIN_RECONCILE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PLUGIN_SEARCH, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PLUGIN_SHARE_CHECKOUT, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PLUGIN_SHARE_DELETE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PLUGIN_SHARE_LIST, MethodDirection.CLIENT_REQUEST, null, null),
@@ -543,7 +750,14 @@ public object Methods {
         MethodInfo(PROCESS_RESIZE_PTY, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PROCESS_SPAWN, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(PROCESS_WRITE_STDIN, MethodDirection.CLIENT_REQUEST, null, null),
-        MethodInfo(RAW_RESPONSE_ITEM_COMPLETED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(PROJECT_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(PROJECT_CREATE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PROJECT_DELETE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PROJECT_IMPORT, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PROJECT_LIST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PROJECT_MOVE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PROJECT_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(PROJECT_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(REMOTE_CONTROL_CLIENT_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(REMOTE_CONTROL_CLIENT_REVOKE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(REMOTE_CONTROL_DISABLE, MethodDirection.CLIENT_REQUEST, null, null),
@@ -553,6 +767,8 @@ public object Methods {
         MethodInfo(REMOTE_CONTROL_STATUS_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(REMOTE_CONTROL_STATUS_READ, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(REVIEW_START, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(ROLLOUT_COMPRESS, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(SERVER_DIAGNOSTICS, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(SERVER_REQUEST_RESOLVED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(SKILLS_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(SKILLS_CONFIG_WRITE, MethodDirection.CLIENT_REQUEST, null, null),
@@ -561,6 +777,11 @@ public object Methods {
         MethodInfo(THREAD_APPROVE_GUARDIAN_DENIED_ACTION, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_ARCHIVE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_ARCHIVED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_ATTACHMENT_ADD, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_ATTACHMENT_LIST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_ATTACHMENT_REMOVE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_ATTACHMENT_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_ATTACHMENT_OWNER_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_BACKGROUND_TERMINALS_CLEAN, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_BACKGROUND_TERMINALS_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_BACKGROUND_TERMINALS_TERMINATE, MethodDirection.CLIENT_REQUEST, null, null),
@@ -570,28 +791,51 @@ public object Methods {
         MethodInfo(THREAD_DECREMENT_ELICITATION, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_DELETE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_DELETED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_ENVIRONMENT_CONNECTED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_ENVIRONMENT_DISCONNECTED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_FORK, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_GOAL_CLEAR, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_GOAL_CLEARED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_GOAL_GET, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_GOAL_SET, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_GOAL_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_GUARDIAN_REVIEW, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_INCREMENT_ELICITATION, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_INJECT_ITEMS, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_ITEMS_LIST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_ITEMS_READ, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_LOADED_LIST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_MEMORY_READ, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_MEMORY_MODE_SET, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_METADATA_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_NAME_SET, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_NAME_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_PREDICTION_REQUEST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_PREDICTION_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_PREPARE_APPROVED_PLAN, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_PROJECT_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_QUEUE_ADD, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_QUEUE_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_QUEUE_DELETE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_QUEUE_LIST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_QUEUE_REORDER, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_QUEUE_START, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_QUEUE_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_READ, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_READ_STATE_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_READ_STATE_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_REALTIME_APPEND_AUDIO, MethodDirection.CLIENT_REQUEST, null, null),
-        MethodInfo(THREAD_REALTIME_APPEND_HANDOFF, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_REALTIME_APPEND_SPEECH, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_REALTIME_APPEND_TEXT, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_REALTIME_CLOSED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_REALTIME_ERROR, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_REALTIME_FINALIZE_HANDOFF, MethodDirection.CLIENT_REQUEST, "ThreadRealtimeFinalizeHandoffParams", "ThreadRealtimeFinalizeHandoffResponse"),
+        MethodInfo(THREAD_REALTIME_ITEM_COMPLETED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_REALTIME_ITEM_STARTED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_REALTIME_ITEM_TRANSCRIPT_DELTA, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_REALTIME_ITEM_ADDED, MethodDirection.SERVER_NOTIFICATION, "ThreadRealtimeItemAddedNotification", null),
+        MethodInfo(THREAD_REALTIME_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_REALTIME_LIST_VOICES, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_REALTIME_OUTPUT_AUDIO_DELTA, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_REALTIME_RESOLVE_HANDOFF, MethodDirection.CLIENT_REQUEST, "ThreadRealtimeResolveHandoffParams", "ThreadRealtimeResolveHandoffResponse"),
@@ -602,28 +846,48 @@ public object Methods {
         MethodInfo(THREAD_REALTIME_TRANSCRIPT_DELTA, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_REALTIME_TRANSCRIPT_DONE, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_RESUME, MethodDirection.CLIENT_REQUEST, "ThreadResumeParams", "ThreadResumeResponse"),
-        MethodInfo(THREAD_ROLLBACK, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_REVERT, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_REVERTED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_SAMPLE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SAMPLE_CANCEL, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_SEARCH, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SEARCH_CANCEL, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SEARCH_PARTIAL, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_SEARCH_STREAM, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SEARCH_STREAM_CANCEL, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SEARCH_OCCURRENCES, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SECTION_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_SECTION_MOVE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_SETTINGS_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_SETTINGS_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_SHELL_COMMAND, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_START, MethodDirection.CLIENT_REQUEST, "ThreadStartParams", "ThreadStartResponse"),
         MethodInfo(THREAD_STARTED, MethodDirection.SERVER_NOTIFICATION, "ThreadStartedNotification", null),
         MethodInfo(THREAD_STATUS_CHANGED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(THREAD_TIMELINE_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_TOKEN_USAGE_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
-        MethodInfo(THREAD_TURNS_ITEMS_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_TURNS_LIST, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_UNARCHIVE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(THREAD_UNARCHIVED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(THREAD_UNSUBSCRIBE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SECTION_CREATE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SECTION_DELETE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SECTION_LIST, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(THREAD_SECTION_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(TURN_COMPLETED, MethodDirection.SERVER_NOTIFICATION, "TurnCompletedNotification", null),
         MethodInfo(TURN_DIFF_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(TURN_INTERRUPT, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(TURN_MODERATION_METADATA, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(TURN_PLAN_UPDATED, MethodDirection.SERVER_NOTIFICATION, null, null),
+        MethodInfo(TURN_SETTINGS_UPDATE, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(TURN_START, MethodDirection.CLIENT_REQUEST, "TurnStartParams", "TurnStartResponse"),
         MethodInfo(TURN_STARTED, MethodDirection.SERVER_NOTIFICATION, "TurnStartedNotification", null),
         MethodInfo(TURN_STEER, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(USER_VERIFICATION_CANCEL, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(USER_VERIFICATION_DELETE, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(USER_VERIFICATION_ENROLL, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(USER_VERIFICATION_STATUS, MethodDirection.CLIENT_REQUEST, null, null),
+        MethodInfo(USER_VERIFICATION_VERIFY, MethodDirection.CLIENT_REQUEST, null, null),
         MethodInfo(WARNING, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(WINDOWS_WORLD_WRITABLE_WARNING, MethodDirection.SERVER_NOTIFICATION, null, null),
         MethodInfo(WINDOWS_SANDBOX_READINESS, MethodDirection.CLIENT_REQUEST, null, null),

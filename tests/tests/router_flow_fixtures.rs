@@ -6,8 +6,8 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::flow::FlowFinding;
 use common::harness::check_capture;
+use handoff_flow::FlowFinding;
 use serde_json::Value;
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
@@ -82,7 +82,7 @@ fn invalid_flow_fixtures_give_exactly_their_expected_flow_diagnostics() {
             expected.lines().filter_map(|line| line.split_whitespace().nth(2).map(str::to_owned)).collect::<Vec<_>>()
         })
         .collect();
-    for rule in handoff_router::flow::FlowRule::ALL {
+    for rule in handoff_flow::FlowRule::ALL {
         assert!(rules.iter().any(|listed| listed == rule.id()), "no invalid fixture for {rule}");
     }
     for path in paths {

@@ -8,7 +8,7 @@ use handoff_router::{Action, ClientRequest, Input, Router, RouterConfig, ServerI
 use serde_json::{Value, json};
 
 use super::fake_server::FakeServer;
-use super::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowMessage};
+use handoff_flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowMessage};
 
 /// A deliberate bug wrapped around the router, for checking that the flow rules catch it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ fn methods_sent(harness: &Harness) -> Vec<(String, &'static str)> {
     harness.sent().into_iter().map(|(server, method, _)| (server, method)).collect()
 }
 
-fn rules(findings: &[common::flow::FlowFinding]) -> Vec<&'static str> {
+fn rules(findings: &[handoff_flow::FlowFinding]) -> Vec<&'static str> {
     findings.iter().map(|finding| finding.rule).collect()
 }
 

@@ -1,75 +1,12 @@
 //! The handoff flow as a state machine: one [`ThreadCache`] per app-server and one [`HandoffFlow`] per handoff.
 //!
-//! Both the router and the validator's flow checker feed [`FlowStep`]s into these types. The router asks them
-//! what to do next ([`HandoffFlow::plan`]) and records each request it sends; the checker replays recorded traffic
-//! through the same transitions and turns every [`FlowViolation`] into a finding. The rules (design.md, "Flow
-//! rules") therefore live here once.
+//! Both the router and the flow checker ([`crate::check`]) feed [`FlowStep`]s into these types. The router asks
+//! them what to do next ([`HandoffFlow::plan`]) and records each request it sends; the checker replays recorded
+//! traffic through the same transitions and turns every [`FlowViolation`] into a finding.
 
-use std::fmt;
+use codex_handoff_contract::ThreadId;
 
-use crate::contract::ThreadId;
-
-/// A flow rule of design.md; [`FlowRule::id`] is the rule id diagnostics carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FlowRule {
-    /// A turn went to a thread before that thread was resumed (or created) for the handoff.
-    ResumeBeforeTurn,
-    /// The server's cached handoff thread was resumed again.
-    RepeatedResume,
-    /// A handoff's turn went to a thread other than its cached or named thread, or a new thread was started for it.
-    ScratchFallback,
-    /// After a failed resume a thread was started or a turn sent for the same handoff.
-    ResumeFailureFallback,
-    /// Missing, repeated or late resolve/finalize, or a handoff still open at the end.
-    UnresolvedHandoff,
-}
-
-impl FlowRule {
-    /// Every rule, in the order design.md lists them.
-    pub const ALL: [FlowRule; 5] = [
-        FlowRule::ResumeBeforeTurn,
-        FlowRule::RepeatedResume,
-        FlowRule::ScratchFallback,
-        FlowRule::ResumeFailureFallback,
-        FlowRule::UnresolvedHandoff,
-    ];
-
-    /// The rule id used in diagnostics.
-    pub fn id(self) -> &'static str {
-        match self {
-            FlowRule::ResumeBeforeTurn => "flow/resume-before-turn",
-            FlowRule::RepeatedResume => "flow/repeated-resume",
-            FlowRule::ScratchFallback => "flow/scratch-fallback",
-            FlowRule::ResumeFailureFallback => "flow/resume-failure-fallback",
-            FlowRule::UnresolvedHandoff => "flow/unresolved-handoff",
-        }
-    }
-}
-
-impl fmt::Display for FlowRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-/// A step that broke a flow rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowViolation {
-    pub rule: FlowRule,
-    pub message: String,
-}
-
-impl FlowViolation {
-    fn new(rule: FlowRule, message: impl Into<String>) -> FlowViolation {
-        FlowViolation { rule, message: message.into() }
-    }
-}
-
-impl fmt::Display for FlowViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.rule, self.message)
-    }
-}
+use crate::rules::{FlowRule, FlowViolation};
 
 /// One app-server's cached handoff thread: at most one at a time (sticky until another thread is named or the
 /// user switches context).
@@ -104,7 +41,7 @@ impl ThreadCache {
         self.cached = None;
     }
 
-    fn set(&mut self, thread: ThreadId) {
+    pub(crate) fn set(&mut self, thread: ThreadId) {
         self.cached = Some(thread);
     }
 }

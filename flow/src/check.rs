@@ -1,6 +1,6 @@
 //! Flow rules over recorded app-server traffic (design.md, "Flow rules").
 //!
-//! The checker replays a capture through the reference router's state machine ([`handoff_router::flow`]): one
+//! The checker replays a capture through the reference router's state machine ([`crate::state`]): one
 //! [`ThreadCache`] per server id and one [`HandoffFlow`] per handoff. It only has to attribute each recorded frame
 //! to a handoff and a step; whether the step is allowed is decided by the same code the router runs.
 //!
@@ -22,12 +22,12 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
-use handoff_router::contract::{
-    RealtimeItem, ThreadId, ThreadRealtimeItemAddedNotification, ThreadStartResponse, ThreadStartedNotification,
-    methods,
-};
-use handoff_router::flow::{FlowRule, FlowStep, FlowViolation, HandoffFlow, HandoffPhase, ThreadCache};
+use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotification, methods};
 use serde_json::Value;
+
+use crate::item::ItemAdded;
+use crate::rules::{FlowRule, FlowViolation};
+use crate::state::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache};
 
 /// Which way a recorded app-server frame travelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +54,6 @@ pub enum FlowMessage<'a> {
     /// Any message, as parsed.
     Value(&'a Value),
     /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id).
-    #[allow(dead_code)]
-    // the validator hands requests over as values since the compiled check; typed callers may not
     Request { id: FlowId<'a>, method: &'a str, thread: &'a ThreadId },
     /// A successful response and its result.
     Response { id: FlowId<'a>, result: &'a Value },
@@ -432,8 +430,9 @@ impl FlowCheck {
     fn server_notification(&mut self, frame: &FlowFrame<'_>, method: &str, params: &Value) {
         match method {
             methods::THREAD_REALTIME_ITEM_ADDED => {
-                let Some(item) = HandoffItem::read(params) else { return };
-                let target = match item.server.as_deref().map(str::trim) {
+                let added = ItemAdded::read(params);
+                let Some(item) = added.handoff() else { return };
+                let target = match item.server.map(str::trim) {
                     None | Some("") => frame.server_id.to_owned(),
                     Some(local) if local.eq_ignore_ascii_case("local") => frame.server_id.to_owned(),
                     Some(named) => named.to_owned(),
@@ -443,15 +442,15 @@ impl FlowCheck {
                 self.handoffs.insert(
                     index,
                     HandoffTrack {
-                        handoff_id: item.handoff_id,
+                        handoff_id: item.handoff_id.to_owned(),
                         target,
-                        requested: item.thread_id,
+                        requested: item.thread_id.cloned(),
                         flow: None,
                         position: frame.position,
                     },
                 );
                 let voices = self.voices.entry(frame.server_id.to_owned()).or_default();
-                let voice = voices.entry(item.voice_thread).or_default();
+                let voice = voices.entry(item.voice_thread.as_str().to_owned()).or_default();
                 if voice.open.is_some() {
                     voice.queued.push_back(index);
                 } else {
@@ -499,43 +498,6 @@ impl FlowCheck {
         if let Some(next) = voice.open {
             self.activate(next);
         }
-    }
-}
-
-/// The parts of a `handoff_request` item the flow needs.
-struct HandoffItem {
-    voice_thread: String,
-    handoff_id: String,
-    server: Option<String>,
-    thread_id: Option<ThreadId>,
-}
-
-impl HandoffItem {
-    /// The handoff a `thread/realtime/itemAdded` notification opens, if it carries one. An item that does not
-    /// decode (say, a malformed `thread_id` from the model; the schema check reports it) still opens its handoff
-    /// when its voice thread and handoff id are readable: the router answers it with an error, and that answer
-    /// must find the handoff open.
-    fn read(params: &Value) -> Option<HandoffItem> {
-        if let Ok(added) = serde_json::from_value::<ThreadRealtimeItemAddedNotification>(params.clone()) {
-            let RealtimeItem::HandoffRequest(item) = added.item else { return None };
-            return Some(HandoffItem {
-                voice_thread: added.thread_id.into_inner(),
-                handoff_id: item.handoff_id,
-                server: item.server,
-                thread_id: item.thread_id,
-            });
-        }
-        let voice_thread = ThreadId::new(params.get("threadId")?.as_str()?).ok()?.into_inner();
-        let item = params.get("item")?;
-        if item.get("type")?.as_str()? != "handoff_request" {
-            return None;
-        }
-        Some(HandoffItem {
-            voice_thread,
-            handoff_id: item.get("handoff_id")?.as_str()?.to_owned(),
-            server: item.get("server").and_then(Value::as_str).map(str::to_owned),
-            thread_id: item.get("thread_id").and_then(Value::as_str).and_then(|id| ThreadId::new(id).ok()),
-        })
     }
 }
 
@@ -1037,6 +999,22 @@ mod tests {
         ]);
         let (findings, _) = check(&entries);
         assert_eq!(rules(&findings), [(14, "flow/scratch-fallback")], "the turn on line 14");
+    }
+
+    #[test]
+    fn frames_of_methods_the_flow_does_not_need_change_nothing() {
+        assert!(reads_method("turn/start") && reads_method("thread/realtime/itemAdded"));
+        assert!(!reads_method("model/list") && !reads_method("item/agentMessage/delta"));
+        let mut entries = seed_flow();
+        entries.swap(2, 3);
+        let needed: Vec<Entry> = entries
+            .iter()
+            .map(|(dir, server, message)| match message.get("method").and_then(Value::as_str) {
+                Some(method) if !reads_method(method) => (*dir, *server, json!({"method": "model/list"})),
+                _ => (*dir, *server, message.clone()),
+            })
+            .collect();
+        assert_eq!(check(&needed), check(&entries));
     }
 
     #[test]

@@ -1,2 +1,0 @@
-//! Runs the validator's flow checker unit tests against this crate's state machine.
-mod common;
