@@ -34,7 +34,7 @@ const FOLD_MIN_RUN: u64 = 3;
 /// Frames of a folded run kept as samples for the expanded view.
 const FOLD_SAMPLES: usize = 20;
 
-/// The client's lane; the realtime lane is 0 when the capture has realtime frames, then the client, then servers.
+/// The client's lane while building (0); [`Builder::finish`] moves the voice model's lane before it.
 const CLIENT: &str = "client";
 
 #[derive(Debug, Clone, Serialize)]
@@ -417,15 +417,18 @@ impl<'s> Builder<'s> {
                 self.timeline.handoffs[h].violations += 1;
             }
         }
+        // Past the row budget only violations keep a row of their own: a handoff's frames fold into one row per
+        // handoff (its phases stay in the handoff summary), other frames into "not drawn" rows.
+        let within_budget = self.timeline.rows.len() < ROW_BUDGET;
         let notable = !violations.is_empty()
-            || phase.is_some()
-            || handoff.is_some_and(|h| self.timeline.handoffs[h].start_line == frame.line);
+            || within_budget
+                && (phase.is_some() || handoff.is_some_and(|h| self.timeline.handoffs[h].start_line == frame.line));
         let foldable = violations.is_empty()
             && phase.is_none()
             && matches!(frame.kind, Kind::Notification | Kind::Event)
             && frame.label.to_ascii_lowercase().contains("delta");
-        let over_budget = self.timeline.rows.len() >= ROW_BUDGET && !notable
-            || !violations.is_empty() && self.violation_rows >= VIOLATION_ROW_BUDGET;
+        let over_budget =
+            !within_budget && !notable || !violations.is_empty() && self.violation_rows >= VIOLATION_ROW_BUDGET;
         // Extend the last row when it is the same run.
         if let Some(last) = self.timeline.rows.last_mut() {
             let same_run = foldable
@@ -436,7 +439,7 @@ impl<'s> Builder<'s> {
                 && last.label == frame.label
                 && last.kind == frame.kind
                 && last.handoff == handoff;
-            let elide = over_budget && last.kind == Kind::Elided && last.violations.is_empty();
+            let elide = over_budget && last.kind == Kind::Elided && last.handoff == handoff;
             if same_run || elide {
                 last.count += 1;
                 last.last_line = frame.line;
@@ -454,7 +457,8 @@ impl<'s> Builder<'s> {
             self.violation_rows += 1;
         }
         let (kind, label, from, to) = if over_budget {
-            (Kind::Elided, "frames not drawn".to_owned(), 0, 0)
+            let label = if handoff.is_some() { "handoff frames folded" } else { "frames not drawn" };
+            (Kind::Elided, label.to_owned(), 0, 0)
         } else {
             (frame.kind, frame.label.clone(), frame.from, frame.to)
         };
@@ -470,12 +474,26 @@ impl<'s> Builder<'s> {
             count: 1,
             last_line: frame.line,
             handoff,
-            phase,
+            phase: if over_budget { None } else { phase },
             violations: if over_budget { Vec::new() } else { violations },
         });
     }
 
     fn finish(mut self) -> Timeline {
+        // The voice model's lane goes leftmost, so a handoff reads voice model → client → servers.
+        if let Some(realtime) = self.timeline.parties.iter().position(|p| p.kind == PartyKind::Realtime) {
+            let moved = |lane: usize| match lane {
+                lane if lane == realtime => 0,
+                lane if lane < realtime => lane + 1,
+                lane => lane,
+            };
+            let party = self.timeline.parties.remove(realtime);
+            self.timeline.parties.insert(0, party);
+            for row in &mut self.timeline.rows {
+                row.from = moved(row.from);
+                row.to = moved(row.to);
+            }
+        }
         // Runs shorter than the fold threshold are not folds: keep them, their count says how many.
         for row in &mut self.timeline.rows {
             if row.count < FOLD_MIN_RUN && row.kind != Kind::Elided {

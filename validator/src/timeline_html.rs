@@ -51,6 +51,7 @@ table.summary tbody tr:hover{background:#eef3ff}
 .row .meta{padding:6px 8px;min-width:260px;font-size:12px}
 .row .line{color:#6b7280;margin-right:6px}
 .row.handoff{border-left-color:#f0a030;background:#fff8ec}
+.row.has-violation,.row.handoff.has-violation{background:#fde8e6}
 .row.handoff-start{border-top:2px solid #f0a030}
 .row.handoff-end{border-bottom:2px solid #f0a030}
 .handoff-title{font-weight:600;color:#9a5b00;margin-right:6px}
@@ -245,18 +246,26 @@ fn row_svg(out: &mut String, timeline: &Timeline, row: &Row) {
             esc(&label)
         );
     }
+    if !row.violations.is_empty() {
+        // A mark on the frame itself, where the eye follows the arrows.
+        let x = lane_x(row.from).min(lane_x(row.to)) + lane_x(row.from).abs_diff(lane_x(row.to)) / 2;
+        let _ = write!(out, "<circle cx=\"{x}\" cy=\"{y}\" r=\"5\" fill=\"#b42318\"><title>violation</title></circle>");
+    }
     out.push_str("</svg>");
 }
 
 fn render_row(out: &mut String, timeline: &Timeline, index: usize, row: &Row) {
     let mut classes = vec!["row"];
+    if !row.violations.is_empty() {
+        classes.push("has-violation");
+    }
     let handoff = row.handoff.map(|h| &timeline.handoffs[h]);
     if let Some(handoff) = handoff {
         classes.push("handoff");
         if handoff.start_line == row.line {
             classes.push("handoff-start");
         }
-        if handoff.end_line == Some(row.line) {
+        if handoff.end_line.is_some_and(|end| (row.line..=row.last_line).contains(&end)) {
             classes.push("handoff-end");
         }
     }
@@ -304,6 +313,10 @@ fn render_row(out: &mut String, timeline: &Timeline, index: usize, row: &Row) {
     }
     if row.kind == Kind::Elided {
         let _ = write!(out, "<span class=\"elided\">{} frame(s) folded (row budget)</span>", row.count);
+        if let Some(handoff) = handoff {
+            let phases: Vec<String> = handoff.phases.iter().map(|(_, p)| esc(p)).collect();
+            let _ = write!(out, " <span class=\"phase\" title=\"HandoffPhase\">{}</span>", phases.join(" → "));
+        }
     }
     for &v in &row.violations {
         let violation = &timeline.violations[v];

@@ -137,3 +137,82 @@ fn bad_input_renders_parse_violations_and_unreadable_input_is_exit_2() {
     assert_eq!(code, 1);
     assert_eq!(out.matches("class=\"violation\"").count(), 2, "{out}");
 }
+
+#[test]
+fn the_voice_model_lane_comes_first() {
+    let schemas = Schemas::canonical().unwrap();
+    let timeline = timeline_cli::timeline_of(&schemas, &fixture("valid/handoff-entries.jsonl"));
+    let kinds: Vec<PartyKind> = timeline.parties.iter().map(|p| p.kind).collect();
+    assert_eq!(kinds[..2], [PartyKind::Realtime, PartyKind::Client]);
+    // Realtime events travel between the voice model's lane and the client's.
+    let events: Vec<_> = timeline.rows.iter().filter(|row| row.kind == Kind::Event).collect();
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|row| [row.from, row.to] == [0, 1] || [row.from, row.to] == [1, 0]));
+    // Every app-server frame has the client at one end (requests go both ways: `item/tool/call` is the server's).
+    assert!(timeline.rows.iter().filter(|row| row.kind != Kind::Event).all(|row| row.from == 1 || row.to == 1));
+}
+
+#[test]
+fn past_the_row_budget_each_handoff_folds_into_one_row() {
+    use serde_json::json;
+    let schemas = Schemas::canonical().unwrap();
+    let mut text = String::new();
+    let mut entry = |dir: &str, server: &str, message: serde_json::Value| {
+        let line = json!({"ts_ms": 1, "dir": dir, "server_id": server, "json": message});
+        text.push_str(&format!("{line}\n"));
+    };
+    let handoffs = 1000;
+    let mut id = 0;
+    for h in 0..handoffs {
+        let thread = format!("thr_{h}");
+        entry(
+            "in",
+            "local",
+            json!({"method": "thread/realtime/itemAdded", "params": {"threadId": "voice_1", "item": {
+            "type": "handoff_request", "handoff_id": format!("h{h}"), "item_id": format!("i{h}"), "input_transcript": "x",
+            "active_transcript": [], "server": "bigpc", "thread_id": thread}}}),
+        );
+        id += 1;
+        entry("out", "bigpc", json!({"id": id, "method": "thread/resume", "params": {"threadId": thread}}));
+        entry(
+            "in",
+            "bigpc",
+            json!({"id": id, "result": {"thread": {"id": thread}, "model": "gpt-5",
+            "modelProvider": "openai", "cwd": "/w", "approvalPolicy": "never", "sandbox": {"type": "readOnly"}}}),
+        );
+        id += 1;
+        entry("out", "bigpc", json!({"id": id, "method": "turn/start", "params": {"threadId": thread, "input": []}}));
+        for _ in 0..30 {
+            entry(
+                "in",
+                "bigpc",
+                json!({"method": "item/agentMessage/delta",
+                "params": {"threadId": thread, "turnId": "t", "itemId": "m", "delta": "x"}}),
+            );
+        }
+        id += 1;
+        entry(
+            "out",
+            "local",
+            json!({"id": id, "method": "thread/realtime/resolveHandoff",
+            "params": {"threadId": "voice_1", "toolCallOutput": "ok"}}),
+        );
+        id += 1;
+        entry(
+            "out",
+            "local",
+            json!({"id": id, "method": "thread/realtime/finalizeHandoff", "params": {"threadId": "voice_1"}}),
+        );
+    }
+    let timeline = timeline_of_text(&schemas, &text);
+    assert_eq!(timeline.handoffs.len(), handoffs);
+    let last = timeline.handoffs.last().unwrap();
+    let phases: Vec<&str> = last.phases.iter().map(|(_, p)| p.as_str()).collect();
+    assert_eq!(phases, ["Planned", "Resuming(thr_999)", "Ready(thr_999)", "TurnSent(thr_999)", "Finalized"]);
+    assert!(timeline.rows.len() < timeline::ROW_BUDGET + handoffs, "{} rows", timeline.rows.len());
+    assert!(timeline.violations.is_empty(), "{:?}", timeline.violations.first());
+    let tail = timeline.rows.last().unwrap();
+    assert_eq!((tail.kind, tail.handoff, tail.count), (Kind::Elided, Some(handoffs - 1), 36));
+    let html = timeline_cli::render(Format::Html, &timeline);
+    assert!(html.contains("handoff h999 → bigpc"));
+}
