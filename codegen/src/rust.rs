@@ -4,7 +4,7 @@
 
 use handoff_schema::{
     Direction, EnumOrigin, Field, Ir, NewtypeDef, Presence, Primitive, StringEnumDef, StructDef, TaggedUnionDef,
-    TypeDef, TypeKind, TypeRef, UntaggedUnionDef,
+    TypeDef, TypeKind, TypeRef, UNKNOWN_CASE, UntaggedUnionDef,
 };
 use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -17,8 +17,6 @@ pub const ROOT: &str = "generated/rust";
 pub const CRATE_NAME: &str = "codex-handoff-contract";
 /// Name of the member that keeps unknown members of open objects.
 const EXTRA_FIELD: &str = "extra";
-/// Variant of an open tagged union that takes every other tag value.
-const FALLBACK_VARIANT: &str = "Other";
 
 pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     let mut output = Output::new(ROOT);
@@ -354,6 +352,9 @@ fn field_tokens(field: &Field) -> TokenStream {
 }
 
 fn enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream {
+    if e.openness.is_open() {
+        return open_enum_tokens(def, e);
+    }
     let doc = type_doc(def);
     let name = type_ident(&def.name);
     let is_tag = e.origin == EnumOrigin::Const;
@@ -390,18 +391,117 @@ fn enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream {
     }
 }
 
+/// An enum the client decodes: values this contract version does not list are kept in `Unknown`, so a newer
+/// app-server never makes a message unreadable, and written back unchanged.
+fn open_enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream {
+    let doc = type_doc(def);
+    let name = type_ident(&def.name);
+    let unknown = variant_ident(UNKNOWN_CASE);
+    let variants = e.values.iter().map(|value| {
+        let variant = variant_ident(&value.name);
+        let value_doc = format!(" `{}`", value.wire);
+        quote! { #[doc = #value_doc] #variant, }
+    });
+    let to_wire = e.values.iter().map(|value| {
+        let variant = variant_ident(&value.name);
+        let wire = &value.wire;
+        quote!(Self::#variant => #wire,)
+    });
+    let from_wire = e.values.iter().map(|value| {
+        let variant = variant_ident(&value.name);
+        let wire = &value.wire;
+        quote!(#wire => Self::#variant,)
+    });
+    let expecting = format!("a {} string", def.name);
+    let wires: Vec<&str> = e.values.iter().map(|v| v.wire.as_str()).collect();
+    let schema_json = serde_json::json!({ "type": "string", "enum": wires, "description": def.doc }).to_string();
+    let type_name = &def.name;
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this contract version does not list, kept as sent. [`Self::from_wire`] never puts a listed
+            /// value here.
+            #unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// The case of a wire value; values the contract does not list become `Unknown`.
+            pub fn from_wire(wire: &str) -> Self {
+                match wire {
+                    #(#from_wire)*
+                    other => Self::#unknown(other.to_owned()),
+                }
+            }
+
+            /// The wire value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_wire)*
+                    Self::#unknown(wire) => wire,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct WireVisitor;
+
+                impl ::serde::de::Visitor<'_> for WireVisitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_str<E: ::serde::de::Error>(self, wire: &str) -> ::std::result::Result<#name, E> {
+                        Ok(#name::from_wire(wire))
+                    }
+                }
+
+                deserializer.deserialize_str(WireVisitor)
+            }
+        }
+
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> { #type_name.into() }
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                // The contract's listed values: what a conforming app-server sends, though decoding keeps others.
+                ::serde_json::from_str::<::serde_json::Value>(#schema_json)
+                    .expect("constant JSON")
+                    .try_into()
+                    .expect("an object schema")
+            }
+        }
+    }
+}
+
 fn tagged_union_tokens(ir: &Ir, def: &TypeDef, u: &TaggedUnionDef) -> Result<TokenStream, CodegenError> {
     let doc = type_doc(def);
     let name = type_ident(&def.name);
     let tag = &u.tag;
     let mut variants: Vec<(Ident, Ident)> =
         u.variants.iter().map(|v| (variant_ident(&v.name), type_ident(&v.type_name))).collect();
-    if variants.iter().any(|(v, _)| v == FALLBACK_VARIANT) && u.fallback.is_some() {
+    let unknown = variant_ident(UNKNOWN_CASE);
+    if variants.iter().any(|(v, _)| *v == unknown) && u.fallback.is_some() {
         return Err(CodegenError::Unsupported {
             backend: BACKEND,
             type_name: def.name.clone(),
             pointer: def.pointer.clone(),
-            reason: format!("a tag value named `{FALLBACK_VARIANT}` clashes with the fallback variant"),
+            reason: format!("a tag value named `{unknown}` clashes with the fallback variant"),
         });
     }
     let known_arms = u
@@ -416,8 +516,8 @@ fn tagged_union_tokens(ir: &Ir, def: &TypeDef, u: &TaggedUnionDef) -> Result<Tok
     let other_arm = match &u.fallback {
         Some(fallback) => {
             let fallback_ty = type_ident(fallback);
-            let arm = quote!(_ => ::serde_json::from_value(value).map(Self::Other).map_err(D::Error::custom),);
-            variants.push((format_ident!("{FALLBACK_VARIANT}"), fallback_ty));
+            let arm = quote!(_ => ::serde_json::from_value(value).map(Self::#unknown).map_err(D::Error::custom),);
+            variants.push((unknown.clone(), fallback_ty));
             arm
         }
         None => {

@@ -55,7 +55,10 @@ fn object(fields: Vec<Field>, closed: bool) -> TypeKind {
 
 fn string_enum(values: &[&str], origin: EnumOrigin) -> TypeKind {
     let values = values.iter().map(|v| EnumValue { wire: (*v).to_owned(), name: v.to_lowercase() }).collect();
-    TypeKind::StringEnum(StringEnumDef { values, origin })
+    // Listed enums are open, as the canonical schema's decoded enums are; tags are closed.
+    let openness =
+        if origin == EnumOrigin::Enum { handoff_schema::Openness::Open } else { handoff_schema::Openness::Closed };
+    TypeKind::StringEnum(StringEnumDef { values, origin, openness })
 }
 
 /// Renders `types` and returns the concatenated source files, after checking each parses.
@@ -425,6 +428,7 @@ proptest::proptest! {
         let kind = TypeKind::StringEnum(StringEnumDef {
             values: values.iter().map(|w| EnumValue { wire: (*w).to_owned(), name: handoff_schema::names::neutral(w) }).collect(),
             origin: EnumOrigin::Enum,
+            openness: handoff_schema::Openness::Open,
         });
         match swift::generate(&ir(vec![def("Sample", object(fields, true)), def("Kind", kind)])) {
             Ok(output) => {

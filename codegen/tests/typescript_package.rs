@@ -116,7 +116,9 @@ fn all_four_presence_states_render_distinctly() {
 fn enums_and_unions_become_literal_and_discriminated_unions() {
     let output = generate(&canonical_ir());
     let all: String = sources(&output).into_iter().map(|(_, text)| text).collect();
-    assert!(all.contains("export type TurnStatus = \"completed\" | \"interrupted\" | \"failed\" | \"inProgress\";\n"));
+    assert!(all.contains(
+        "export type TurnStatus = \"completed\" | \"interrupted\" | \"failed\" | \"inProgress\" | (string & {});\n"
+    ));
     // Open union: the fallback member stays.
     assert!(all.contains("export type RealtimeItem = RealtimeHandoffRequested | RealtimeOtherItem;\n"));
     assert!(all.contains("export type UserInput = TextUserInput | OtherUserInput;\n"));

@@ -518,26 +518,50 @@ impl Router {
                     Err(error) => out.push(malformed(error)),
                 }
             }
-            methods::TURN_COMPLETED => match serde_json::from_value::<TurnCompletedNotification>(params) {
-                Ok(completed) => {
-                    let Some(mut handoff) = self.turn_handoff(server, &completed.thread_id, Some(&completed.turn.id))
-                    else {
-                        return;
-                    };
-                    if handoff.output.is_empty() {
-                        let text = match (completed.turn.status, &completed.turn.error) {
-                            (Some(TurnStatus::Failed), Some(error)) => {
-                                format!("Error: the Codex turn failed: {}", error_text(error))
-                            }
-                            (Some(TurnStatus::Failed), None) => "Error: the Codex turn failed.".to_owned(),
-                            _ => NO_RESPONSE_TEXT.to_owned(),
+            methods::TURN_COMPLETED => {
+                // Read before decoding, so a completion this router cannot decode still ends its turn.
+                let thread = params.get("threadId").and_then(Value::as_str).and_then(|id| ThreadId::new(id).ok());
+                let turn_id = params.pointer("/turn/id").and_then(Value::as_str).map(str::to_owned);
+                match serde_json::from_value::<TurnCompletedNotification>(params) {
+                    Ok(completed) => {
+                        let Some(mut handoff) =
+                            self.turn_handoff(server, &completed.thread_id, Some(&completed.turn.id))
+                        else {
+                            return;
                         };
-                        self.resolve(&mut handoff, text, out);
+                        if handoff.output.is_empty() {
+                            let text = match (&completed.turn.status, &completed.turn.error) {
+                                (Some(TurnStatus::Failed), Some(error)) => {
+                                    format!("Error: the Codex turn failed: {}", error_text(error))
+                                }
+                                (Some(TurnStatus::Failed), None) => "Error: the Codex turn failed.".to_owned(),
+                                // A status a newer app-server added: the turn is over, but what it means is not
+                                // ours to guess; say so rather than pretend it succeeded.
+                                (Some(TurnStatus::Unknown(status)), _) => {
+                                    format!(
+                                        "The Codex turn ended with status `{status}`, which this router does not know."
+                                    )
+                                }
+                                _ => NO_RESPONSE_TEXT.to_owned(),
+                            };
+                            self.resolve(&mut handoff, text, out);
+                        }
+                        self.finalize(handoff, out);
                     }
-                    self.finalize(handoff, out);
+                    Err(error) => {
+                        out.push(malformed(error));
+                        // The turn is over even if its report is unreadable: end the handoff with what it has
+                        // instead of waiting for the stream timeout.
+                        let Some(thread) = thread else { return };
+                        let Some(mut handoff) = self.turn_handoff(server, &thread, turn_id.as_ref()) else { return };
+                        if handoff.output.is_empty() {
+                            let text = "Error: the Codex turn ended, but its completion could not be read.".to_owned();
+                            self.resolve(&mut handoff, text, out);
+                        }
+                        self.finalize(handoff, out);
+                    }
                 }
-                Err(error) => out.push(malformed(error)),
-            },
+            }
             methods::ERROR => match serde_json::from_value::<ErrorNotification>(params) {
                 Ok(error) => {
                     let Some(thread) = error.thread_id.as_ref() else { return };

@@ -265,6 +265,53 @@ fn a_turn_without_output_resolves_no_response() {
 }
 
 #[test]
+fn a_turn_status_this_contract_does_not_list_ends_the_handoff_at_once() {
+    let mut router = router();
+    resumed_turn(&mut router, "h1", "thr_123");
+    let actions = router.handle(0, completed(BIG, "thr_123", "t", "cancelledByPolicy"));
+    assert_eq!(errors(&actions), Vec::<String>::new(), "a newer status is not malformed");
+    let requests = sent(&actions);
+    assert_eq!(
+        requests.iter().map(|r| r.method).collect::<Vec<_>>(),
+        [methods::THREAD_REALTIME_RESOLVE_HANDOFF, methods::THREAD_REALTIME_FINALIZE_HANDOFF]
+    );
+    let text = requests[0].params["toolCallOutput"].as_str().expect("text");
+    assert!(text.contains("`cancelledByPolicy`"), "{text}");
+    // Nothing is left to time out.
+    assert_eq!(methods_of(&router.handle(STREAM_TIMEOUT_MS + 1, Input::Tick)), Vec::<&str>::new());
+
+    // With output streamed first, the handoff keeps that output and is finalized.
+    let mut router = router_with_output();
+    let actions = router.handle(0, completed(BIG, "thr_123", "t", "someNewStatus"));
+    assert_eq!(methods_of(&actions), [methods::THREAD_REALTIME_FINALIZE_HANDOFF]);
+}
+
+/// A router whose handoff on bigpc's `thr_123` has streamed some output in turn `t`.
+fn router_with_output() -> Router {
+    let mut router = router();
+    resumed_turn(&mut router, "h1", "thr_123");
+    router.handle(0, delta(BIG, "thr_123", "t", "partial answer"));
+    router
+}
+
+#[test]
+fn an_unreadable_turn_completion_still_ends_its_handoff() {
+    let mut router = router();
+    resumed_turn(&mut router, "h1", "thr_123");
+    let unreadable = Input::Notification {
+        server: BIG.into(),
+        method: methods::TURN_COMPLETED.into(),
+        params: json!({"threadId": "thr_123", "turn": {"id": "t", "status": 7}}),
+    };
+    let actions = router.handle(0, unreadable);
+    assert_eq!(errors(&actions).len(), 1, "the malformed params are reported");
+    assert_eq!(
+        methods_of(&actions),
+        [methods::THREAD_REALTIME_RESOLVE_HANDOFF, methods::THREAD_REALTIME_FINALIZE_HANDOFF]
+    );
+}
+
+#[test]
 fn failed_turns_and_error_notifications_resolve_with_the_error() {
     let mut router = router();
     resumed_turn(&mut router, "h1", "thr_123");

@@ -316,7 +316,35 @@ pub struct StringEnumDef {
     pub values: Vec<EnumValue>,
     /// `Const` marks a one-value enum made from a `const` member: the tag of a union variant.
     pub origin: EnumOrigin,
+    /// What a decoder does with a value the enum does not list. Every backend renders this one field.
+    pub openness: Openness,
 }
+
+/// What decoders do with a string enum value or union tag the contract does not list.
+///
+/// The policy, decided at lowering: what the client decodes from the app-server (or the voice model) is open, so a
+/// newer server's value never breaks an older app; what the client writes stays closed, so it cannot send a value
+/// the contract does not have; a def marked `"x-closed": true` in the schema is closed either way. Union tags
+/// (`const` enums) are always closed: the union's fallback variant is what takes other tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Openness {
+    /// Unlisted values are decode errors.
+    Closed,
+    /// Unlisted values decode into the [`UNKNOWN_CASE`] case (enums) or the fallback variant (tagged unions),
+    /// and are written back unchanged.
+    Open,
+}
+
+impl Openness {
+    pub fn is_open(self) -> bool {
+        self == Openness::Open
+    }
+}
+
+/// Language-neutral name (snake_case) of the case that keeps unlisted values of open enums and tagged unions;
+/// backends recase it (`Unknown` in Rust and Kotlin, `unknown` in Swift). Lowering rejects a listed value or tag
+/// whose name in code would be the same.
+pub const UNKNOWN_CASE: &str = "unknown";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnumOrigin {
@@ -337,8 +365,17 @@ pub struct TaggedUnionDef {
     /// Wire name of the tag member.
     pub tag: String,
     pub variants: Vec<TaggedVariant>,
-    /// The variant that takes every tag value not listed in `variants`, when the union is open.
+    /// The variant that takes every tag value not listed in `variants`: present exactly when the union is open
+    /// ([`TaggedUnionDef::openness`]); backends name its case [`UNKNOWN_CASE`].
     pub fallback: Option<String>,
+}
+
+impl TaggedUnionDef {
+    /// Open when the schema gives a fallback branch; lowering requires one on every union the client decodes
+    /// unless the schema closes it (`"x-closed": true`).
+    pub fn openness(&self) -> Openness {
+        if self.fallback.is_some() { Openness::Open } else { Openness::Closed }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -41,7 +41,7 @@ pub fn lower(doc: &Value) -> Result<Ir> {
         .and_then(Value::as_object)
         .ok_or_else(|| SchemaError::invalid("/$defs", "the schema must define its types under `$defs`"))?;
 
-    let mut lowering = Lowering { defs, types: BTreeMap::new() };
+    let mut lowering = Lowering { defs, types: BTreeMap::new(), closed: BTreeSet::new() };
     for (name, node) in defs {
         let pointer = format!("/$defs/{}", escape(name));
         if !names::is_upper_camel(name) {
@@ -52,20 +52,89 @@ pub fn lower(doc: &Value) -> Result<Ir> {
     crate::groups::assign(&mut lowering.types);
     let methods = lower_rpc(root.get("x-rpc"), &lowering.types)?;
     let realtime_tools = lower_tools(root.get("x-realtime-tools"), &lowering.types)?;
-    Ok(Ir { title, description, version, types: lowering.types, methods, realtime_tools })
+    let mut ir = Ir { title, description, version, types: lowering.types, methods, realtime_tools };
+    apply_openness(&mut ir, &lowering.closed)?;
+    Ok(ir)
+}
+
+/// Sets [`Openness`] by the policy: listed enums the client decodes are open unless the schema closes them
+/// (`x-closed`); tagged unions the client decodes need a fallback branch unless closed.
+fn apply_openness(ir: &mut Ir, closed: &BTreeSet<String>) -> Result<()> {
+    let usage = ir.usage();
+    for def in ir.types.values_mut() {
+        let decoded = usage.get(&def.name).is_some_and(|u| u.decoded);
+        let closes = closed.contains(&def.name);
+        match &mut def.kind {
+            TypeKind::StringEnum(e) if e.origin == EnumOrigin::Enum => {
+                e.openness = if decoded && !closes { Openness::Open } else { Openness::Closed };
+                if e.openness.is_open()
+                    && let Some(value) = e.values.iter().find(|v| v.name == UNKNOWN_CASE)
+                {
+                    return Err(SchemaError::unsupported(
+                        &format!("{}/enum", def.pointer),
+                        format!(
+                            "value `{}` of an open enum is named like the `{UNKNOWN_CASE}` case that keeps unlisted values; close the enum with `\"x-closed\": true` or rename the value",
+                            value.wire
+                        ),
+                    ));
+                }
+            }
+            TypeKind::TaggedUnion(u) => {
+                if decoded && !closes && u.fallback.is_none() {
+                    return Err(SchemaError::unsupported(
+                        &format!("{}/oneOf", def.pointer),
+                        "the client decodes this union, so it needs a fallback branch for tags it does not list (`not: {enum: [...]}` on the tag), or `\"x-closed\": true` to close it",
+                    ));
+                }
+                if closes && u.fallback.is_some() {
+                    return Err(SchemaError::invalid(
+                        &def.pointer,
+                        "`x-closed` on a union that has a fallback branch: remove one of them",
+                    ));
+                }
+                if u.fallback.is_some()
+                    && let Some(variant) = u.variants.iter().find(|v| v.name == UNKNOWN_CASE)
+                {
+                    return Err(SchemaError::unsupported(
+                        &format!("{}/oneOf", def.pointer),
+                        format!(
+                            "tag `{}` is named like the `{UNKNOWN_CASE}` case of the fallback branch",
+                            variant.tag_value
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 struct Lowering<'a> {
     defs: &'a Map<String, Value>,
     types: BTreeMap<String, TypeDef>,
+    /// Defs the schema closes with `"x-closed": true`.
+    closed: BTreeSet<String>,
 }
 
 impl Lowering<'_> {
     fn lower_def(&mut self, name: &str, node: &Value, pointer: &str) -> Result<()> {
         let obj = as_object(node, pointer)?;
         let doc = description(obj, pointer)?;
+        match obj.get("x-closed") {
+            None => {}
+            Some(Value::Bool(true)) if obj.contains_key("oneOf") || obj.contains_key("enum") => {
+                self.closed.insert(name.to_owned());
+            }
+            Some(_) => {
+                return Err(SchemaError::invalid(
+                    &format!("{pointer}/x-closed"),
+                    "must be `true`, on a string enum or a tagged union",
+                ));
+            }
+        }
         let kind = if obj.contains_key("oneOf") {
-            check_keywords(obj, pointer, &["oneOf"], &[])?;
+            check_keywords(obj, pointer, &["oneOf"], &["x-closed"])?;
             TypeKind::TaggedUnion(self.tagged_union(obj, pointer)?)
         } else if obj.contains_key("anyOf") {
             check_keywords(obj, pointer, &["anyOf"], &[])?;
@@ -78,7 +147,7 @@ impl Lowering<'_> {
                     TypeKind::Struct(self.struct_def(name, obj, pointer)?)
                 }
                 Some("string") if obj.contains_key("enum") => {
-                    check_keywords(obj, pointer, &["type", "enum"], &[])?;
+                    check_keywords(obj, pointer, &["type", "enum"], &["x-closed"])?;
                     TypeKind::StringEnum(string_enum(obj, pointer)?)
                 }
                 Some("string") if has_any(obj, &["minLength", "maxLength", "pattern"]) => {
@@ -172,7 +241,8 @@ impl Lowering<'_> {
             })?;
             let name = names::synthesized_type(parent, wire);
             let values = vec![EnumValue { wire: value.to_owned(), name: names::neutral(value) }];
-            let kind = TypeKind::StringEnum(StringEnumDef { values, origin: EnumOrigin::Const });
+            let kind =
+                TypeKind::StringEnum(StringEnumDef { values, origin: EnumOrigin::Const, openness: Openness::Closed });
             self.insert(
                 TypeDef {
                     name: name.clone(),
@@ -543,7 +613,8 @@ fn string_enum(obj: &Map<String, Value>, pointer: &str) -> Result<StringEnumDef>
         }
         values.push(EnumValue { wire: wire.to_owned(), name });
     }
-    Ok(StringEnumDef { values, origin: EnumOrigin::Enum })
+    // Decided by `apply_openness` once the method table says who decodes it.
+    Ok(StringEnumDef { values, origin: EnumOrigin::Enum, openness: Openness::Closed })
 }
 
 fn string_constraints(obj: &Map<String, Value>, pointer: &str) -> Result<Constraints> {

@@ -10,7 +10,7 @@
 //!   `ThreadId`;
 //! - `Unused`, which nothing refers to.
 
-use handoff_schema::compat::{self, Class, NewMessages, Report, Usage};
+use handoff_schema::compat::{self, Class, Effect, NewMessages, Report, Usage};
 use handoff_schema::{Contract, Ir, SCHEMA_JSON};
 use serde_json::{Value, json};
 
@@ -78,6 +78,7 @@ fn base() -> Value {
             "Mode": { "description": "Mode.", "type": "string", "enum": ["fast", "slow"] },
             "Shape": {
                 "description": "Shape.",
+                "x-closed": true,
                 "oneOf": [{ "$ref": "#/$defs/Circle" }, { "$ref": "#/$defs/Square" }]
             },
             "Circle": {
@@ -334,9 +335,18 @@ const CASES: &[Case] = &[
     },
     // Enums.
     Case {
-        name: "enum value added, decoded: Rust enums are closed",
+        name: "enum value added, decoded: the enum is open, old decoders keep the value",
         old: keep,
         new: |d| def(d, "Color")["enum"] = json!(["red", "green", "blue"]),
+        expect: &[("Color", "enum-value-added", C)],
+    },
+    Case {
+        name: "enum value added, decoded but closed by the schema",
+        old: |d| def(d, "Color")["x-closed"] = json!(true),
+        new: |d| {
+            def(d, "Color")["x-closed"] = json!(true);
+            def(d, "Color")["enum"] = json!(["red", "green", "blue"]);
+        },
         expect: &[("Color", "enum-value-added", B)],
     },
     Case {
@@ -599,6 +609,8 @@ fn add_fallback(d: &mut Value) {
         "required": ["kind"]
     });
     def(d, "Shape")["oneOf"].as_array_mut().unwrap().push(json!({ "$ref": "#/$defs/OtherShape" }));
+    // A fallback branch opens the union; `x-closed` beside it is a contradiction lowering refuses.
+    def(d, "Shape").as_object_mut().unwrap().shift_remove("x-closed");
 }
 
 fn require_new_member(d: &mut Value, name: &str) {
@@ -637,7 +649,10 @@ fn findings_point_at_the_changed_node() {
     let pointer_of = |name: &str| compare(by_name(name)).findings[0].pointer.clone();
     assert_eq!(pointer_of("member became required (tool arguments)"), "/$defs/Args/properties/thread_id");
     assert_eq!(pointer_of("object closed"), "/$defs/Enc/additionalProperties");
-    assert_eq!(pointer_of("enum value added, decoded: Rust enums are closed"), "/$defs/Color/enum/2");
+    assert_eq!(
+        pointer_of("enum value added, decoded: the enum is open, old decoders keep the value"),
+        "/$defs/Color/enum/2"
+    );
     assert_eq!(pointer_of("enum value removed, encoded"), "/$defs/Mode/enum/1");
     assert_eq!(pointer_of("maximum length lowered"), "/$defs/ThreadId/maxLength");
     assert_eq!(pointer_of("method removed"), "/x-rpc/test~1other");
@@ -659,9 +674,12 @@ fn effects_say_which_decoders_fail() {
     assert_eq!(removed.effect.rejects_new, NewMessages::Always);
     let added = by_name("enum value added, encoded");
     assert_eq!((added.effect.rejects_old, added.effect.rejects_new), (false, NewMessages::Possible));
-    assert!(!added.message.contains("Rust"), "the client does not decode it: {}", added.message);
-    let added = by_name("enum value added, decoded: Rust enums are closed");
-    assert!(added.message.contains("Rust enums are closed"), "{}", added.message);
+    assert!(added.message.contains("the enum is closed"), "{}", added.message);
+    let added = by_name("enum value added, decoded: the enum is open, old decoders keep the value");
+    assert_eq!(added.effect, Effect::NONE);
+    assert!(added.message.contains("the enum is open"), "{}", added.message);
+    let added = by_name("enum value added, decoded but closed by the schema");
+    assert_eq!(added.effect.rejects_new, NewMessages::Possible);
 }
 
 #[test]

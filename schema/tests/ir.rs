@@ -1,6 +1,6 @@
 //! Lowering, one construct at a time, on small hand-written schemas; and the errors for what the IR cannot hold.
 
-use handoff_schema::{Contract, Direction, EnumOrigin, Presence, Primitive, SchemaError, TypeKind, TypeRef};
+use handoff_schema::{Contract, Direction, EnumOrigin, Openness, Presence, Primitive, SchemaError, TypeKind, TypeRef};
 use serde_json::{Value, json};
 
 /// A minimal valid document around `defs`, with one method whose params are `Params` when that def exists.
@@ -322,5 +322,75 @@ fn the_canonical_schema_lowers_with_the_handoff_types() {
                 assert_eq!(field.ty, TypeRef::Named("ThreadId".into()), "{}", field.pointer);
             }
         }
+    }
+}
+
+/// `defs` with `Params` sent by the client and `Result` decoded by it (the answer of `thread/resume`).
+fn lower_with_result(defs: Value) -> Result<Contract, SchemaError> {
+    let mut doc = document(defs);
+    doc["x-rpc"]["thread/resume"]["result"] = json!("#/$defs/Result");
+    Contract::from_value(doc)
+}
+
+#[test]
+fn openness_follows_who_decodes_unless_the_schema_closes() {
+    let status = |closed: bool| {
+        let mut status = json!({"description": "s", "type": "string", "enum": ["done", "busy"]});
+        if closed {
+            status["x-closed"] = json!(true);
+        }
+        json!({
+            "Params": {"description": "p", "type": "object", "properties": {"mode": {"description": "m", "$ref": "#/$defs/Mode"}}},
+            "Mode": {"description": "m", "type": "string", "enum": ["fast", "slow"]},
+            "Result": {"description": "r", "type": "object", "properties": {"status": {"description": "s", "$ref": "#/$defs/Status"}}},
+            "Status": status,
+        })
+    };
+    let openness = |contract: &Contract, name: &str| match &contract.ir.type_def(name).kind {
+        TypeKind::StringEnum(e) => e.openness,
+        other => panic!("{name} is not an enum: {other:?}"),
+    };
+    let open = lower_with_result(status(false)).unwrap();
+    assert_eq!(openness(&open, "Status"), Openness::Open, "decoded by the client");
+    assert_eq!(openness(&open, "Mode"), Openness::Closed, "written by the client");
+    let closed = lower_with_result(status(true)).unwrap();
+    assert_eq!(openness(&closed, "Status"), Openness::Closed, "closed by x-closed");
+
+    // A listed value named like the case that keeps unlisted ones cannot be open.
+    let mut clash = status(false);
+    clash["Status"]["enum"] = json!(["done", "unknown"]);
+    match lower_with_result(clash) {
+        Err(SchemaError::Unsupported { pointer, reason }) => {
+            assert_eq!(pointer, "/$defs/Status/enum");
+            assert!(reason.contains("`unknown`"), "{reason}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_union_the_client_decodes_needs_a_fallback_or_x_closed() {
+    let variant = |tag: &str| {
+        json!({"description": "v", "type": "object", "additionalProperties": false,
+            "properties": {"type": {"description": "t", "const": tag}}, "required": ["type"]})
+    };
+    let mut defs = json!({
+        "Params": {"description": "p", "type": "object", "properties": {}},
+        "Result": {"description": "r", "oneOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/B"}]},
+        "A": variant("a"),
+        "B": variant("b"),
+    });
+    match lower_with_result(defs.clone()) {
+        Err(SchemaError::Unsupported { pointer, reason }) => {
+            assert_eq!(pointer, "/$defs/Result/oneOf");
+            assert!(reason.contains("fallback branch"), "{reason}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    defs["Result"]["x-closed"] = json!(true);
+    let contract = lower_with_result(defs).unwrap();
+    match &contract.ir.type_def("Result").kind {
+        TypeKind::TaggedUnion(u) => assert_eq!(u.openness(), Openness::Closed),
+        other => panic!("not a union: {other:?}"),
     }
 }

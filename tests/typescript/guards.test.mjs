@@ -27,6 +27,15 @@ test("every def with fixtures has a guard", () => {
   }
 });
 
+// Invalid fixtures whose only fault is a value an open enum does not list (`TurnStatus`, which the client decodes):
+// the schema's `enum` rejects them, the generated guards keep them, as every language's decoder does.
+const keptByOpenEnums = new Set([
+  "TurnStatus / unknown value",
+  "TurnStatus / wrong case",
+  "Turn / unknown status",
+  "TurnStartResponse / turn with bad status",
+]);
+
 test("each guard accepts the valid and rejects the invalid fixtures of its def", () => {
   for (const def of fixtureDefs) {
     const guard = contract[`is${def}`];
@@ -36,7 +45,8 @@ test("each guard accepts the valid and rejects the invalid fixtures of its def",
       if (canonical !== undefined) assert.equal(guard(canonical), true, `${def} / ${name} (canonical form)`);
     }
     for (const { case: name, value } of invalid) {
-      assert.equal(guard(value), false, `${def} / ${name} was accepted`);
+      const open = keptByOpenEnums.has(`${def} / ${name}`);
+      assert.equal(guard(value), open, `${def} / ${name} was ${open ? "rejected" : "accepted"}`);
     }
   }
 });

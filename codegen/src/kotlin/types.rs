@@ -31,8 +31,8 @@ pub(crate) fn render(ir: &Ir, def: &TypeDef, unions: &BTreeMap<String, BTreeSet<
     file.body.push_str(&doc_comment("", doc.trim()));
     match &def.kind {
         TypeKind::Struct(s) => struct_class(ir, def, s, unions.get(&def.name), file),
-        TypeKind::StringEnum(e) if e.origin == EnumOrigin::Const || !enum_is_open(def, e) => tag_enum(def, e, file),
-        TypeKind::StringEnum(e) => open_enum(def, e, file),
+        TypeKind::StringEnum(e) if enum_is_open(def, e) => open_enum(def, e, file),
+        TypeKind::StringEnum(e) => tag_enum(def, e, file),
         TypeKind::TaggedUnion(u) => tagged_union(def, u, file),
         TypeKind::UntaggedUnion(u) => untagged_union(def, u, file),
         TypeKind::Newtype(n) => value_class(def, n, file),
@@ -148,11 +148,10 @@ fn struct_class(ir: &Ir, def: &TypeDef, s: &StructDef, unions: Option<&BTreeSet<
     ));
 }
 
-/// Whether a string enum keeps values the contract does not list (an `Unknown(wire)` case) or refuses them.
-/// Today the contract closes every enum: the Rust types and the message fixtures refuse an unknown value (a
-/// `TurnStatus` of `"paused"`). When the IR carries the open/closed policy, this reads it.
-pub(crate) fn enum_is_open(_def: &TypeDef, _e: &StringEnumDef) -> bool {
-    false
+/// Whether a string enum keeps values the contract does not list (an `Unknown(wire)` case) or refuses them: the
+/// IR's open/closed policy.
+pub(crate) fn enum_is_open(_def: &TypeDef, e: &StringEnumDef) -> bool {
+    e.openness.is_open()
 }
 
 /// The case of an open enum holding a value the contract does not list.

@@ -1,6 +1,6 @@
 //! `Package.swift` and the XCTest target that decodes the shared message fixtures, for `swift test`.
 
-use handoff_schema::{EnumOrigin, Ir, TypeKind};
+use handoff_schema::{Ir, TypeKind};
 
 use super::code::{Code, string_literal};
 use super::{MODULE, TEST_TARGET};
@@ -75,7 +75,7 @@ pub(crate) fn fixture_tests_swift(ir: &Ir) -> String {
     let open_enums: Vec<&str> = ir
         .types
         .values()
-        .filter(|d| matches!(&d.kind, TypeKind::StringEnum(e) if e.origin == EnumOrigin::Enum))
+        .filter(|d| matches!(&d.kind, TypeKind::StringEnum(e) if e.openness.is_open()))
         .map(|d| d.name.as_str())
         .collect();
     if !open_enums.is_empty() {

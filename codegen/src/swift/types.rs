@@ -2,7 +2,7 @@
 //! in [`super::structs`], string enums in [`super::enums`], unions in [`super::unions`], constraint-checked
 //! newtypes in [`super::newtypes`]; typealiases are one line here.
 
-use handoff_schema::{EnumOrigin, Field, Ir, TypeDef, TypeKind, TypeRef};
+use handoff_schema::{Field, Ir, TypeDef, TypeKind, TypeRef};
 
 use super::code::Code;
 use super::names::RESERVED_TYPE_NAMES;
@@ -51,8 +51,8 @@ pub(crate) fn render(ir: &Ir, def: &TypeDef, code: &mut Code) -> Result<(), Code
     code.doc_with_pointer(&def.doc, &def.pointer);
     match &def.kind {
         TypeKind::Struct(s) => structs::render_struct(ir, def, s, code),
-        TypeKind::StringEnum(e) if e.origin == EnumOrigin::Const => enums::render_const_enum(def, e, code),
-        TypeKind::StringEnum(e) => enums::render_open_enum(def, e, code),
+        TypeKind::StringEnum(e) if e.openness.is_open() => enums::render_open_enum(def, e, code),
+        TypeKind::StringEnum(e) => enums::render_const_enum(def, e, code),
         TypeKind::TaggedUnion(u) => unions::render_tagged_union(def, u, code),
         TypeKind::UntaggedUnion(u) => unions::render_untagged_union(def, u, code),
         TypeKind::Newtype(n) => {

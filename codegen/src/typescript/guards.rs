@@ -34,7 +34,7 @@ interface FieldShape {
 /** How a named type is checked. */
 type TypeShape =
   | { readonly kind: "struct"; readonly closed: boolean; readonly fields: readonly FieldShape[] }
-  | { readonly kind: "enum"; readonly values: readonly string[] }
+  | { readonly kind: "enum"; readonly open: boolean; readonly values: readonly string[] }
   | {
       readonly kind: "tagged";
       readonly tag: string;
@@ -156,7 +156,7 @@ function checkType(type: TypeName, value: unknown, pointer: string): Problem | n
       return null;
     }
     case "enum":
-      return typeof value === "string" && shape.values.includes(value)
+      return typeof value === "string" && (shape.open || shape.values.includes(value))
         ? null
         : problem(pointer, "invalid_value", `expected one of ${shape.values.map((v) => JSON.stringify(v)).join(", ")}`);
     case "tagged": {
@@ -334,7 +334,7 @@ fn type_shape(def: &TypeDef) -> String {
         }
         TypeKind::StringEnum(e) => {
             let values: Vec<String> = e.values.iter().map(|v| string_literal(&v.wire)).collect();
-            format!("{{ kind: \"enum\", values: [{}] }}", values.join(", "))
+            format!("{{ kind: \"enum\", open: {}, values: [{}] }}", e.openness.is_open(), values.join(", "))
         }
         TypeKind::TaggedUnion(u) => {
             let variants: Vec<String> = u

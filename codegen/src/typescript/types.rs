@@ -41,7 +41,12 @@ fn declaration(def: &TypeDef) -> String {
     let body = match &def.kind {
         TypeKind::Struct(s) => struct_declaration(name, s),
         TypeKind::StringEnum(e) => {
-            let values: Vec<String> = e.values.iter().map(|v| string_literal(&v.wire)).collect();
+            let mut values: Vec<String> = e.values.iter().map(|v| string_literal(&v.wire)).collect();
+            // Open enums keep values this contract version does not list; `string & {}` admits them while
+            // editors still offer the listed ones.
+            if e.openness.is_open() {
+                values.push("(string & {})".to_owned());
+            }
             format!("export type {name} = {};\n", values.join(" | "))
         }
         TypeKind::TaggedUnion(u) => {

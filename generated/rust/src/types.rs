@@ -1885,7 +1885,7 @@ impl ::std::fmt::Display for RealtimeHandoffRequestedType {
 #[schemars(untagged)]
 pub enum RealtimeItem {
     HandoffRequest(RealtimeHandoffRequested),
-    Other(RealtimeOtherItem),
+    Unknown(RealtimeOtherItem),
 }
 
 impl ::serde::Serialize for RealtimeItem {
@@ -1895,7 +1895,7 @@ impl ::serde::Serialize for RealtimeItem {
     ) -> ::std::result::Result<S::Ok, S::Error> {
         match self {
             Self::HandoffRequest(value) => value.serialize(serializer),
-            Self::Other(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
         }
     }
 }
@@ -1918,7 +1918,7 @@ impl<'de> ::serde::Deserialize<'de> for RealtimeItem {
             }
             _ => {
                 ::serde_json::from_value(value)
-                    .map(Self::Other)
+                    .map(Self::Unknown)
                     .map_err(D::Error::custom)
             }
         }
@@ -4042,42 +4042,40 @@ impl<'de> ::serde::Deserialize<'de> for TurnStartedNotification {
 /// Lifecycle state of a turn.
 ///
 /// Schema: `/$defs/TurnStatus`
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TurnStatus {
     /// `completed`
-    #[serde(rename = "completed")]
     Completed,
     /// `interrupted`
-    #[serde(rename = "interrupted")]
     Interrupted,
     /// `failed`
-    #[serde(rename = "failed")]
     Failed,
     /// `inProgress`
-    #[serde(rename = "inProgress")]
     InProgress,
+    /// A value this contract version does not list, kept as sent. [`Self::from_wire`] never puts a listed
+    /// value here.
+    Unknown(::std::string::String),
 }
 
 impl TurnStatus {
+    /// The case of a wire value; values the contract does not list become `Unknown`.
+    pub fn from_wire(wire: &str) -> Self {
+        match wire {
+            "completed" => Self::Completed,
+            "interrupted" => Self::Interrupted,
+            "failed" => Self::Failed,
+            "inProgress" => Self::InProgress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
     /// The wire value.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Completed => "completed",
             Self::Interrupted => "interrupted",
             Self::Failed => "failed",
             Self::InProgress => "inProgress",
+            Self::Unknown(wire) => wire,
         }
     }
 }
@@ -4088,6 +4086,55 @@ impl ::std::fmt::Display for TurnStatus {
     }
 }
 
+impl ::serde::Serialize for TurnStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TurnStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct WireVisitor;
+        impl ::serde::de::Visitor<'_> for WireVisitor {
+            type Value = TurnStatus;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a TurnStatus string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                wire: &str,
+            ) -> ::std::result::Result<TurnStatus, E> {
+                Ok(TurnStatus::from_wire(wire))
+            }
+        }
+        deserializer.deserialize_str(WireVisitor)
+    }
+}
+
+impl ::schemars::JsonSchema for TurnStatus {
+    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+        "TurnStatus".into()
+    }
+    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+        ::serde_json::from_str::<
+            ::serde_json::Value,
+        >(
+                "{\"type\":\"string\",\"enum\":[\"completed\",\"interrupted\",\"failed\",\"inProgress\"],\"description\":\"Lifecycle state of a turn.\"}",
+            )
+            .expect("constant JSON")
+            .try_into()
+            .expect("an object schema")
+    }
+}
+
 /// One piece of user input of a turn, told apart by `type`.
 ///
 /// Schema: `/$defs/UserInput`
@@ -4095,7 +4142,7 @@ impl ::std::fmt::Display for TurnStatus {
 #[schemars(untagged)]
 pub enum UserInput {
     Text(TextUserInput),
-    Other(OtherUserInput),
+    Unknown(OtherUserInput),
 }
 
 impl ::serde::Serialize for UserInput {
@@ -4105,7 +4152,7 @@ impl ::serde::Serialize for UserInput {
     ) -> ::std::result::Result<S::Ok, S::Error> {
         match self {
             Self::Text(value) => value.serialize(serializer),
-            Self::Other(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
         }
     }
 }
@@ -4126,7 +4173,7 @@ impl<'de> ::serde::Deserialize<'de> for UserInput {
             }
             _ => {
                 ::serde_json::from_value(value)
-                    .map(Self::Other)
+                    .map(Self::Unknown)
                     .map_err(D::Error::custom)
             }
         }

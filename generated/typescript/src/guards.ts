@@ -154,7 +154,7 @@ interface FieldShape {
 /** How a named type is checked. */
 type TypeShape =
   | { readonly kind: "struct"; readonly closed: boolean; readonly fields: readonly FieldShape[] }
-  | { readonly kind: "enum"; readonly values: readonly string[] }
+  | { readonly kind: "enum"; readonly open: boolean; readonly values: readonly string[] }
   | {
       readonly kind: "tagged";
       readonly tag: string;
@@ -276,7 +276,7 @@ function checkType(type: TypeName, value: unknown, pointer: string): Problem | n
       return null;
     }
     case "enum":
-      return typeof value === "string" && shape.values.includes(value)
+      return typeof value === "string" && (shape.open || shape.values.includes(value))
         ? null
         : problem(pointer, "invalid_value", `expected one of ${shape.values.map((v) => JSON.stringify(v)).join(", ")}`);
     case "tagged": {
@@ -482,7 +482,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
       { wire: "imageUrl", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
     ],
   },
-  InputImageContentItemType: { kind: "enum", values: ["inputImage"] },
+  InputImageContentItemType: { kind: "enum", open: false, values: ["inputImage"] },
   InputTextContentItem: {
     kind: "struct",
     closed: false,
@@ -491,7 +491,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
       { wire: "text", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
     ],
   },
-  InputTextContentItemType: { kind: "enum", values: ["inputText"] },
+  InputTextContentItemType: { kind: "enum", open: false, values: ["inputText"] },
   ItemCompletedNotification: {
     kind: "struct",
     closed: false,
@@ -594,7 +594,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
       { wire: "arguments", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
     ],
   },
-  RealtimeFunctionCallItemType: { kind: "enum", values: ["function_call"] },
+  RealtimeFunctionCallItemType: { kind: "enum", open: false, values: ["function_call"] },
   RealtimeHandoffRequested: {
     kind: "struct",
     closed: false,
@@ -608,7 +608,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
       { wire: "thread_id", value: { kind: "ref", type: "ThreadId" }, required: false, nullable: true, aliases: [] },
     ],
   },
-  RealtimeHandoffRequestedType: { kind: "enum", values: ["handoff_request"] },
+  RealtimeHandoffRequestedType: { kind: "enum", open: false, values: ["handoff_request"] },
   RealtimeItem: {
     kind: "tagged",
     tag: "type",
@@ -647,7 +647,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
       { wire: "text", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
     ],
   },
-  TextUserInputType: { kind: "enum", values: ["text"] },
+  TextUserInputType: { kind: "enum", open: false, values: ["text"] },
   Thread: {
     kind: "struct",
     closed: false,
@@ -829,7 +829,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
       { wire: "turn", value: { kind: "ref", type: "Turn" }, required: true, nullable: false, aliases: [] },
     ],
   },
-  TurnStatus: { kind: "enum", values: ["completed", "interrupted", "failed", "inProgress"] },
+  TurnStatus: { kind: "enum", open: true, values: ["completed", "interrupted", "failed", "inProgress"] },
   UserInput: {
     kind: "tagged",
     tag: "type",

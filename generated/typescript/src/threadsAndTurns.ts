@@ -496,7 +496,7 @@ export interface TurnStartedNotification {
  *
  * Schema: `/$defs/TurnStatus`.
  */
-export type TurnStatus = "completed" | "interrupted" | "failed" | "inProgress";
+export type TurnStatus = "completed" | "interrupted" | "failed" | "inProgress" | (string & {});
 
 /**
  * One piece of user input of a turn, told apart by `type`.

@@ -242,17 +242,14 @@ impl DefDiff<'_> {
         }
         for (index, value) in new_values.iter().enumerate().filter(|(_, v)| !old_values.contains(v)) {
             let pointer = format!("{}/enum/{index}", self.new.pointer);
-            let change = Change::new(
-                &owner(self.new),
-                &pointer,
-                ChangeKind::EnumValueAdded,
-                Effect::MAY_REJECT_NEW,
-                format!("enum value `{value}` added"),
-            );
-            self.out.push(change.with_decoded_note(
-                "the generated Rust enums are closed and reject values they do not list (Swift's keep them as \
-                 `unknown`)",
-            ));
+            // Old decoders of an open enum keep the value in their `unknown` case; closed ones reject it.
+            let (effect, note) = if old.openness.is_open() {
+                (Effect::NONE, "old decoders keep it as their `unknown` case (the enum is open)")
+            } else {
+                (Effect::MAY_REJECT_NEW, "old decoders reject it (the enum is closed)")
+            };
+            let message = format!("enum value `{value}` added; {note}");
+            self.push(&pointer, ChangeKind::EnumValueAdded, effect, message);
         }
     }
 

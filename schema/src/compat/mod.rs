@@ -17,8 +17,8 @@
 //!   client only sends it to servers that know it. Only [`NewMessages::Always`] breaks old servers.
 //!
 //! What the generated decoders tolerate is folded into the effect where the change is found: open objects keep
-//! unknown members, a tagged union with a fallback variant takes unknown tags, Rust string enums are closed (an
-//! added value is rejected by old Rust decoders; Swift's keep it as `unknown`).
+//! unknown members, a tagged union with a fallback variant takes unknown tags, and open string enums (every enum the
+//! client decodes, unless the schema closes it: [`crate::ir::Openness`]) keep unlisted values in every language.
 
 mod defs;
 mod render;
@@ -236,30 +236,15 @@ pub(crate) struct Change {
     pub message: String,
     /// Set for changes whose direction is fixed by where they are (a method's params or result), not by the def.
     pub usage: Option<Usage>,
-    /// Appended to the message when the client decodes the def: what the generated decoders do with the change.
-    pub decoded_note: Option<&'static str>,
 }
 
 impl Change {
     pub fn new(def: &str, pointer: &str, kind: ChangeKind, effect: Effect, message: impl Into<String>) -> Change {
-        Change {
-            def: def.to_owned(),
-            pointer: pointer.to_owned(),
-            kind,
-            effect,
-            message: message.into(),
-            usage: None,
-            decoded_note: None,
-        }
+        Change { def: def.to_owned(), pointer: pointer.to_owned(), kind, effect, message: message.into(), usage: None }
     }
 
     pub fn with_usage(mut self, usage: Usage) -> Change {
         self.usage = Some(usage);
-        self
-    }
-
-    pub fn with_decoded_note(mut self, note: &'static str) -> Change {
-        self.decoded_note = Some(note);
         self
     }
 }
@@ -282,8 +267,7 @@ pub fn compare(old: &Ir, new: &Ir) -> Report {
         .map(|change| {
             let usage = change.usage.unwrap_or_else(|| def_usage(&change.def));
             let class = classify(change.effect, usage);
-            let note = change.decoded_note.filter(|_| usage.decoded).map(|n| format!("; {n}")).unwrap_or_default();
-            let message = format!("{}{note} ({})", change.message, explain(change.effect, usage, class));
+            let message = format!("{} ({})", change.message, explain(change.effect, usage, class));
             Finding {
                 def: change.def,
                 pointer: change.pointer,

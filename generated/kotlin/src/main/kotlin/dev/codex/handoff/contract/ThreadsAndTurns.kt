@@ -14,6 +14,8 @@ import kotlinx.serialization.Required
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
 import kotlinx.serialization.Transient
+import kotlinx.serialization.descriptors.PrimitiveKind
+import kotlinx.serialization.descriptors.PrimitiveSerialDescriptor
 import kotlinx.serialization.descriptors.SerialDescriptor
 import kotlinx.serialization.encoding.Decoder
 import kotlinx.serialization.encoding.Encoder
@@ -884,12 +886,53 @@ public object TurnStartedNotificationSerializer : KSerializer<TurnStartedNotific
  *
  * Schema: `/$defs/TurnStatus`.
  */
-@Serializable
-public enum class TurnStatus {
-    @SerialName("completed") COMPLETED,
-    @SerialName("interrupted") INTERRUPTED,
-    @SerialName("failed") FAILED,
-    @SerialName("inProgress") IN_PROGRESS,
+@Serializable(with = TurnStatusSerializer::class)
+public sealed interface TurnStatus {
+    /** The value on the wire. */
+    public val wire: kotlin.String
+
+    public data object Completed : TurnStatus {
+        override val wire: kotlin.String get() = "completed"
+    }
+
+    public data object Interrupted : TurnStatus {
+        override val wire: kotlin.String get() = "interrupted"
+    }
+
+    public data object Failed : TurnStatus {
+        override val wire: kotlin.String get() = "failed"
+    }
+
+    public data object InProgress : TurnStatus {
+        override val wire: kotlin.String get() = "inProgress"
+    }
+
+    /** A value this contract version does not list; kept so a newer server's value survives a round trip. */
+    public data class Unknown(override val wire: kotlin.String) : TurnStatus
+
+    public companion object {
+        /** Every value the contract lists. */
+        public val KNOWN: List<TurnStatus> = listOf(Completed, Interrupted, Failed, InProgress)
+
+        /** The case for `wire`, [Unknown] when the contract does not list it. */
+        public fun of(wire: kotlin.String): TurnStatus = when (wire) {
+            "completed" -> Completed
+            "interrupted" -> Interrupted
+            "failed" -> Failed
+            "inProgress" -> InProgress
+            else -> Unknown(wire)
+        }
+    }
+}
+
+/** Reads and writes [TurnStatus] as its wire string. */
+public object TurnStatusSerializer : KSerializer<TurnStatus> {
+    override val descriptor: SerialDescriptor =
+        PrimitiveSerialDescriptor("dev.codex.handoff.contract.TurnStatus", PrimitiveKind.STRING)
+
+    override fun serialize(encoder: Encoder, value: TurnStatus): Unit = encoder.encodeString(value.wire)
+
+    override fun deserialize(decoder: Decoder): TurnStatus = TurnStatus.of(decoder.decodeString())
 }
 
 /**
