@@ -197,7 +197,10 @@ test("every fixture gets the expected TypeScript verdict, written for cargo xtas
         lines.push({ suite: "messages", def, section, case: name, ...verdict });
         const label = `${def} / ${section} / ${name}`;
         if (section === "invalid") {
-          if (verdict.accepted) failures.push(`${label}: accepted`);
+          // An open enum keeps a value the schema does not list, unchanged; which invalid cases are only that is
+          // decided precisely (against the schema with open enums relaxed) by `cargo xtask verdicts`.
+          const keptUnchanged = verdict.accepted && JSON.stringify(verdict.canonical) === JSON.stringify(value);
+          if (verdict.accepted && !keptUnchanged) failures.push(`${label}: accepted`);
         } else if (!verdict.accepted) {
           failures.push(`${label}: refused`);
         } else if (section === "aliased") {
