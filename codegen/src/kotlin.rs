@@ -2,11 +2,14 @@
 //! one file per protocol area (the grouping the TypeScript and Swift packages use), plus the JSON-RPC method
 //! table and the realtime tools and prompt template.
 //!
-//! No Kotlin compiler runs here: tests parse every file with tree-sitter's Kotlin grammar and check the
-//! `@SerialName` values against the schema's member names.
+//! Around the sources: a Maven `pom.xml` (CI runs `mvn -B test` through `.ci/kotlin`), a `build.gradle.kts` with
+//! the same pinned versions, and JUnit tests over the shared fixtures (`tests.rs`).
 
 mod extras;
 mod names;
+mod objects;
+mod project;
+mod tests;
 mod tool_calls;
 mod types;
 
@@ -26,6 +29,7 @@ pub const SOURCE_DIR: &str = "src/main/kotlin/dev/codex/handoff/contract";
 /// with one of these names would shadow or clash, so it is refused rather than rendered into broken Kotlin.
 const RESERVED_NAMES: &[&str] = &[
     "Boolean",
+    "ContractTest",
     "Double",
     "Json",
     "JsonElement",
@@ -39,12 +43,16 @@ const RESERVED_NAMES: &[&str] = &[
     "MethodDirection",
     "MethodInfo",
     "Methods",
+    "ObjectShape",
     "Realtime",
     "Regex",
     "SerialName",
     "Serializable",
     "ServerInfo",
     "Set",
+    "StrictBoolean",
+    "StrictDouble",
+    "StrictLong",
     "String",
     "ToolCall",
     "ToolCallException",
@@ -62,6 +70,20 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
             type_name: def.name.clone(),
             pointer: def.pointer.clone(),
             reason: "the name clashes with a Kotlin type or a declaration the Kotlin sources make".to_owned(),
+        });
+    }
+    // Open objects keep unknown members in a property named `extra`.
+    let extra = ir.types.values().find_map(|def| match &def.kind {
+        TypeKind::Struct(s) if !s.closed => s.fields.iter().find(|f| names::property(&f.name) == "extra"),
+        _ => None,
+    });
+    if let Some(field) = extra {
+        return Err(CodegenError::Unsupported {
+            backend: "kotlin",
+            type_name: field.name.clone(),
+            pointer: field.pointer.clone(),
+            reason: "an open object's member named `extra` clashes with the property holding its unknown members"
+                .to_owned(),
         });
     }
     let placement = ir.groups();
@@ -89,8 +111,19 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     );
     output.add(
         &format!("{SOURCE_DIR}/ToolCalls.kt"),
-        tool_calls::tool_calls_file(ir).finish("Parsing the voice model's function calls, which are untrusted input."),
+        tool_calls::tool_calls_file(ir)?.finish("Parsing the voice model's function calls, which are untrusted input."),
     );
+    output.add(
+        &format!("{SOURCE_DIR}/ObjectSerialization.kt"),
+        objects::objects_file().finish("How object types read and write what kotlinx alone would not check."),
+    );
+    output.add(
+        &format!("{}/ContractTest.kt", tests::TEST_DIR),
+        tests::contract_test_file(ir).finish("Tests over the repository's shared fixtures; run by `mvn -B test`."),
+    );
+    output.add("pom.xml", project::pom_xml(ir));
+    output.add("build.gradle.kts", project::build_gradle_kts(ir));
+    output.add("settings.gradle.kts", project::settings_gradle_kts());
     output.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(output)
 }

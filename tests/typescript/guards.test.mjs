@@ -2,7 +2,7 @@
 // the directory named by CONTRACT_TS_DIST. The expectations come from the shared message fixtures and the
 // realtime files, never from the package's own output.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -173,4 +173,61 @@ test("the method table lists the handoff methods with their directions", () => {
   assert.deepEqual([...contract.METHODS].sort(), [...contract.METHODS]);
   assert.equal(contract.METHOD_DIRECTIONS["thread/realtime/itemAdded"], "server_notification");
   assert.equal(contract.METHOD_DIRECTIONS["item/tool/call"], "server_request");
+});
+
+// The package's verdict on every fixture case, in the cross-language format of `cargo xtask verdicts`
+// (INTERFACES.md), written to `$CONTRACT_VERDICTS_DIR/typescript.jsonl` when that is set. A TypeScript client
+// reads a message with `decodeArguments` (legacy spellings renamed to the wire name; object types only) or else
+// takes it as it is once its guard accepts it; either way, what it writes back is that value.
+function readMessage(def, value) {
+  const decoded = contract.decodeArguments(def, JSON.stringify(value));
+  if (decoded.ok) return { accepted: true, canonical: decoded.value };
+  const guard = contract[`is${def}`];
+  return guard(value) ? { accepted: true, canonical: value } : { accepted: false, canonical: null };
+}
+
+test("every fixture gets the expected TypeScript verdict, written for cargo xtask verdicts when asked", () => {
+  const lines = [];
+  const failures = [];
+  for (const def of fixtureDefs) {
+    const fixtures = fixture(def);
+    for (const section of ["valid", "aliased", "invalid"]) {
+      for (const { case: name, value, canonical } of fixtures[section] ?? []) {
+        const verdict = readMessage(def, value);
+        lines.push({ suite: "messages", def, section, case: name, ...verdict });
+        const label = `${def} / ${section} / ${name}`;
+        if (section === "invalid") {
+          // An open enum keeps a value the schema does not list, unchanged; which invalid cases are only that is
+          // decided precisely (against the schema with open enums relaxed) by `cargo xtask verdicts`.
+          const keptUnchanged = verdict.accepted && JSON.stringify(verdict.canonical) === JSON.stringify(value);
+          if (verdict.accepted && !keptUnchanged) failures.push(`${label}: accepted`);
+        } else if (!verdict.accepted) {
+          failures.push(`${label}: refused`);
+        } else if (section === "aliased") {
+          try {
+            assert.deepEqual(verdict.canonical, canonical);
+          } catch {
+            failures.push(`${label}: read as ${JSON.stringify(verdict.canonical)}`);
+          }
+        }
+      }
+    }
+  }
+  const { calls } = JSON.parse(readFileSync(join(root, "tests", "fixtures", "realtime", "tool_calls.json"), "utf8"));
+  calls.forEach(({ name, arguments: argumentsJson, expect, tool }, index) => {
+    const call = contract.parseToolCall(name, argumentsJson);
+    const verdict = call.ok
+      ? { accepted: true, tool: call.value.name, error_kind: null }
+      : { accepted: false, tool: null, error_kind: call.kind };
+    lines.push({ suite: "tool_calls", case: String(index), ...verdict });
+    const wanted = expect === "ok" ? verdict.tool === tool : verdict.error_kind === expect;
+    if (!wanted) failures.push(`call ${index} ${name} ${argumentsJson}: ${JSON.stringify(verdict)}, expected ${expect}`);
+  });
+  assert.ok(lines.length > calls.length, "no message fixture cases");
+  const dir = process.env.CONTRACT_VERDICTS_DIR;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "typescript.jsonl"), lines.map((line) => JSON.stringify(line) + "\n").join(""));
+  }
+  assert.deepEqual(failures, []);
 });

@@ -8,6 +8,8 @@ mod report_cmd;
 mod tap_cmd;
 mod upstream_cmd;
 mod validate_cmd;
+mod verdicts;
+mod verdicts_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,6 +42,9 @@ enum Command {
     /// Compare the schema with the pinned Codex release and bring x-rpc in line (exit 1 on differences under
     /// --check, 2 on bad input).
     Upstream(upstream_cmd::Args),
+    /// Compare every language's fixture verdicts (DIR/<lang>.jsonl) with the fixtures and with each other
+    /// (exit 1 on any disagreement, 2 when a file is missing or unreadable).
+    Verdicts(verdicts_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
         Command::Tap(args) => tap_cmd::run(&args),
         Command::Report(args) => report_cmd::run(&args),
         Command::Upstream(args) => upstream_cmd::run(&args),
+        Command::Verdicts(args) => verdicts_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -107,17 +107,29 @@ pub(crate) fn doc_comment(indent: &str, text: &str) -> String {
     out
 }
 
-/// The Kotlin type of a reference. Integers are `Long`: the protocol's integers are 64-bit.
+/// The Kotlin type of a reference. Integers are `Long`: the protocol's integers are 64-bit. Numbers and booleans
+/// are the `Strict*` aliases of `ObjectSerialization.kt` (the same Kotlin types, read only from JSON numbers and
+/// booleans: kotlinx alone also reads `"5"` as 5 and `"true"` as true).
 pub(crate) fn type_expr(ty: &TypeRef) -> String {
     match ty {
         TypeRef::Named(name) => name.clone(),
         TypeRef::String => "String".to_owned(),
-        TypeRef::Integer => "Long".to_owned(),
-        TypeRef::Number => "Double".to_owned(),
-        TypeRef::Boolean => "Boolean".to_owned(),
+        TypeRef::Integer => "StrictLong".to_owned(),
+        TypeRef::Number => "StrictDouble".to_owned(),
+        TypeRef::Boolean => "StrictBoolean".to_owned(),
         TypeRef::Any => "JsonElement".to_owned(),
         TypeRef::Array(item) => format!("List<{}>", type_expr(item)),
         TypeRef::Map(value) => format!("Map<String, {}>", type_expr(value)),
+    }
+}
+
+/// An expression giving the serializer of `ty` (for code that picks a serializer itself, such as untagged unions).
+pub(crate) fn serializer_expr(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Integer => "StrictLongSerializer".to_owned(),
+        TypeRef::Number => "StrictDoubleSerializer".to_owned(),
+        TypeRef::Boolean => "StrictBooleanSerializer".to_owned(),
+        other => format!("serializer<{}>()", type_expr(other)),
     }
 }
 

@@ -1,10 +1,15 @@
 //! IR types → Kotlin declarations for kotlinx.serialization:
-//! - structs: `@Serializable data class` with `@SerialName` on every member; optional members are nullable with
-//!   `= null` (not encoded when null, since `encodeDefaults` is off); open objects ignore unknown members
-//!   (`@JsonIgnoreUnknownKeys`), closed ones reject them; a union tag member defaults to its only value and is
-//!   always encoded (`@EncodeDefault`).
-//! - string enums: a sealed interface with an object per value and `Unknown(wire)`, so a newer server's value
-//!   survives a round trip; one-value tag enums are plain enum classes.
+//! - structs: `@Serializable data class` with `@SerialName` on every member (`@JsonNames` with its legacy
+//!   spellings); optional members are nullable with `= null` (not encoded when null, since `encodeDefaults` is
+//!   off); a union tag member defaults to its only value and is always encoded (`@EncodeDefault`). Open objects
+//!   keep unknown members in `extra` and write them back; closed ones (tool arguments) reject them. Where kotlinx
+//!   alone would be too lenient (open objects, members that may be absent but not `null`, legacy spellings) the
+//!   class has its own serializer around the plugin's (`@KeepGeneratedSerializer`), driven by an `ObjectShape`.
+//! - string enums: closed ones (every enum today, as in the Rust types) and one-value tag enums are `enum class`es
+//!   that refuse other values; an open one is a sealed interface with an object per value and `Unknown(wire)`, so
+//!   a newer server's value survives a round trip.
+//! - integers, numbers and booleans are `StrictLong`, `StrictDouble`, `StrictBoolean`: the Kotlin types, read only
+//!   from JSON numbers and booleans.
 //! - tagged unions: a sealed interface the variant classes implement, chosen by the tag member's value; an open
 //!   union sends every other value to its fallback variant, a closed one rejects it.
 //! - untagged unions: a sealed interface with one wrapper per variant, tried in schema order.
@@ -18,7 +23,7 @@ use handoff_schema::{
 };
 
 use super::KotlinFile;
-use super::names::{case_name, constant, doc_comment, property, string_literal, type_expr};
+use super::names::{case_name, constant, doc_comment, property, serializer_expr, string_literal, type_expr};
 
 /// Renders one type into `file`. `unions` lists, per struct, the tagged unions it is a variant of.
 pub(crate) fn render(ir: &Ir, def: &TypeDef, unions: &BTreeMap<String, BTreeSet<String>>, file: &mut KotlinFile) {
@@ -26,7 +31,7 @@ pub(crate) fn render(ir: &Ir, def: &TypeDef, unions: &BTreeMap<String, BTreeSet<
     file.body.push_str(&doc_comment("", doc.trim()));
     match &def.kind {
         TypeKind::Struct(s) => struct_class(ir, def, s, unions.get(&def.name), file),
-        TypeKind::StringEnum(e) if e.openness.is_open() => open_enum(def, e, file),
+        TypeKind::StringEnum(e) if enum_is_open(def, e) => open_enum(def, e, file),
         TypeKind::StringEnum(e) => tag_enum(def, e, file),
         TypeKind::TaggedUnion(u) => tagged_union(def, u, file),
         TypeKind::UntaggedUnion(u) => untagged_union(def, u, file),
@@ -42,36 +47,152 @@ fn struct_class(ir: &Ir, def: &TypeDef, s: &StructDef, unions: Option<&BTreeSet<
     file.import("kotlinx.serialization.Serializable");
     let supertypes =
         unions.map(|u| format!(" : {}", u.iter().cloned().collect::<Vec<_>>().join(", "))).unwrap_or_default();
-    if !s.closed {
-        file.opt_in();
-        file.import("kotlinx.serialization.json.JsonIgnoreUnknownKeys");
-    }
-    let ignore = if s.closed { "" } else { "@JsonIgnoreUnknownKeys\n" };
-    if s.fields.is_empty() {
-        // A data class needs a member; an object serializes as `{}`.
-        file.body.push_str(&format!("@Serializable\n{ignore}public data object {}{supertypes}\n", def.name));
+    let name = &def.name;
+    if !needs_object_serializer(s) {
+        if s.fields.is_empty() {
+            // A data class needs a member; an object serializes as `{}`.
+            file.body.push_str(&format!("@Serializable\npublic data object {name}{supertypes}\n"));
+            return;
+        }
+        file.import("kotlinx.serialization.SerialName");
+        file.body.push_str(&format!("@Serializable\npublic data class {name}(\n"));
+        for field in &s.fields {
+            file.body.push_str(&doc_comment("    ", &field.doc));
+            let line = member(ir, field, file);
+            file.body.push_str(&format!("    {line},\n"));
+        }
+        file.body.push_str(&format!("){supertypes}\n"));
         return;
     }
-    file.import("kotlinx.serialization.SerialName");
-    file.body.push_str(&format!("@Serializable\n{ignore}public data class {}(\n", def.name));
+    // The plugin's serializer (kept as `generatedSerializer()`) reads and writes the declared members; the
+    // class's own serializer wraps it with what kotlinx cannot say: unknown members kept in `extra`, `null`
+    // refused for a member that may only be absent, two spellings of one member refused.
+    file.opt_in();
+    for import in [
+        "kotlinx.serialization.KSerializer",
+        "kotlinx.serialization.KeepGeneratedSerializer",
+        "kotlinx.serialization.SerialName",
+        "kotlinx.serialization.descriptors.SerialDescriptor",
+        "kotlinx.serialization.encoding.Decoder",
+        "kotlinx.serialization.encoding.Encoder",
+    ] {
+        file.import(import);
+    }
+    file.body.push_str(&format!(
+        "@Serializable(with = {name}Serializer::class)\n@KeepGeneratedSerializer\npublic data class {name}(\n"
+    ));
     for field in &s.fields {
         file.body.push_str(&doc_comment("    ", &field.doc));
         let line = member(ir, field, file);
         file.body.push_str(&format!("    {line},\n"));
     }
-    file.body.push_str(&format!("){supertypes}\n"));
+    if !s.closed {
+        file.import("kotlinx.serialization.Transient");
+        file.import("kotlinx.serialization.json.JsonElement");
+        file.body.push_str(
+            "    /** Members this contract version does not declare, kept as read and written back after the others. */\n    \
+             @Transient public val extra: Map<String, JsonElement> = emptyMap(),\n",
+        );
+    }
+    file.body.push_str(&format!("){supertypes}\n\n"));
+    let spellings: Vec<String> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let all: Vec<String> = std::iter::once(&f.wire_name).chain(&f.aliases).map(|n| string_literal(n)).collect();
+            format!("{} to listOf({})", string_literal(&f.wire_name), all.join(", "))
+        })
+        .collect();
+    let (kept, refused): (Vec<&Field>, Vec<&Field>) =
+        s.fields.iter().filter(|f| f.presence == Presence::Optional).partition(|f| accepts_null(ir, &f.ty));
+    let not_null: Vec<String> = refused.iter().map(|f| string_literal(&f.wire_name)).collect();
+    let kept_null: Vec<String> = kept.iter().map(|f| string_literal(&f.wire_name)).collect();
+    // Put back what the plugin's serializer cannot hold: unknown members, and a `null` given for a member of any
+    // JSON value that may be absent (the plugin reads it as absent; `JsonNull` keeps it, and writes it back).
+    let mut updates = Vec::new();
+    if !s.closed {
+        updates.push("extra = extra".to_owned());
+    }
+    for field in &kept {
+        let property = property(&field.name);
+        updates.push(format!(
+            "{property} = if ({} in nulls) JsonNull else value.{property}",
+            string_literal(&field.wire_name)
+        ));
+    }
+    if !kept.is_empty() {
+        file.import("kotlinx.serialization.json.JsonNull");
+    }
+    let restore = if updates.is_empty() {
+        "{ value, _, _ -> value }".to_owned()
+    } else {
+        let (extra, nulls) = (if s.closed { "_" } else { "extra" }, if kept.is_empty() { "_" } else { "nulls" });
+        format!("{{ value, {extra}, {nulls} -> value.copy({}) }}", updates.join(", "))
+    };
+    let extra = if s.closed { "emptyMap()" } else { "value.extra" };
+    file.body.push_str(&format!(
+        "/** Reads and writes [{name}] through its generated serializer; see [ObjectShape]. JSON only. */\n\
+         public object {name}Serializer : KSerializer<{name}> {{\n    \
+         private val SHAPE: ObjectShape = ObjectShape(\n        {},\n        open = {},\n        \
+         spellings = mapOf({}),\n        notNull = setOf({}),\n        keptNull = setOf({}),\n    )\n\n    \
+         override val descriptor: SerialDescriptor get() = {name}.generatedSerializer().descriptor\n\n    \
+         override fun deserialize(decoder: Decoder): {name} =\n        \
+         decodeObject(decoder, SHAPE, {name}.generatedSerializer()) {restore}\n\n    \
+         override fun serialize(encoder: Encoder, value: {name}): Unit =\n        \
+         encodeObject(encoder, SHAPE, {name}.generatedSerializer(), value, {extra})\n}}\n",
+        string_literal(name),
+        !s.closed,
+        spellings.join(", "),
+        not_null.join(", "),
+        kept_null.join(", "),
+    ));
+}
+
+/// Whether a string enum keeps values the contract does not list (an `Unknown(wire)` case) or refuses them: the
+/// IR's open/closed policy.
+pub(crate) fn enum_is_open(_def: &TypeDef, e: &StringEnumDef) -> bool {
+    e.openness.is_open()
+}
+
+/// The case of an open enum holding a value the contract does not list.
+pub(crate) fn unknown_case(e: &StringEnumDef) -> &'static str {
+    if e.values.iter().any(|v| case_name(&v.name) == "Unknown") { "UnknownValue" } else { "Unknown" }
+}
+
+/// Whether `null` is one of the values of `ty` (a member of any JSON value), so that a member that may be absent
+/// can still be given as `null` and must keep it.
+pub(crate) fn accepts_null(ir: &Ir, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Any => true,
+        TypeRef::Named(name) => matches!(&ir.type_def(name).kind, TypeKind::Alias(inner) if accepts_null(ir, inner)),
+        _ => false,
+    }
+}
+
+/// Whether a struct needs more than the plugin's serializer: an open object (unknown members are kept), a member
+/// that may be absent but not null (kotlinx reads `null` as absent), or a member with legacy spellings (two of them
+/// at once must be refused).
+pub(crate) fn needs_object_serializer(s: &StructDef) -> bool {
+    !s.closed || s.fields.iter().any(|f| f.presence == Presence::Optional || !f.aliases.is_empty())
 }
 
 fn member(ir: &Ir, field: &Field, file: &mut KotlinFile) -> String {
     file.note_type(&field.ty);
     let name = property(&field.name);
-    let serial = format!("@SerialName({})", string_literal(&field.wire_name));
+    let mut serial = format!("@SerialName({})", string_literal(&field.wire_name));
+    if !field.aliases.is_empty() {
+        file.import("kotlinx.serialization.json.JsonNames");
+        let aliases: Vec<String> = field.aliases.iter().map(|a| string_literal(a)).collect();
+        serial.push_str(&format!(" @JsonNames({})", aliases.join(", ")));
+    }
     let ty = type_expr(&field.ty);
     if let (Presence::Required, Some(only)) = (field.presence, const_tag_value(ir, &field.ty)) {
         // The tag of a union variant has one value: default it, and encode it although it is the default.
         file.opt_in();
         file.import("kotlinx.serialization.EncodeDefault");
-        return format!("@EncodeDefault {serial} public val {name}: {ty} = {ty}.{only}");
+        file.import("kotlinx.serialization.Required");
+        // `@Required`: the default is for building values; a message without its tag is refused.
+        return format!("@Required @EncodeDefault {serial} public val {name}: {ty} = {ty}.{only}");
     }
     match field.presence {
         Presence::Required => format!("{serial} public val {name}: {ty}"),
@@ -116,7 +237,7 @@ fn open_enum(def: &TypeDef, e: &StringEnumDef, file: &mut KotlinFile) {
     }
     let name = &def.name;
     let cases: Vec<String> = e.values.iter().map(|v| case_name(&v.name)).collect();
-    let unknown = if cases.iter().any(|c| c == "Unknown") { "UnknownValue" } else { "Unknown" };
+    let unknown = unknown_case(e);
     let mut out = format!("@Serializable(with = {name}Serializer::class)\npublic sealed interface {name} {{\n");
     // `kotlin.String` throughout: a value named `string` would make `String` mean the nested object here.
     out.push_str("    /** The value on the wire. */\n    public val wire: kotlin.String\n");
@@ -234,9 +355,9 @@ fn untagged_union(def: &TypeDef, u: &UntaggedUnionDef, file: &mut KotlinFile) {
     ));
     for variant in &u.variants {
         out.push_str(&format!(
-            "            is {name}.{} -> json.encodeSerializableValue(serializer<{}>(), value.value)\n",
+            "            is {name}.{} -> json.encodeSerializableValue({}, value.value)\n",
             variant_name(&variant.name),
-            type_expr(&variant.ty)
+            serializer_expr(&variant.ty)
         ));
     }
     out.push_str(&format!(
@@ -246,8 +367,8 @@ fn untagged_union(def: &TypeDef, u: &UntaggedUnionDef, file: &mut KotlinFile) {
     ));
     for variant in &u.variants {
         out.push_str(&format!(
-            "        runCatching {{ json.json.decodeFromJsonElement(serializer<{}>(), element) }}.onSuccess {{ return {name}.{}(it) }}\n",
-            type_expr(&variant.ty),
+            "        runCatching {{ json.json.decodeFromJsonElement({}, element) }}.onSuccess {{ return {name}.{}(it) }}\n",
+            serializer_expr(&variant.ty),
             variant_name(&variant.name)
         ));
     }
@@ -261,7 +382,7 @@ fn value_class(def: &TypeDef, n: &NewtypeDef, file: &mut KotlinFile) {
     let c = &n.constraints;
     let (base, literal_suffix) = match n.base {
         Primitive::String => ("String", ""),
-        Primitive::Integer => ("Long", "L"),
+        Primitive::Integer => ("StrictLong", "L"),
     };
     let mut checks = Vec::new();
     // File-private values rather than a companion object: the serialization plugin owns the companion of a

@@ -8,12 +8,18 @@ package dev.codex.handoff.contract
 import kotlinx.serialization.DeserializationStrategy
 import kotlinx.serialization.EncodeDefault
 import kotlinx.serialization.ExperimentalSerializationApi
+import kotlinx.serialization.KSerializer
+import kotlinx.serialization.KeepGeneratedSerializer
+import kotlinx.serialization.Required
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
 import kotlinx.serialization.SerializationException
+import kotlinx.serialization.Transient
+import kotlinx.serialization.descriptors.SerialDescriptor
+import kotlinx.serialization.encoding.Decoder
+import kotlinx.serialization.encoding.Encoder
 import kotlinx.serialization.json.JsonContentPolymorphicSerializer
 import kotlinx.serialization.json.JsonElement
-import kotlinx.serialization.json.JsonIgnoreUnknownKeys
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 
@@ -44,8 +50,8 @@ public object DynamicToolCallContentItemSerializer : JsonContentPolymorphicSeria
  *
  * Schema: `/$defs/DynamicToolCallParams`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = DynamicToolCallParamsSerializer::class)
+@KeepGeneratedSerializer
 public data class DynamicToolCallParams(
     /**
      * Thread of the call.
@@ -71,15 +77,36 @@ public data class DynamicToolCallParams(
      * Arguments, as the tool's input schema describes them.
      */
     @SerialName("arguments") public val arguments: JsonElement,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [DynamicToolCallParams] through its generated serializer; see [ObjectShape]. JSON only. */
+public object DynamicToolCallParamsSerializer : KSerializer<DynamicToolCallParams> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "DynamicToolCallParams",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "turnId" to listOf("turnId"), "callId" to listOf("callId"), "namespace" to listOf("namespace"), "tool" to listOf("tool"), "arguments" to listOf("arguments")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = DynamicToolCallParams.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): DynamicToolCallParams =
+        decodeObject(decoder, SHAPE, DynamicToolCallParams.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: DynamicToolCallParams): Unit =
+        encodeObject(encoder, SHAPE, DynamicToolCallParams.generatedSerializer(), value, value.extra)
+}
 
 /**
  * The client's answer to `item/tool/call`.
  *
  * Schema: `/$defs/DynamicToolCallResponse`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = DynamicToolCallResponseSerializer::class)
+@KeepGeneratedSerializer
 public data class DynamicToolCallResponse(
     /**
      * The tool's output, in order.
@@ -88,16 +115,37 @@ public data class DynamicToolCallResponse(
     /**
      * Whether the tool call succeeded.
      */
-    @SerialName("success") public val success: Boolean,
+    @SerialName("success") public val success: StrictBoolean,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [DynamicToolCallResponse] through its generated serializer; see [ObjectShape]. JSON only. */
+public object DynamicToolCallResponseSerializer : KSerializer<DynamicToolCallResponse> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "DynamicToolCallResponse",
+        open = true,
+        spellings = mapOf("contentItems" to listOf("contentItems"), "success" to listOf("success")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = DynamicToolCallResponse.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): DynamicToolCallResponse =
+        decodeObject(decoder, SHAPE, DynamicToolCallResponse.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: DynamicToolCallResponse): Unit =
+        encodeObject(encoder, SHAPE, DynamicToolCallResponse.generatedSerializer(), value, value.extra)
+}
 
 /**
  * A client-provided tool declared on `thread/realtime/start`.
  *
  * Schema: `/$defs/DynamicToolSpec`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = DynamicToolSpecSerializer::class)
+@KeepGeneratedSerializer
 public data class DynamicToolSpec(
     /**
      * Tool name.
@@ -111,25 +159,67 @@ public data class DynamicToolSpec(
      * JSON Schema of the tool's arguments.
      */
     @SerialName("inputSchema") public val inputSchema: JsonElement,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [DynamicToolSpec] through its generated serializer; see [ObjectShape]. JSON only. */
+public object DynamicToolSpecSerializer : KSerializer<DynamicToolSpec> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "DynamicToolSpec",
+        open = true,
+        spellings = mapOf("name" to listOf("name"), "description" to listOf("description"), "inputSchema" to listOf("inputSchema")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = DynamicToolSpec.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): DynamicToolSpec =
+        decodeObject(decoder, SHAPE, DynamicToolSpec.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: DynamicToolSpec): Unit =
+        encodeObject(encoder, SHAPE, DynamicToolSpec.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Image output of a dynamic tool call.
  *
  * Schema: `/$defs/InputImageContentItem`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = InputImageContentItemSerializer::class)
+@KeepGeneratedSerializer
 public data class InputImageContentItem(
     /**
      * Content kind tag, always `inputImage`.
      */
-    @EncodeDefault @SerialName("type") public val type: InputImageContentItemType = InputImageContentItemType.INPUT_IMAGE,
+    @Required @EncodeDefault @SerialName("type") public val type: InputImageContentItemType = InputImageContentItemType.INPUT_IMAGE,
     /**
      * URL or data URL of the image.
      */
     @SerialName("imageUrl") public val imageUrl: String,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 ) : DynamicToolCallContentItem
+
+/** Reads and writes [InputImageContentItem] through its generated serializer; see [ObjectShape]. JSON only. */
+public object InputImageContentItemSerializer : KSerializer<InputImageContentItem> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "InputImageContentItem",
+        open = true,
+        spellings = mapOf("type" to listOf("type"), "imageUrl" to listOf("imageUrl")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = InputImageContentItem.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): InputImageContentItem =
+        decodeObject(decoder, SHAPE, InputImageContentItem.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: InputImageContentItem): Unit =
+        encodeObject(encoder, SHAPE, InputImageContentItem.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Content kind tag, always `inputImage`.
@@ -146,18 +236,39 @@ public enum class InputImageContentItemType {
  *
  * Schema: `/$defs/InputTextContentItem`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = InputTextContentItemSerializer::class)
+@KeepGeneratedSerializer
 public data class InputTextContentItem(
     /**
      * Content kind tag, always `inputText`.
      */
-    @EncodeDefault @SerialName("type") public val type: InputTextContentItemType = InputTextContentItemType.INPUT_TEXT,
+    @Required @EncodeDefault @SerialName("type") public val type: InputTextContentItemType = InputTextContentItemType.INPUT_TEXT,
     /**
      * The text.
      */
     @SerialName("text") public val text: String,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 ) : DynamicToolCallContentItem
+
+/** Reads and writes [InputTextContentItem] through its generated serializer; see [ObjectShape]. JSON only. */
+public object InputTextContentItemSerializer : KSerializer<InputTextContentItem> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "InputTextContentItem",
+        open = true,
+        spellings = mapOf("type" to listOf("type"), "text" to listOf("text")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = InputTextContentItem.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): InputTextContentItem =
+        decodeObject(decoder, SHAPE, InputTextContentItem.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: InputTextContentItem): Unit =
+        encodeObject(encoder, SHAPE, InputTextContentItem.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Content kind tag, always `inputText`.

@@ -8,11 +8,17 @@ package dev.codex.handoff.contract
 import kotlinx.serialization.DeserializationStrategy
 import kotlinx.serialization.EncodeDefault
 import kotlinx.serialization.ExperimentalSerializationApi
+import kotlinx.serialization.KSerializer
+import kotlinx.serialization.KeepGeneratedSerializer
+import kotlinx.serialization.Required
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
+import kotlinx.serialization.Transient
+import kotlinx.serialization.descriptors.SerialDescriptor
+import kotlinx.serialization.encoding.Decoder
+import kotlinx.serialization.encoding.Encoder
 import kotlinx.serialization.json.JsonContentPolymorphicSerializer
 import kotlinx.serialization.json.JsonElement
-import kotlinx.serialization.json.JsonIgnoreUnknownKeys
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 
@@ -23,13 +29,13 @@ import kotlinx.serialization.json.JsonPrimitive
  *
  * Schema: `/$defs/RealtimeFunctionCallItem`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = RealtimeFunctionCallItemSerializer::class)
+@KeepGeneratedSerializer
 public data class RealtimeFunctionCallItem(
     /**
      * Item kind tag, always `function_call`.
      */
-    @EncodeDefault @SerialName("type") public val type: RealtimeFunctionCallItemType = RealtimeFunctionCallItemType.FUNCTION_CALL,
+    @Required @EncodeDefault @SerialName("type") public val type: RealtimeFunctionCallItemType = RealtimeFunctionCallItemType.FUNCTION_CALL,
     /**
      * Name of the called tool, one of `x-realtime-tools`.
      */
@@ -42,7 +48,28 @@ public data class RealtimeFunctionCallItem(
      * The tool arguments as a JSON-encoded STRING, checked against the tool's arguments def.
      */
     @SerialName("arguments") public val arguments: String,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [RealtimeFunctionCallItem] through its generated serializer; see [ObjectShape]. JSON only. */
+public object RealtimeFunctionCallItemSerializer : KSerializer<RealtimeFunctionCallItem> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "RealtimeFunctionCallItem",
+        open = true,
+        spellings = mapOf("type" to listOf("type"), "name" to listOf("name"), "call_id" to listOf("call_id"), "arguments" to listOf("arguments")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = RealtimeFunctionCallItem.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): RealtimeFunctionCallItem =
+        decodeObject(decoder, SHAPE, RealtimeFunctionCallItem.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: RealtimeFunctionCallItem): Unit =
+        encodeObject(encoder, SHAPE, RealtimeFunctionCallItem.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Item kind tag, always `function_call`.
@@ -59,13 +86,13 @@ public enum class RealtimeFunctionCallItemType {
  *
  * Schema: `/$defs/RealtimeHandoffRequested`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = RealtimeHandoffRequestedSerializer::class)
+@KeepGeneratedSerializer
 public data class RealtimeHandoffRequested(
     /**
      * Item kind tag, always `handoff_request`.
      */
-    @EncodeDefault @SerialName("type") public val type: RealtimeHandoffRequestedType = RealtimeHandoffRequestedType.HANDOFF_REQUEST,
+    @Required @EncodeDefault @SerialName("type") public val type: RealtimeHandoffRequestedType = RealtimeHandoffRequestedType.HANDOFF_REQUEST,
     /**
      * Id of this handoff, unique within the voice thread.
      */
@@ -90,7 +117,28 @@ public data class RealtimeHandoffRequested(
      * Thread the task continues. When present the client resumes this thread before sending the turn, keeps it as the server's handoff thread, and never falls back to a new thread if the resume fails. Only the patched app-server sends it (with `server`); the stock one (0.171.0) never does.
      */
     @SerialName("thread_id") public val threadId: ThreadId? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 ) : RealtimeItem
+
+/** Reads and writes [RealtimeHandoffRequested] through its generated serializer; see [ObjectShape]. JSON only. */
+public object RealtimeHandoffRequestedSerializer : KSerializer<RealtimeHandoffRequested> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "RealtimeHandoffRequested",
+        open = true,
+        spellings = mapOf("type" to listOf("type"), "handoff_id" to listOf("handoff_id"), "item_id" to listOf("item_id"), "input_transcript" to listOf("input_transcript"), "active_transcript" to listOf("active_transcript"), "server" to listOf("server"), "thread_id" to listOf("thread_id")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = RealtimeHandoffRequested.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): RealtimeHandoffRequested =
+        decodeObject(decoder, SHAPE, RealtimeHandoffRequested.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: RealtimeHandoffRequested): Unit =
+        encodeObject(encoder, SHAPE, RealtimeHandoffRequested.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Item kind tag, always `handoff_request`.
@@ -126,14 +174,35 @@ public object RealtimeItemSerializer : JsonContentPolymorphicSerializer<Realtime
  *
  * Schema: `/$defs/RealtimeOtherItem`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = RealtimeOtherItemSerializer::class)
+@KeepGeneratedSerializer
 public data class RealtimeOtherItem(
     /**
      * Item kind tag, any value other than the modelled ones.
      */
     @SerialName("type") public val type: RealtimeOtherItemType,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 ) : RealtimeItem
+
+/** Reads and writes [RealtimeOtherItem] through its generated serializer; see [ObjectShape]. JSON only. */
+public object RealtimeOtherItemSerializer : KSerializer<RealtimeOtherItem> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "RealtimeOtherItem",
+        open = true,
+        spellings = mapOf("type" to listOf("type")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = RealtimeOtherItem.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): RealtimeOtherItem =
+        decodeObject(decoder, SHAPE, RealtimeOtherItem.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: RealtimeOtherItem): Unit =
+        encodeObject(encoder, SHAPE, RealtimeOtherItem.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Item kind tag, any value other than the modelled ones.
@@ -157,31 +226,74 @@ private val REALTIME_OTHER_ITEM_TYPE_EXCLUDED: Set<String> = setOf("handoff_requ
  *
  * Schema: `/$defs/ThreadRealtimeFinalizeHandoffParams`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadRealtimeFinalizeHandoffParamsSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadRealtimeFinalizeHandoffParams(
     /**
      * The VOICE thread whose open handoff is finalized.
      */
     @SerialName("threadId") public val threadId: ThreadId,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadRealtimeFinalizeHandoffParams] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadRealtimeFinalizeHandoffParamsSerializer : KSerializer<ThreadRealtimeFinalizeHandoffParams> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadRealtimeFinalizeHandoffParams",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadRealtimeFinalizeHandoffParams.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadRealtimeFinalizeHandoffParams =
+        decodeObject(decoder, SHAPE, ThreadRealtimeFinalizeHandoffParams.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadRealtimeFinalizeHandoffParams): Unit =
+        encodeObject(encoder, SHAPE, ThreadRealtimeFinalizeHandoffParams.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Result of `thread/realtime/finalizeHandoff`: empty.
  *
  * Schema: `/$defs/ThreadRealtimeFinalizeHandoffResponse`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
-public data object ThreadRealtimeFinalizeHandoffResponse
+@Serializable(with = ThreadRealtimeFinalizeHandoffResponseSerializer::class)
+@KeepGeneratedSerializer
+public data class ThreadRealtimeFinalizeHandoffResponse(
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
+)
+
+/** Reads and writes [ThreadRealtimeFinalizeHandoffResponse] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadRealtimeFinalizeHandoffResponseSerializer : KSerializer<ThreadRealtimeFinalizeHandoffResponse> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadRealtimeFinalizeHandoffResponse",
+        open = true,
+        spellings = mapOf(),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadRealtimeFinalizeHandoffResponse.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadRealtimeFinalizeHandoffResponse =
+        decodeObject(decoder, SHAPE, ThreadRealtimeFinalizeHandoffResponse.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadRealtimeFinalizeHandoffResponse): Unit =
+        encodeObject(encoder, SHAPE, ThreadRealtimeFinalizeHandoffResponse.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of `thread/realtime/itemAdded`: an item was added to the voice conversation. A `handoff_request` item opens a handoff.
  *
  * Schema: `/$defs/ThreadRealtimeItemAddedNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadRealtimeItemAddedNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadRealtimeItemAddedNotification(
     /**
      * The VOICE thread the item belongs to (not the thread a handoff continues).
@@ -191,15 +303,36 @@ public data class ThreadRealtimeItemAddedNotification(
      * The added item.
      */
     @SerialName("item") public val item: RealtimeItem,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadRealtimeItemAddedNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadRealtimeItemAddedNotificationSerializer : KSerializer<ThreadRealtimeItemAddedNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadRealtimeItemAddedNotification",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "item" to listOf("item")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadRealtimeItemAddedNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadRealtimeItemAddedNotification =
+        decodeObject(decoder, SHAPE, ThreadRealtimeItemAddedNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadRealtimeItemAddedNotification): Unit =
+        encodeObject(encoder, SHAPE, ThreadRealtimeItemAddedNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of `thread/realtime/resolveHandoff` (litter fork): stream output of the open handoff back to the voice model. May be sent several times while output streams.
  *
  * Schema: `/$defs/ThreadRealtimeResolveHandoffParams`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadRealtimeResolveHandoffParamsSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadRealtimeResolveHandoffParams(
     /**
      * The VOICE thread whose open handoff this output belongs to.
@@ -209,24 +342,67 @@ public data class ThreadRealtimeResolveHandoffParams(
      * Output text: the agent's reply so far, an error text, or `(No response)`.
      */
     @SerialName("toolCallOutput") public val toolCallOutput: String,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadRealtimeResolveHandoffParams] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadRealtimeResolveHandoffParamsSerializer : KSerializer<ThreadRealtimeResolveHandoffParams> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadRealtimeResolveHandoffParams",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "toolCallOutput" to listOf("toolCallOutput")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadRealtimeResolveHandoffParams.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadRealtimeResolveHandoffParams =
+        decodeObject(decoder, SHAPE, ThreadRealtimeResolveHandoffParams.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadRealtimeResolveHandoffParams): Unit =
+        encodeObject(encoder, SHAPE, ThreadRealtimeResolveHandoffParams.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Result of `thread/realtime/resolveHandoff`: empty.
  *
  * Schema: `/$defs/ThreadRealtimeResolveHandoffResponse`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
-public data object ThreadRealtimeResolveHandoffResponse
+@Serializable(with = ThreadRealtimeResolveHandoffResponseSerializer::class)
+@KeepGeneratedSerializer
+public data class ThreadRealtimeResolveHandoffResponse(
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
+)
+
+/** Reads and writes [ThreadRealtimeResolveHandoffResponse] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadRealtimeResolveHandoffResponseSerializer : KSerializer<ThreadRealtimeResolveHandoffResponse> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadRealtimeResolveHandoffResponse",
+        open = true,
+        spellings = mapOf(),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadRealtimeResolveHandoffResponse.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadRealtimeResolveHandoffResponse =
+        decodeObject(decoder, SHAPE, ThreadRealtimeResolveHandoffResponse.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadRealtimeResolveHandoffResponse): Unit =
+        encodeObject(encoder, SHAPE, ThreadRealtimeResolveHandoffResponse.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of `thread/realtime/start` (experimental): start a voice session on a thread.
  *
  * Schema: `/$defs/ThreadRealtimeStartParams`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadRealtimeStartParamsSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadRealtimeStartParams(
     /**
      * The voice thread.
@@ -235,20 +411,41 @@ public data class ThreadRealtimeStartParams(
     /**
      * The client runs handoffs itself and reports back with resolveHandoff/finalizeHandoff (litter fork); omitted when false.
      */
-    @SerialName("clientControlledHandoff") public val clientControlledHandoff: Boolean? = null,
+    @SerialName("clientControlledHandoff") public val clientControlledHandoff: StrictBoolean? = null,
     /**
      * Extra client-provided tools for the voice model.
      */
     @SerialName("dynamicTools") public val dynamicTools: List<DynamicToolSpec>? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadRealtimeStartParams] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadRealtimeStartParamsSerializer : KSerializer<ThreadRealtimeStartParams> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadRealtimeStartParams",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "clientControlledHandoff" to listOf("clientControlledHandoff"), "dynamicTools" to listOf("dynamicTools")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadRealtimeStartParams.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadRealtimeStartParams =
+        decodeObject(decoder, SHAPE, ThreadRealtimeStartParams.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadRealtimeStartParams): Unit =
+        encodeObject(encoder, SHAPE, ThreadRealtimeStartParams.generatedSerializer(), value, value.extra)
+}
 
 /**
  * One utterance of the voice conversation that led to a handoff.
  *
  * Schema: `/$defs/TranscriptEntry`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TranscriptEntrySerializer::class)
+@KeepGeneratedSerializer
 public data class TranscriptEntry(
     /**
      * Who spoke: `user` or `assistant` (kept as a string; the realtime API may add roles).
@@ -258,4 +455,25 @@ public data class TranscriptEntry(
      * What was said, as transcribed.
      */
     @SerialName("text") public val text: String,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [TranscriptEntry] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TranscriptEntrySerializer : KSerializer<TranscriptEntry> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "TranscriptEntry",
+        open = true,
+        spellings = mapOf("role" to listOf("role"), "text" to listOf("text")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = TranscriptEntry.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): TranscriptEntry =
+        decodeObject(decoder, SHAPE, TranscriptEntry.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: TranscriptEntry): Unit =
+        encodeObject(encoder, SHAPE, TranscriptEntry.generatedSerializer(), value, value.extra)
+}

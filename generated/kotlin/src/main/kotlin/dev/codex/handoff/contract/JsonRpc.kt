@@ -8,9 +8,11 @@ package dev.codex.handoff.contract
 import kotlinx.serialization.ExperimentalSerializationApi
 import kotlinx.serialization.InternalSerializationApi
 import kotlinx.serialization.KSerializer
+import kotlinx.serialization.KeepGeneratedSerializer
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
 import kotlinx.serialization.SerializationException
+import kotlinx.serialization.Transient
 import kotlinx.serialization.descriptors.SerialDescriptor
 import kotlinx.serialization.descriptors.SerialKind
 import kotlinx.serialization.descriptors.buildSerialDescriptor
@@ -19,7 +21,7 @@ import kotlinx.serialization.encoding.Encoder
 import kotlinx.serialization.json.JsonDecoder
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonEncoder
-import kotlinx.serialization.json.JsonIgnoreUnknownKeys
+import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.serializer
 
 // The JSON-RPC envelope of the app-server connection (no `jsonrpc` member on this wire).
@@ -29,8 +31,8 @@ import kotlinx.serialization.serializer
  *
  * Schema: `/$defs/JsonRpcError`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = JsonRpcErrorSerializer::class)
+@KeepGeneratedSerializer
 public data class JsonRpcError(
     /**
      * Id of the request this answers.
@@ -40,20 +42,41 @@ public data class JsonRpcError(
      * What went wrong.
      */
     @SerialName("error") public val error: JsonRpcErrorObject,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [JsonRpcError] through its generated serializer; see [ObjectShape]. JSON only. */
+public object JsonRpcErrorSerializer : KSerializer<JsonRpcError> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "JsonRpcError",
+        open = true,
+        spellings = mapOf("id" to listOf("id"), "error" to listOf("error")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = JsonRpcError.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): JsonRpcError =
+        decodeObject(decoder, SHAPE, JsonRpcError.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: JsonRpcError): Unit =
+        encodeObject(encoder, SHAPE, JsonRpcError.generatedSerializer(), value, value.extra)
+}
 
 /**
  * The error member of a failed response. A `thread/resume` of an unknown thread fails with code -32600 and the message `no rollout found for thread id <id>`.
  *
  * Schema: `/$defs/JsonRpcErrorObject`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = JsonRpcErrorObjectSerializer::class)
+@KeepGeneratedSerializer
 public data class JsonRpcErrorObject(
     /**
      * Error code; -32600 for an invalid request such as an unknown thread.
      */
-    @SerialName("code") public val code: Long,
+    @SerialName("code") public val code: StrictLong,
     /**
      * Human-readable error text.
      */
@@ -62,15 +85,36 @@ public data class JsonRpcErrorObject(
      * Optional structured detail.
      */
     @SerialName("data") public val data: JsonElement? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [JsonRpcErrorObject] through its generated serializer; see [ObjectShape]. JSON only. */
+public object JsonRpcErrorObjectSerializer : KSerializer<JsonRpcErrorObject> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "JsonRpcErrorObject",
+        open = true,
+        spellings = mapOf("code" to listOf("code"), "message" to listOf("message"), "data" to listOf("data")),
+        notNull = setOf(),
+        keptNull = setOf("data"),
+    )
+
+    override val descriptor: SerialDescriptor get() = JsonRpcErrorObject.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): JsonRpcErrorObject =
+        decodeObject(decoder, SHAPE, JsonRpcErrorObject.generatedSerializer()) { value, extra, nulls -> value.copy(extra = extra, data = if ("data" in nulls) JsonNull else value.data) }
+
+    override fun serialize(encoder: Encoder, value: JsonRpcErrorObject): Unit =
+        encodeObject(encoder, SHAPE, JsonRpcErrorObject.generatedSerializer(), value, value.extra)
+}
 
 /**
  * A JSON-RPC notification: a method call that expects no response.
  *
  * Schema: `/$defs/JsonRpcNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = JsonRpcNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class JsonRpcNotification(
     /**
      * Method name, one of the `x-rpc` table.
@@ -80,15 +124,36 @@ public data class JsonRpcNotification(
      * Notification parameters; their shape depends on the method.
      */
     @SerialName("params") public val params: JsonElement? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [JsonRpcNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object JsonRpcNotificationSerializer : KSerializer<JsonRpcNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "JsonRpcNotification",
+        open = true,
+        spellings = mapOf("method" to listOf("method"), "params" to listOf("params")),
+        notNull = setOf(),
+        keptNull = setOf("params"),
+    )
+
+    override val descriptor: SerialDescriptor get() = JsonRpcNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): JsonRpcNotification =
+        decodeObject(decoder, SHAPE, JsonRpcNotification.generatedSerializer()) { value, extra, nulls -> value.copy(extra = extra, params = if ("params" in nulls) JsonNull else value.params) }
+
+    override fun serialize(encoder: Encoder, value: JsonRpcNotification): Unit =
+        encodeObject(encoder, SHAPE, JsonRpcNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * A JSON-RPC request on the app-server connection. The app-server protocol omits the `jsonrpc` member.
  *
  * Schema: `/$defs/JsonRpcRequest`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = JsonRpcRequestSerializer::class)
+@KeepGeneratedSerializer
 public data class JsonRpcRequest(
     /**
      * Request id, unique among the sender's unanswered requests.
@@ -106,15 +171,36 @@ public data class JsonRpcRequest(
      * Optional tracing context.
      */
     @SerialName("trace") public val trace: TraceContext? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [JsonRpcRequest] through its generated serializer; see [ObjectShape]. JSON only. */
+public object JsonRpcRequestSerializer : KSerializer<JsonRpcRequest> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "JsonRpcRequest",
+        open = true,
+        spellings = mapOf("id" to listOf("id"), "method" to listOf("method"), "params" to listOf("params"), "trace" to listOf("trace")),
+        notNull = setOf(),
+        keptNull = setOf("params"),
+    )
+
+    override val descriptor: SerialDescriptor get() = JsonRpcRequest.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): JsonRpcRequest =
+        decodeObject(decoder, SHAPE, JsonRpcRequest.generatedSerializer()) { value, extra, nulls -> value.copy(extra = extra, params = if ("params" in nulls) JsonNull else value.params) }
+
+    override fun serialize(encoder: Encoder, value: JsonRpcRequest): Unit =
+        encodeObject(encoder, SHAPE, JsonRpcRequest.generatedSerializer(), value, value.extra)
+}
 
 /**
  * A successful JSON-RPC response.
  *
  * Schema: `/$defs/JsonRpcResponse`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = JsonRpcResponseSerializer::class)
+@KeepGeneratedSerializer
 public data class JsonRpcResponse(
     /**
      * Id of the request this answers.
@@ -124,7 +210,28 @@ public data class JsonRpcResponse(
      * The method's result; its shape depends on the method of the request.
      */
     @SerialName("result") public val result: JsonElement,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [JsonRpcResponse] through its generated serializer; see [ObjectShape]. JSON only. */
+public object JsonRpcResponseSerializer : KSerializer<JsonRpcResponse> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "JsonRpcResponse",
+        open = true,
+        spellings = mapOf("id" to listOf("id"), "result" to listOf("result")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = JsonRpcResponse.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): JsonRpcResponse =
+        decodeObject(decoder, SHAPE, JsonRpcResponse.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: JsonRpcResponse): Unit =
+        encodeObject(encoder, SHAPE, JsonRpcResponse.generatedSerializer(), value, value.extra)
+}
 
 /**
  * JSON-RPC request id: a string or a 64-bit integer, echoed unchanged by the response that answers the request.
@@ -134,7 +241,7 @@ public data class JsonRpcResponse(
 @Serializable(with = RequestIdSerializer::class)
 public sealed interface RequestId {
     public data class StringValue(public val value: String) : RequestId
-    public data class IntegerValue(public val value: Long) : RequestId
+    public data class IntegerValue(public val value: StrictLong) : RequestId
 }
 
 /** Reads [RequestId] as the first variant, in schema order, that the JSON value decodes as. JSON only. */
@@ -146,7 +253,7 @@ public object RequestIdSerializer : KSerializer<RequestId> {
         val json = encoder as? JsonEncoder ?: throw SerializationException("RequestId is JSON only")
         when (value) {
             is RequestId.StringValue -> json.encodeSerializableValue(serializer<String>(), value.value)
-            is RequestId.IntegerValue -> json.encodeSerializableValue(serializer<Long>(), value.value)
+            is RequestId.IntegerValue -> json.encodeSerializableValue(StrictLongSerializer, value.value)
         }
     }
 
@@ -154,7 +261,7 @@ public object RequestIdSerializer : KSerializer<RequestId> {
         val json = decoder as? JsonDecoder ?: throw SerializationException("RequestId is JSON only")
         val element = json.decodeJsonElement()
         runCatching { json.json.decodeFromJsonElement(serializer<String>(), element) }.onSuccess { return RequestId.StringValue(it) }
-        runCatching { json.json.decodeFromJsonElement(serializer<Long>(), element) }.onSuccess { return RequestId.IntegerValue(it) }
+        runCatching { json.json.decodeFromJsonElement(StrictLongSerializer, element) }.onSuccess { return RequestId.IntegerValue(it) }
         throw SerializationException("not a RequestId: " + element)
     }
 }
@@ -164,8 +271,8 @@ public object RequestIdSerializer : KSerializer<RequestId> {
  *
  * Schema: `/$defs/TraceContext`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TraceContextSerializer::class)
+@KeepGeneratedSerializer
 public data class TraceContext(
     /**
      * The W3C `traceparent` header value.
@@ -175,4 +282,25 @@ public data class TraceContext(
      * The W3C `tracestate` header value.
      */
     @SerialName("tracestate") public val tracestate: String? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [TraceContext] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TraceContextSerializer : KSerializer<TraceContext> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "TraceContext",
+        open = true,
+        spellings = mapOf("traceparent" to listOf("traceparent"), "tracestate" to listOf("tracestate")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = TraceContext.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): TraceContext =
+        decodeObject(decoder, SHAPE, TraceContext.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: TraceContext): Unit =
+        encodeObject(encoder, SHAPE, TraceContext.generatedSerializer(), value, value.extra)
+}

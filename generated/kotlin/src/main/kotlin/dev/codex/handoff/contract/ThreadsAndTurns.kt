@@ -9,8 +9,11 @@ import kotlinx.serialization.DeserializationStrategy
 import kotlinx.serialization.EncodeDefault
 import kotlinx.serialization.ExperimentalSerializationApi
 import kotlinx.serialization.KSerializer
+import kotlinx.serialization.KeepGeneratedSerializer
+import kotlinx.serialization.Required
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
+import kotlinx.serialization.Transient
 import kotlinx.serialization.descriptors.PrimitiveKind
 import kotlinx.serialization.descriptors.PrimitiveSerialDescriptor
 import kotlinx.serialization.descriptors.SerialDescriptor
@@ -18,7 +21,7 @@ import kotlinx.serialization.encoding.Decoder
 import kotlinx.serialization.encoding.Encoder
 import kotlinx.serialization.json.JsonContentPolymorphicSerializer
 import kotlinx.serialization.json.JsonElement
-import kotlinx.serialization.json.JsonIgnoreUnknownKeys
+import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 
@@ -29,8 +32,8 @@ import kotlinx.serialization.json.JsonPrimitive
  *
  * Schema: `/$defs/AgentMessageDeltaNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = AgentMessageDeltaNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class AgentMessageDeltaNotification(
     /**
      * Thread of the reply.
@@ -48,15 +51,36 @@ public data class AgentMessageDeltaNotification(
      * The text chunk.
      */
     @SerialName("delta") public val delta: String,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [AgentMessageDeltaNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object AgentMessageDeltaNotificationSerializer : KSerializer<AgentMessageDeltaNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "AgentMessageDeltaNotification",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "turnId" to listOf("turnId"), "itemId" to listOf("itemId"), "delta" to listOf("delta")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = AgentMessageDeltaNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): AgentMessageDeltaNotification =
+        decodeObject(decoder, SHAPE, AgentMessageDeltaNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: AgentMessageDeltaNotification): Unit =
+        encodeObject(encoder, SHAPE, AgentMessageDeltaNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of the `error` notification: a turn hit an error.
  *
  * Schema: `/$defs/ErrorNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ErrorNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class ErrorNotification(
     /**
      * The error; its shape is owned by the app-server.
@@ -65,7 +89,7 @@ public data class ErrorNotification(
     /**
      * Whether the server retries on its own.
      */
-    @SerialName("willRetry") public val willRetry: Boolean? = null,
+    @SerialName("willRetry") public val willRetry: StrictBoolean? = null,
     /**
      * Thread of the failing turn.
      */
@@ -74,15 +98,36 @@ public data class ErrorNotification(
      * The failing turn.
      */
     @SerialName("turnId") public val turnId: String? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ErrorNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ErrorNotificationSerializer : KSerializer<ErrorNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ErrorNotification",
+        open = true,
+        spellings = mapOf("error" to listOf("error"), "willRetry" to listOf("willRetry"), "threadId" to listOf("threadId"), "turnId" to listOf("turnId")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ErrorNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ErrorNotification =
+        decodeObject(decoder, SHAPE, ErrorNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ErrorNotification): Unit =
+        encodeObject(encoder, SHAPE, ErrorNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of the `item/completed` notification.
  *
  * Schema: `/$defs/ItemCompletedNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ItemCompletedNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class ItemCompletedNotification(
     /**
      * Thread of the item.
@@ -96,15 +141,36 @@ public data class ItemCompletedNotification(
      * The finished item; its shape is not part of the handoff contract.
      */
     @SerialName("item") public val item: JsonElement,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ItemCompletedNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ItemCompletedNotificationSerializer : KSerializer<ItemCompletedNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ItemCompletedNotification",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "turnId" to listOf("turnId"), "item" to listOf("item")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ItemCompletedNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ItemCompletedNotification =
+        decodeObject(decoder, SHAPE, ItemCompletedNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ItemCompletedNotification): Unit =
+        encodeObject(encoder, SHAPE, ItemCompletedNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of the `item/started` notification.
  *
  * Schema: `/$defs/ItemStartedNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ItemStartedNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class ItemStartedNotification(
     /**
      * Thread of the item.
@@ -118,21 +184,63 @@ public data class ItemStartedNotification(
      * The item; its shape is not part of the handoff contract.
      */
     @SerialName("item") public val item: JsonElement,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ItemStartedNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ItemStartedNotificationSerializer : KSerializer<ItemStartedNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ItemStartedNotification",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "turnId" to listOf("turnId"), "item" to listOf("item")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ItemStartedNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ItemStartedNotification =
+        decodeObject(decoder, SHAPE, ItemStartedNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ItemStartedNotification): Unit =
+        encodeObject(encoder, SHAPE, ItemStartedNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * A user input kind the handoff contract does not model (images, skills, mentions). Kept whole.
  *
  * Schema: `/$defs/OtherUserInput`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = OtherUserInputSerializer::class)
+@KeepGeneratedSerializer
 public data class OtherUserInput(
     /**
      * Input kind tag, any value other than the modelled ones.
      */
     @SerialName("type") public val type: OtherUserInputType,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 ) : UserInput
+
+/** Reads and writes [OtherUserInput] through its generated serializer; see [ObjectShape]. JSON only. */
+public object OtherUserInputSerializer : KSerializer<OtherUserInput> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "OtherUserInput",
+        open = true,
+        spellings = mapOf("type" to listOf("type")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = OtherUserInput.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): OtherUserInput =
+        decodeObject(decoder, SHAPE, OtherUserInput.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: OtherUserInput): Unit =
+        encodeObject(encoder, SHAPE, OtherUserInput.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Input kind tag, any value other than the modelled ones.
@@ -156,18 +264,39 @@ private val OTHER_USER_INPUT_TYPE_EXCLUDED: Set<String> = setOf("text")
  *
  * Schema: `/$defs/TextUserInput`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TextUserInputSerializer::class)
+@KeepGeneratedSerializer
 public data class TextUserInput(
     /**
      * Input kind tag, always `text`.
      */
-    @EncodeDefault @SerialName("type") public val type: TextUserInputType = TextUserInputType.TEXT,
+    @Required @EncodeDefault @SerialName("type") public val type: TextUserInputType = TextUserInputType.TEXT,
     /**
      * The text.
      */
     @SerialName("text") public val text: String,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 ) : UserInput
+
+/** Reads and writes [TextUserInput] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TextUserInputSerializer : KSerializer<TextUserInput> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "TextUserInput",
+        open = true,
+        spellings = mapOf("type" to listOf("type"), "text" to listOf("text")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = TextUserInput.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): TextUserInput =
+        decodeObject(decoder, SHAPE, TextUserInput.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: TextUserInput): Unit =
+        encodeObject(encoder, SHAPE, TextUserInput.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Input kind tag, always `text`.
@@ -184,8 +313,8 @@ public enum class TextUserInputType {
  *
  * Schema: `/$defs/Thread`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadSerializer::class)
+@KeepGeneratedSerializer
 public data class Thread(
     /**
      * The thread's id.
@@ -199,15 +328,36 @@ public data class Thread(
      * The thread's turns, oldest first; empty or absent when the request excluded them.
      */
     @SerialName("turns") public val turns: List<Turn>? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [Thread] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadSerializer : KSerializer<Thread> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "Thread",
+        open = true,
+        spellings = mapOf("id" to listOf("id"), "preview" to listOf("preview"), "turns" to listOf("turns")),
+        notNull = setOf("turns"),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = Thread.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): Thread =
+        decodeObject(decoder, SHAPE, Thread.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: Thread): Unit =
+        encodeObject(encoder, SHAPE, Thread.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of `thread/resume`: load a stored thread (or rejoin a running one), subscribe to its events and return it hydrated. For a thread that is not running the server prefers `history`, then a non-empty `path`, then `threadId`. The overrides apply to the resumed thread.
  *
  * Schema: `/$defs/ThreadResumeParams`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadResumeParamsSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadResumeParams(
     /**
      * The thread to resume.
@@ -268,16 +418,37 @@ public data class ThreadResumeParams(
     /**
      * Return the thread's metadata without its turns.
      */
-    @SerialName("excludeTurns") public val excludeTurns: Boolean? = null,
+    @SerialName("excludeTurns") public val excludeTurns: StrictBoolean? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadResumeParams] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadResumeParamsSerializer : KSerializer<ThreadResumeParams> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadResumeParams",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "history" to listOf("history"), "path" to listOf("path"), "model" to listOf("model"), "modelProvider" to listOf("modelProvider"), "serviceTier" to listOf("serviceTier"), "cwd" to listOf("cwd"), "approvalPolicy" to listOf("approvalPolicy"), "approvalsReviewer" to listOf("approvalsReviewer"), "sandbox" to listOf("sandbox"), "config" to listOf("config"), "baseInstructions" to listOf("baseInstructions"), "developerInstructions" to listOf("developerInstructions"), "personality" to listOf("personality"), "excludeTurns" to listOf("excludeTurns")),
+        notNull = setOf(),
+        keptNull = setOf("serviceTier", "approvalPolicy", "approvalsReviewer", "personality"),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadResumeParams.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadResumeParams =
+        decodeObject(decoder, SHAPE, ThreadResumeParams.generatedSerializer()) { value, extra, nulls -> value.copy(extra = extra, serviceTier = if ("serviceTier" in nulls) JsonNull else value.serviceTier, approvalPolicy = if ("approvalPolicy" in nulls) JsonNull else value.approvalPolicy, approvalsReviewer = if ("approvalsReviewer" in nulls) JsonNull else value.approvalsReviewer, personality = if ("personality" in nulls) JsonNull else value.personality) }
+
+    override fun serialize(encoder: Encoder, value: ThreadResumeParams): Unit =
+        encodeObject(encoder, SHAPE, ThreadResumeParams.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Result of `thread/resume`: the resumed thread, subscribed and hydrated, with its effective settings.
  *
  * Schema: `/$defs/ThreadResumeResponse`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadResumeResponseSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadResumeResponse(
     /**
      * The resumed thread, with its turns unless they were excluded.
@@ -307,15 +478,36 @@ public data class ThreadResumeResponse(
      * Effective reasoning effort, null when the model default applies.
      */
     @SerialName("reasoningEffort") public val reasoningEffort: String? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadResumeResponse] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadResumeResponseSerializer : KSerializer<ThreadResumeResponse> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadResumeResponse",
+        open = true,
+        spellings = mapOf("thread" to listOf("thread"), "model" to listOf("model"), "modelProvider" to listOf("modelProvider"), "cwd" to listOf("cwd"), "approvalPolicy" to listOf("approvalPolicy"), "sandbox" to listOf("sandbox"), "reasoningEffort" to listOf("reasoningEffort")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadResumeResponse.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadResumeResponse =
+        decodeObject(decoder, SHAPE, ThreadResumeResponse.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadResumeResponse): Unit =
+        encodeObject(encoder, SHAPE, ThreadResumeResponse.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of `thread/start`: create a new thread. Every member is an optional override.
  *
  * Schema: `/$defs/ThreadStartParams`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadStartParamsSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadStartParams(
     /**
      * Model override.
@@ -349,15 +541,36 @@ public data class ThreadStartParams(
      * Extra developer instructions.
      */
     @SerialName("developerInstructions") public val developerInstructions: String? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadStartParams] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadStartParamsSerializer : KSerializer<ThreadStartParams> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadStartParams",
+        open = true,
+        spellings = mapOf("model" to listOf("model"), "modelProvider" to listOf("modelProvider"), "cwd" to listOf("cwd"), "approvalPolicy" to listOf("approvalPolicy"), "sandbox" to listOf("sandbox"), "config" to listOf("config"), "baseInstructions" to listOf("baseInstructions"), "developerInstructions" to listOf("developerInstructions")),
+        notNull = setOf(),
+        keptNull = setOf("approvalPolicy"),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadStartParams.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadStartParams =
+        decodeObject(decoder, SHAPE, ThreadStartParams.generatedSerializer()) { value, extra, nulls -> value.copy(extra = extra, approvalPolicy = if ("approvalPolicy" in nulls) JsonNull else value.approvalPolicy) }
+
+    override fun serialize(encoder: Encoder, value: ThreadStartParams): Unit =
+        encodeObject(encoder, SHAPE, ThreadStartParams.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Result of `thread/start`: the new thread with its effective settings.
  *
  * Schema: `/$defs/ThreadStartResponse`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadStartResponseSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadStartResponse(
     /**
      * The new thread.
@@ -387,29 +600,71 @@ public data class ThreadStartResponse(
      * Effective reasoning effort, null when the model default applies.
      */
     @SerialName("reasoningEffort") public val reasoningEffort: String? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadStartResponse] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadStartResponseSerializer : KSerializer<ThreadStartResponse> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadStartResponse",
+        open = true,
+        spellings = mapOf("thread" to listOf("thread"), "model" to listOf("model"), "modelProvider" to listOf("modelProvider"), "cwd" to listOf("cwd"), "approvalPolicy" to listOf("approvalPolicy"), "sandbox" to listOf("sandbox"), "reasoningEffort" to listOf("reasoningEffort")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadStartResponse.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadStartResponse =
+        decodeObject(decoder, SHAPE, ThreadStartResponse.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadStartResponse): Unit =
+        encodeObject(encoder, SHAPE, ThreadStartResponse.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of the `thread/started` notification: a thread was created.
  *
  * Schema: `/$defs/ThreadStartedNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = ThreadStartedNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class ThreadStartedNotification(
     /**
      * The new thread.
      */
     @SerialName("thread") public val thread: Thread,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [ThreadStartedNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object ThreadStartedNotificationSerializer : KSerializer<ThreadStartedNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "ThreadStartedNotification",
+        open = true,
+        spellings = mapOf("thread" to listOf("thread")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = ThreadStartedNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): ThreadStartedNotification =
+        decodeObject(decoder, SHAPE, ThreadStartedNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: ThreadStartedNotification): Unit =
+        encodeObject(encoder, SHAPE, ThreadStartedNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * One turn of a thread: a user input and the agent's work on it.
  *
  * Schema: `/$defs/Turn`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TurnSerializer::class)
+@KeepGeneratedSerializer
 public data class Turn(
     /**
      * The turn's id.
@@ -427,15 +682,36 @@ public data class Turn(
      * Why the turn failed, when it did.
      */
     @SerialName("error") public val error: JsonElement? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [Turn] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TurnSerializer : KSerializer<Turn> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "Turn",
+        open = true,
+        spellings = mapOf("id" to listOf("id"), "status" to listOf("status"), "items" to listOf("items"), "error" to listOf("error")),
+        notNull = setOf("status", "items"),
+        keptNull = setOf("error"),
+    )
+
+    override val descriptor: SerialDescriptor get() = Turn.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): Turn =
+        decodeObject(decoder, SHAPE, Turn.generatedSerializer()) { value, extra, nulls -> value.copy(extra = extra, error = if ("error" in nulls) JsonNull else value.error) }
+
+    override fun serialize(encoder: Encoder, value: Turn): Unit =
+        encodeObject(encoder, SHAPE, Turn.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of the `turn/completed` notification: the turn ended (completed, interrupted or failed).
  *
  * Schema: `/$defs/TurnCompletedNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TurnCompletedNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class TurnCompletedNotification(
     /**
      * Thread the turn ran in.
@@ -445,15 +721,36 @@ public data class TurnCompletedNotification(
      * The finished turn with its final status.
      */
     @SerialName("turn") public val turn: Turn,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [TurnCompletedNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TurnCompletedNotificationSerializer : KSerializer<TurnCompletedNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "TurnCompletedNotification",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "turn" to listOf("turn")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = TurnCompletedNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): TurnCompletedNotification =
+        decodeObject(decoder, SHAPE, TurnCompletedNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: TurnCompletedNotification): Unit =
+        encodeObject(encoder, SHAPE, TurnCompletedNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of `turn/start`: send user input into a thread and run the agent on it. Overrides apply to this turn and the ones after it.
  *
  * Schema: `/$defs/TurnStartParams`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TurnStartParamsSerializer::class)
+@KeepGeneratedSerializer
 public data class TurnStartParams(
     /**
      * The thread that receives the turn. In a handoff it is the resumed or cached handoff thread, never the voice thread.
@@ -487,29 +784,71 @@ public data class TurnStartParams(
      * Reasoning summary override; as the app-server defines it.
      */
     @SerialName("summary") public val summary: JsonElement? = null,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [TurnStartParams] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TurnStartParamsSerializer : KSerializer<TurnStartParams> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "TurnStartParams",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "input" to listOf("input"), "cwd" to listOf("cwd"), "approvalPolicy" to listOf("approvalPolicy"), "sandboxPolicy" to listOf("sandboxPolicy"), "model" to listOf("model"), "effort" to listOf("effort"), "summary" to listOf("summary")),
+        notNull = setOf(),
+        keptNull = setOf("approvalPolicy", "sandboxPolicy", "summary"),
+    )
+
+    override val descriptor: SerialDescriptor get() = TurnStartParams.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): TurnStartParams =
+        decodeObject(decoder, SHAPE, TurnStartParams.generatedSerializer()) { value, extra, nulls -> value.copy(extra = extra, approvalPolicy = if ("approvalPolicy" in nulls) JsonNull else value.approvalPolicy, sandboxPolicy = if ("sandboxPolicy" in nulls) JsonNull else value.sandboxPolicy, summary = if ("summary" in nulls) JsonNull else value.summary) }
+
+    override fun serialize(encoder: Encoder, value: TurnStartParams): Unit =
+        encodeObject(encoder, SHAPE, TurnStartParams.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Result of `turn/start`: the turn that was started.
  *
  * Schema: `/$defs/TurnStartResponse`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TurnStartResponseSerializer::class)
+@KeepGeneratedSerializer
 public data class TurnStartResponse(
     /**
      * The new turn, usually in progress.
      */
     @SerialName("turn") public val turn: Turn,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [TurnStartResponse] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TurnStartResponseSerializer : KSerializer<TurnStartResponse> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "TurnStartResponse",
+        open = true,
+        spellings = mapOf("turn" to listOf("turn")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = TurnStartResponse.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): TurnStartResponse =
+        decodeObject(decoder, SHAPE, TurnStartResponse.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: TurnStartResponse): Unit =
+        encodeObject(encoder, SHAPE, TurnStartResponse.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Params of the `turn/started` notification.
  *
  * Schema: `/$defs/TurnStartedNotification`.
  */
-@Serializable
-@JsonIgnoreUnknownKeys
+@Serializable(with = TurnStartedNotificationSerializer::class)
+@KeepGeneratedSerializer
 public data class TurnStartedNotification(
     /**
      * Thread the turn runs in.
@@ -519,7 +858,28 @@ public data class TurnStartedNotification(
      * The turn that started.
      */
     @SerialName("turn") public val turn: Turn,
+    /** Members this contract version does not declare, kept as read and written back after the others. */
+    @Transient public val extra: Map<String, JsonElement> = emptyMap(),
 )
+
+/** Reads and writes [TurnStartedNotification] through its generated serializer; see [ObjectShape]. JSON only. */
+public object TurnStartedNotificationSerializer : KSerializer<TurnStartedNotification> {
+    private val SHAPE: ObjectShape = ObjectShape(
+        "TurnStartedNotification",
+        open = true,
+        spellings = mapOf("threadId" to listOf("threadId"), "turn" to listOf("turn")),
+        notNull = setOf(),
+        keptNull = setOf(),
+    )
+
+    override val descriptor: SerialDescriptor get() = TurnStartedNotification.generatedSerializer().descriptor
+
+    override fun deserialize(decoder: Decoder): TurnStartedNotification =
+        decodeObject(decoder, SHAPE, TurnStartedNotification.generatedSerializer()) { value, extra, _ -> value.copy(extra = extra) }
+
+    override fun serialize(encoder: Encoder, value: TurnStartedNotification): Unit =
+        encodeObject(encoder, SHAPE, TurnStartedNotification.generatedSerializer(), value, value.extra)
+}
 
 /**
  * Lifecycle state of a turn.

@@ -5,18 +5,21 @@ package dev.codex.handoff.contract
 
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.SerializationException
+import kotlinx.serialization.builtins.serializer
 import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
 
 // Parsing the voice model's function calls, which are untrusted input.
 
 /**
- * Why a function call of the voice model was refused. [kind] is one of `unknown_tool`, `invalid_json`,
- * `not_an_object`, `duplicate_member`, `wrong_type` (null for a member that may only be absent) and
- * `invalid_arguments` (missing, unknown or mistyped members, or a value that breaks its type's constraints). The
- * kinds other than `invalid_arguments` are the verdict names of tests/fixtures/realtime/tool_calls.json.
+ * Why a function call of the voice model was refused. [kind] is the Rust parser's error kind, the verdict names
+ * of tests/fixtures/realtime/tool_calls.json: `unknown_tool`, `invalid_json`, `not_an_object`, `unknown_member`,
+ * `duplicate_member`, `missing_member`, `wrong_type`, `invalid_value` (a value that breaks its type's
+ * constraints) and `decode` (the members passed those checks but a nested value did not decode).
  */
 public class ToolCallException(public val kind: String, message: String, cause: Throwable? = null) :
     IllegalArgumentException(message, cause)
@@ -53,61 +56,99 @@ public sealed interface ToolCall {
  */
 public fun parseToolCall(name: String, argumentsJson: String): ToolCall = when (name) {
     "list_servers" -> ToolCall.ListServers(
-        decodeArguments(
-            "list_servers",
-            ListServersArguments.serializer(),
-            mapOf(),
-            setOf(),
-            argumentsJson,
-        ),
+        decodeArguments("list_servers", LIST_SERVERS_MEMBERS, ListServersArguments.serializer(), argumentsJson),
     )
     "list_sessions" -> ToolCall.ListSessions(
-        decodeArguments(
-            "list_sessions",
-            ListSessionsArguments.serializer(),
-            mapOf("server_id" to "server"),
-            setOf("server", "limit"),
-            argumentsJson,
-        ),
+        decodeArguments("list_sessions", LIST_SESSIONS_MEMBERS, ListSessionsArguments.serializer(), argumentsJson),
     )
     "read_session" -> ToolCall.ReadSession(
-        decodeArguments(
-            "read_session",
-            ReadSessionArguments.serializer(),
-            mapOf("server_id" to "server"),
-            setOf("server", "thread_id"),
-            argumentsJson,
-        ),
+        decodeArguments("read_session", READ_SESSION_MEMBERS, ReadSessionArguments.serializer(), argumentsJson),
     )
     "run_on_server" -> ToolCall.RunOnServer(
-        decodeArguments(
-            "run_on_server",
-            RunOnServerArguments.serializer(),
-            mapOf("server_id" to "server"),
-            setOf("server", "command"),
-            argumentsJson,
-        ),
+        decodeArguments("run_on_server", RUN_ON_SERVER_MEMBERS, RunOnServerArguments.serializer(), argumentsJson),
     )
     "codex", "background_agent" -> ToolCall.Codex(
-        decodeArguments(
-            "codex",
-            CodexToolArguments.serializer(),
-            mapOf("server_hint" to "server", "serverHint" to "server"),
-            setOf("server", "prompt", "thread_id"),
-            argumentsJson,
-        ),
+        decodeArguments("codex", CODEX_MEMBERS, CodexToolArguments.serializer(), argumentsJson),
     )
-    else -> throw ToolCallException("unknown_tool", "unknown tool `" + name + "`")
+    else -> throw ToolCallException(
+        "unknown_tool",
+        "unknown realtime tool `" + name + "`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex",
+    )
 }
 
-/** Object members, unknown ones refused: tool arguments are closed objects. */
+private val LIST_SERVERS_MEMBERS: List<ArgumentMember> = listOf(
+)
+
+private val LIST_SESSIONS_MEMBERS: List<ArgumentMember> = listOf(
+    ArgumentMember("server", listOf("server_id"), required = false, nullable = false, JsonKind.STRING),
+    ArgumentMember("limit", listOf(), required = false, nullable = false, JsonKind.INTEGER) { value -> SessionListLimit((value as JsonPrimitive).content.toLong()) },
+)
+
+private val READ_SESSION_MEMBERS: List<ArgumentMember> = listOf(
+    ArgumentMember("server", listOf("server_id"), required = true, nullable = false, JsonKind.STRING),
+    ArgumentMember("thread_id", listOf(), required = true, nullable = false, JsonKind.STRING) { value -> ThreadId((value as JsonPrimitive).content) },
+)
+
+private val RUN_ON_SERVER_MEMBERS: List<ArgumentMember> = listOf(
+    ArgumentMember("server", listOf("server_id"), required = true, nullable = false, JsonKind.STRING),
+    ArgumentMember("command", listOf(), required = true, nullable = false, JsonKind.STRING),
+)
+
+private val CODEX_MEMBERS: List<ArgumentMember> = listOf(
+    ArgumentMember("server", listOf("server_hint", "serverHint"), required = true, nullable = false, JsonKind.STRING),
+    ArgumentMember("prompt", listOf(), required = true, nullable = false, JsonKind.STRING),
+    ArgumentMember("thread_id", listOf(), required = false, nullable = false, JsonKind.STRING) { value -> ThreadId((value as JsonPrimitive).content) },
+)
+
+/** The JSON type a member must have. */
+private enum class JsonKind(val expected: String) {
+    STRING("a string"),
+    INTEGER("an integer"),
+    NUMBER("a number"),
+    BOOLEAN("a boolean"),
+    ARRAY("an array"),
+    OBJECT("an object"),
+    ANY("any JSON value");
+
+    fun matches(value: JsonElement): Boolean = when (this) {
+        STRING -> value is JsonPrimitive && value.isString
+        INTEGER -> value is JsonPrimitive && !value.isString && value !is JsonNull && value.content.toLongOrNull() != null
+        NUMBER -> value is JsonPrimitive && !value.isString && value !is JsonNull && value.content.toDoubleOrNull() != null
+        BOOLEAN -> value is JsonPrimitive && !value.isString && (value.content == "true" || value.content == "false")
+        ARRAY -> value is JsonArray
+        OBJECT -> value is JsonObject
+        ANY -> true
+    }
+}
+
+/** What a JSON value is, in the words of the error messages. */
+private fun found(value: JsonElement): String = when {
+    value is JsonNull -> "null"
+    value is JsonObject -> "an object"
+    value is JsonArray -> "an array"
+    value is JsonPrimitive && value.isString -> "a string"
+    value is JsonPrimitive && (value.content == "true" || value.content == "false") -> "a boolean"
+    value is JsonPrimitive && value.content.toLongOrNull() != null -> "an integer"
+    else -> "a number"
+}
+
+/** One member of a tool's arguments; [check] throws `IllegalArgumentException` for a value breaking its constraints. */
+private class ArgumentMember(
+    val wire: String,
+    val aliases: List<String>,
+    val required: Boolean,
+    val nullable: Boolean,
+    val kind: JsonKind,
+    val check: ((JsonElement) -> Unit)? = null,
+)
+
+/** Closed objects: unknown members refused (the member table has refused them already). */
 private val ARGUMENTS_JSON: Json = Json { ignoreUnknownKeys = false }
 
 private fun <T> decodeArguments(
     tool: String,
+    table: List<ArgumentMember>,
     serializer: KSerializer<T>,
-    aliases: Map<String, String>,
-    notNull: Set<String>,
     argumentsJson: String,
 ): T {
     val element = try {
@@ -115,28 +156,114 @@ private fun <T> decodeArguments(
     } catch (error: SerializationException) {
         throw ToolCallException("invalid_json", "`" + tool + "` arguments are not valid JSON: " + error.message, error)
     }
-    val members = element as? JsonObject
-        ?: throw ToolCallException("not_an_object", "`" + tool + "` arguments must be a JSON object")
+    if (element !is JsonObject) {
+        throw ToolCallException("not_an_object", "`" + tool + "` arguments must be a JSON object, found " + found(element))
+    }
+    val seen = arrayOfNulls<String>(table.size)
     val canonical = LinkedHashMap<String, JsonElement>()
-    val spelledAs = HashMap<String, String>()
-    for ((key, value) in members) {
-        val wire = aliases[key] ?: key
-        val first = spelledAs.put(wire, key)
+    for ((key, value) in membersInOrder(argumentsJson)) {
+        val index = table.indexOfFirst { it.wire == key || key in it.aliases }
+        if (index < 0) throw ToolCallException("unknown_member", "`" + tool + "` arguments: unknown member `" + key + "`")
+        val member = table[index]
+        val first = seen[index]
         if (first != null) {
+            val spelled = if (first == key) "" else ", as `" + first + "` and as `" + key + "`"
             throw ToolCallException(
                 "duplicate_member",
-                "`" + tool + "` arguments: member `" + wire + "` is given twice, as `" + first + "` and as `" + key + "`",
+                "`" + tool + "` arguments: member `" + member.wire + "` is given twice" + spelled,
             )
         }
-        if (value is JsonNull && wire in notNull) {
-            throw ToolCallException("wrong_type", "`" + tool + "` arguments: member `" + wire + "` must not be null")
+        if (!(value is JsonNull && member.nullable)) {
+            if (!member.kind.matches(value)) {
+                throw ToolCallException(
+                    "wrong_type",
+                    "`" + tool + "` arguments: member `" + member.wire + "` must be " + member.kind.expected +
+                        ", found " + found(value),
+                )
+            }
+            try {
+                member.check?.invoke(value)
+            } catch (error: IllegalArgumentException) {
+                throw ToolCallException(
+                    "invalid_value",
+                    "`" + tool + "` arguments: member `" + member.wire + "`: " + error.message,
+                    error,
+                )
+            }
         }
-        canonical[wire] = value
+        seen[index] = key
+        canonical[member.wire] = value
+    }
+    val missing = table.indices.firstOrNull { table[it].required && seen[it] == null }
+    if (missing != null) {
+        throw ToolCallException(
+            "missing_member",
+            "`" + tool + "` arguments: missing required member `" + table[missing].wire + "`",
+        )
     }
     return try {
         ARGUMENTS_JSON.decodeFromJsonElement(serializer, JsonObject(canonical))
     } catch (error: IllegalArgumentException) {
         // SerializationException is an IllegalArgumentException, and so is a failed `require` of a value class.
-        throw ToolCallException("invalid_arguments", "`" + tool + "` arguments: " + error.message, error)
+        throw ToolCallException("decode", "`" + tool + "` arguments: " + error.message, error)
     }
+}
+
+/**
+ * The members of the JSON object [text] (already known to be valid JSON) in text order, repeats kept: the
+ * object model of kotlinx keeps only the last of two equal names, which would hide a repeated member.
+ */
+private fun membersInOrder(text: String): List<Pair<String, JsonElement>> {
+    val members = ArrayList<Pair<String, JsonElement>>()
+    var at = skipSpace(text, 0) + 1 // past `{`
+    while (true) {
+        at = skipSpace(text, at)
+        if (text[at] == '}') return members
+        if (text[at] == ',') at = skipSpace(text, at + 1)
+        val keyEnd = endOfString(text, at)
+        val key = ARGUMENTS_JSON.decodeFromString(String.serializer(), text.substring(at, keyEnd))
+        at = skipSpace(text, keyEnd) + 1 // past `:`
+        val valueStart = skipSpace(text, at)
+        val valueEnd = endOfValue(text, valueStart)
+        members.add(key to ARGUMENTS_JSON.parseToJsonElement(text.substring(valueStart, valueEnd)))
+        at = valueEnd
+    }
+}
+
+private fun skipSpace(text: String, from: Int): Int {
+    var at = from
+    while (at < text.length && text[at] in " \t\r\n") at++
+    return at
+}
+
+/** The index just past the string literal starting at [start] (a `"`). */
+private fun endOfString(text: String, start: Int): Int {
+    var at = start + 1
+    while (text[at] != '"') at += if (text[at] == '\\') 2 else 1
+    return at + 1
+}
+
+/** The index just past the JSON value starting at [start]. */
+private fun endOfValue(text: String, start: Int): Int {
+    var depth = 0
+    var at = start
+    while (at < text.length) {
+        when (text[at]) {
+            '"' -> {
+                at = endOfString(text, at)
+                if (depth == 0) return at
+                continue
+            }
+            '{', '[' -> depth++
+            '}', ']' -> {
+                if (depth == 0) return at
+                depth--
+                if (depth == 0) return at + 1
+            }
+            ',' -> if (depth == 0) return at
+            ' ', '\t', '\r', '\n' -> if (depth == 0) return at
+        }
+        at++
+    }
+    return at
 }
