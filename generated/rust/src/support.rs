@@ -2,6 +2,7 @@
 // change the schema and rerun `cargo xtask gen`.
 
 //! Items the generated types share.
+
 /// Version of the contract schema these types were generated from (`x-version`).
 pub const CONTRACT_VERSION: &str = "2.0.0";
 
