@@ -41,7 +41,7 @@ pub fn generate(ir: &Ir) -> Result<Output, CodegenError> {
     output.add("src/methods.rs", render(methods::methods_rs(ir))?);
     output.add("src/realtime.rs", render(crate::realtime::rust_module(ir)?)?);
     output.add("src/registry.rs", render(registry::registry_rs(ir))?);
-    output.add("src/support.rs", render(support::support_rs(ir))?);
+    output.add("src/support.rs", render(support::support_rs(ir))? + support::OBJECT_ONLY_MACRO);
     Ok(output)
 }
 

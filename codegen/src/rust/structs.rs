@@ -16,7 +16,7 @@ pub(super) fn struct_tokens(ir: &Ir, def: &TypeDef, s: &StructDef) -> Result<Tok
     let name = type_ident(&def.name);
     let derives = derives(ir, &TypeRef::Named(def.name.clone()), &[]);
     let deny = s.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
-    // `remote = "Self"` turns the derives into inherent functions that the trait impls below wrap: serde's
+    // `remote = "Self"` turns the derives into inherent functions that `support::object_only!` wraps: serde's
     // derived structs also accept a JSON array (fields by position), which the schema does not allow.
     let container_attrs = quote!(#[serde(remote = "Self")] #deny);
     let mut fields = Vec::new();
@@ -50,23 +50,7 @@ pub(super) fn struct_tokens(ir: &Ir, def: &TypeDef, s: &StructDef) -> Result<Tok
 
         #constructor
 
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                #name::serialize(self, serializer)
-            }
-        }
-
-        impl<'de> crate::__private::DeserializeObject<'de> for #name {
-            fn deserialize_members<M: ::serde::de::MapAccess<'de>>(map: M) -> ::std::result::Result<Self, M::Error> {
-                #name::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                crate::__private::deserialize_object(deserializer)
-            }
-        }
+        crate::support::object_only!(#name);
     })
 }
 

@@ -31,6 +31,7 @@ pub(super) fn support_rs(ir: &Ir) -> TokenStream {
 
         impl ::std::error::Error for ConstraintError {}
 
+
         /// Serde helpers the generated types refer to.
         #[doc(hidden)]
         pub mod __private {
@@ -42,34 +43,45 @@ pub(super) fn support_rs(ir: &Ir) -> TokenStream {
             {
                 T::deserialize(deserializer).map(::std::option::Option::Some)
             }
+        }
+    }
+}
 
-            /// A struct decoded from the members of a JSON object (never from an array).
-            pub trait DeserializeObject<'de>: Sized {
-                fn deserialize_members<M: ::serde::de::MapAccess<'de>>(map: M) -> ::std::result::Result<Self, M::Error>;
+/// The support macro, as source text: prettyplease prints a `macro_rules!` body as one token run, so the macro
+/// is kept formatted here and appended to the rendered module.
+pub(super) const OBJECT_ONLY_MACRO: &str = r#"
+/// Implements `Serialize` and `Deserialize` of a struct whose derives `#[serde(remote = "Self")]` turned into
+/// inherent functions, so that the struct decodes from a JSON object only: serde's derived structs also accept an
+/// array (members by position), which the schema does not allow. Everything else is the derives' work.
+macro_rules! object_only {
+    ($name:ident) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                $name::serialize(self, serializer)
             }
+        }
 
-            /// Decodes `T` from a JSON object only.
-            pub fn deserialize_object<'de, D, T>(deserializer: D) -> ::std::result::Result<T, D::Error>
-            where
-                D: ::serde::Deserializer<'de>,
-                T: DeserializeObject<'de>,
-            {
-                struct ObjectVisitor<T>(::std::marker::PhantomData<T>);
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Members;
 
-                impl<'de, T: DeserializeObject<'de>> ::serde::de::Visitor<'de> for ObjectVisitor<T> {
-                    type Value = T;
+                impl<'de> ::serde::de::Visitor<'de> for Members {
+                    type Value = $name;
 
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str("a JSON object")
                     }
 
-                    fn visit_map<M: ::serde::de::MapAccess<'de>>(self, map: M) -> ::std::result::Result<T, M::Error> {
-                        T::deserialize_members(map)
+                    fn visit_map<M: ::serde::de::MapAccess<'de>>(self, map: M) -> ::std::result::Result<$name, M::Error> {
+                        $name::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
                     }
                 }
 
-                deserializer.deserialize_map(ObjectVisitor(::std::marker::PhantomData))
+                deserializer.deserialize_map(Members)
             }
         }
-    }
+    };
 }
+
+pub(crate) use object_only;
+"#;

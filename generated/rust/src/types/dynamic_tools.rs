@@ -129,32 +129,7 @@ impl DynamicToolCallParams {
     }
 }
 
-impl ::serde::Serialize for DynamicToolCallParams {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        DynamicToolCallParams::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for DynamicToolCallParams {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        DynamicToolCallParams::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for DynamicToolCallParams {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(DynamicToolCallParams);
 
 /// The client's answer to `item/tool/call`.
 ///
@@ -198,32 +173,7 @@ impl DynamicToolCallResponse {
     }
 }
 
-impl ::serde::Serialize for DynamicToolCallResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        DynamicToolCallResponse::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for DynamicToolCallResponse {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        DynamicToolCallResponse::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for DynamicToolCallResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(DynamicToolCallResponse);
 
 /// A client-provided tool declared on `thread/realtime/start`.
 ///
@@ -273,30 +223,7 @@ impl DynamicToolSpec {
     }
 }
 
-impl ::serde::Serialize for DynamicToolSpec {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        DynamicToolSpec::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for DynamicToolSpec {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        DynamicToolSpec::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for DynamicToolSpec {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(DynamicToolSpec);
 
 /// Image output of a dynamic tool call.
 ///
@@ -338,32 +265,7 @@ impl InputImageContentItem {
     }
 }
 
-impl ::serde::Serialize for InputImageContentItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        InputImageContentItem::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for InputImageContentItem {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        InputImageContentItem::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for InputImageContentItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(InputImageContentItem);
 
 /// Content kind tag, always `inputImage`.
 ///
@@ -443,32 +345,7 @@ impl InputTextContentItem {
     }
 }
 
-impl ::serde::Serialize for InputTextContentItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        InputTextContentItem::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for InputTextContentItem {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        InputTextContentItem::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for InputTextContentItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(InputTextContentItem);
 
 /// Content kind tag, always `inputText`.
 ///

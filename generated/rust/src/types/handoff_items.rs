@@ -58,32 +58,7 @@ impl RealtimeFunctionCallItem {
     }
 }
 
-impl ::serde::Serialize for RealtimeFunctionCallItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        RealtimeFunctionCallItem::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for RealtimeFunctionCallItem {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        RealtimeFunctionCallItem::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for RealtimeFunctionCallItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(RealtimeFunctionCallItem);
 
 /// Item kind tag, always `function_call`.
 ///
@@ -195,32 +170,7 @@ impl RealtimeHandoffRequested {
     }
 }
 
-impl ::serde::Serialize for RealtimeHandoffRequested {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        RealtimeHandoffRequested::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for RealtimeHandoffRequested {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        RealtimeHandoffRequested::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for RealtimeHandoffRequested {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(RealtimeHandoffRequested);
 
 /// Item kind tag, always `handoff_request`.
 ///
@@ -342,32 +292,7 @@ impl RealtimeOtherItem {
     }
 }
 
-impl ::serde::Serialize for RealtimeOtherItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        RealtimeOtherItem::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for RealtimeOtherItem {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        RealtimeOtherItem::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for RealtimeOtherItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(RealtimeOtherItem);
 
 /// Item kind tag, any value other than the modelled ones.
 ///
@@ -510,33 +435,7 @@ impl ThreadRealtimeFinalizeHandoffParams {
     }
 }
 
-impl ::serde::Serialize for ThreadRealtimeFinalizeHandoffParams {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadRealtimeFinalizeHandoffParams::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de>
-for ThreadRealtimeFinalizeHandoffParams {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadRealtimeFinalizeHandoffParams::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeFinalizeHandoffParams {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadRealtimeFinalizeHandoffParams);
 
 /// Result of `thread/realtime/finalizeHandoff`: empty.
 ///
@@ -572,33 +471,7 @@ impl ThreadRealtimeFinalizeHandoffResponse {
     }
 }
 
-impl ::serde::Serialize for ThreadRealtimeFinalizeHandoffResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadRealtimeFinalizeHandoffResponse::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de>
-for ThreadRealtimeFinalizeHandoffResponse {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadRealtimeFinalizeHandoffResponse::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeFinalizeHandoffResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadRealtimeFinalizeHandoffResponse);
 
 /// Params of `thread/realtime/itemAdded`: an item was added to the voice conversation. A `handoff_request` item opens a handoff.
 ///
@@ -639,33 +512,7 @@ impl ThreadRealtimeItemAddedNotification {
     }
 }
 
-impl ::serde::Serialize for ThreadRealtimeItemAddedNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadRealtimeItemAddedNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de>
-for ThreadRealtimeItemAddedNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadRealtimeItemAddedNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeItemAddedNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadRealtimeItemAddedNotification);
 
 /// Params of `thread/realtime/resolveHandoff` (litter fork): stream output of the open handoff back to the voice model. May be sent several times while output streams.
 ///
@@ -707,33 +554,7 @@ impl ThreadRealtimeResolveHandoffParams {
     }
 }
 
-impl ::serde::Serialize for ThreadRealtimeResolveHandoffParams {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadRealtimeResolveHandoffParams::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de>
-for ThreadRealtimeResolveHandoffParams {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadRealtimeResolveHandoffParams::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeResolveHandoffParams {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadRealtimeResolveHandoffParams);
 
 /// Result of `thread/realtime/resolveHandoff`: empty.
 ///
@@ -769,33 +590,7 @@ impl ThreadRealtimeResolveHandoffResponse {
     }
 }
 
-impl ::serde::Serialize for ThreadRealtimeResolveHandoffResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadRealtimeResolveHandoffResponse::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de>
-for ThreadRealtimeResolveHandoffResponse {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadRealtimeResolveHandoffResponse::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeResolveHandoffResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadRealtimeResolveHandoffResponse);
 
 /// Params of `thread/realtime/start` (experimental): start a voice session on a thread.
 ///
@@ -845,32 +640,7 @@ impl ThreadRealtimeStartParams {
     }
 }
 
-impl ::serde::Serialize for ThreadRealtimeStartParams {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadRealtimeStartParams::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ThreadRealtimeStartParams {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadRealtimeStartParams::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadRealtimeStartParams {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadRealtimeStartParams);
 
 /// One utterance of the voice conversation that led to a handoff.
 ///
@@ -910,27 +680,4 @@ impl TranscriptEntry {
     }
 }
 
-impl ::serde::Serialize for TranscriptEntry {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        TranscriptEntry::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for TranscriptEntry {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        TranscriptEntry::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TranscriptEntry {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(TranscriptEntry);

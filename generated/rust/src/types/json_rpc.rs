@@ -41,30 +41,7 @@ impl JsonRpcError {
     }
 }
 
-impl ::serde::Serialize for JsonRpcError {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        JsonRpcError::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcError {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        JsonRpcError::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for JsonRpcError {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(JsonRpcError);
 
 /// The error member of a failed response. A `thread/resume` of an unknown thread fails with code -32600 and the message `no rollout found for thread id <id>`.
 ///
@@ -115,32 +92,7 @@ impl JsonRpcErrorObject {
     }
 }
 
-impl ::serde::Serialize for JsonRpcErrorObject {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        JsonRpcErrorObject::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcErrorObject {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        JsonRpcErrorObject::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for JsonRpcErrorObject {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(JsonRpcErrorObject);
 
 /// A JSON-RPC notification: a method call that expects no response.
 ///
@@ -186,32 +138,7 @@ impl JsonRpcNotification {
     }
 }
 
-impl ::serde::Serialize for JsonRpcNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        JsonRpcNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        JsonRpcNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for JsonRpcNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(JsonRpcNotification);
 
 /// A JSON-RPC request on the app-server connection. The app-server protocol omits the `jsonrpc` member.
 ///
@@ -268,30 +195,7 @@ impl JsonRpcRequest {
     }
 }
 
-impl ::serde::Serialize for JsonRpcRequest {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        JsonRpcRequest::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcRequest {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        JsonRpcRequest::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for JsonRpcRequest {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(JsonRpcRequest);
 
 /// A successful JSON-RPC response.
 ///
@@ -331,30 +235,7 @@ impl JsonRpcResponse {
     }
 }
 
-impl ::serde::Serialize for JsonRpcResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        JsonRpcResponse::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for JsonRpcResponse {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        JsonRpcResponse::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for JsonRpcResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(JsonRpcResponse);
 
 /// JSON-RPC request id: a string or a 64-bit integer, echoed unchanged by the response that answers the request.
 ///
@@ -421,27 +302,4 @@ impl TraceContext {
     }
 }
 
-impl ::serde::Serialize for TraceContext {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        TraceContext::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for TraceContext {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        TraceContext::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TraceContext {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(TraceContext);

@@ -61,32 +61,7 @@ impl AgentMessageDeltaNotification {
     }
 }
 
-impl ::serde::Serialize for AgentMessageDeltaNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        AgentMessageDeltaNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for AgentMessageDeltaNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        AgentMessageDeltaNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for AgentMessageDeltaNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(AgentMessageDeltaNotification);
 
 /// Params of the `error` notification: a turn hit an error.
 ///
@@ -142,32 +117,7 @@ impl ErrorNotification {
     }
 }
 
-impl ::serde::Serialize for ErrorNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ErrorNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ErrorNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ErrorNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ErrorNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ErrorNotification);
 
 /// Params of the `item/completed` notification.
 ///
@@ -218,32 +168,7 @@ impl ItemCompletedNotification {
     }
 }
 
-impl ::serde::Serialize for ItemCompletedNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ItemCompletedNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ItemCompletedNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ItemCompletedNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ItemCompletedNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ItemCompletedNotification);
 
 /// Params of the `item/started` notification.
 ///
@@ -294,32 +219,7 @@ impl ItemStartedNotification {
     }
 }
 
-impl ::serde::Serialize for ItemStartedNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ItemStartedNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ItemStartedNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ItemStartedNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ItemStartedNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ItemStartedNotification);
 
 /// A user input kind the handoff contract does not model (images, skills, mentions). Kept whole.
 ///
@@ -355,30 +255,7 @@ impl OtherUserInput {
     }
 }
 
-impl ::serde::Serialize for OtherUserInput {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        OtherUserInput::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for OtherUserInput {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        OtherUserInput::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for OtherUserInput {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(OtherUserInput);
 
 /// Input kind tag, any value other than the modelled ones.
 ///
@@ -526,30 +403,7 @@ impl TextUserInput {
     }
 }
 
-impl ::serde::Serialize for TextUserInput {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        TextUserInput::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for TextUserInput {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        TextUserInput::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TextUserInput {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(TextUserInput);
 
 /// Input kind tag, always `text`.
 ///
@@ -640,30 +494,7 @@ impl Thread {
     }
 }
 
-impl ::serde::Serialize for Thread {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        Thread::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for Thread {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        Thread::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Thread {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(Thread);
 
 /// Params of `thread/resume`: load a stored thread (or rejoin a running one), subscribe to its events and return it hydrated. For a thread that is not running the server prefers `history`, then a non-empty `path`, then `threadId`. The overrides apply to the resumed thread.
 ///
@@ -812,32 +643,7 @@ impl ThreadResumeParams {
     }
 }
 
-impl ::serde::Serialize for ThreadResumeParams {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadResumeParams::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ThreadResumeParams {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadResumeParams::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadResumeParams {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadResumeParams);
 
 /// Result of `thread/resume`: the resumed thread, subscribed and hydrated, with its effective settings.
 ///
@@ -913,32 +719,7 @@ impl ThreadResumeResponse {
     }
 }
 
-impl ::serde::Serialize for ThreadResumeResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadResumeResponse::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ThreadResumeResponse {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadResumeResponse::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadResumeResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadResumeResponse);
 
 /// Params of `thread/start`: create a new thread. Every member is an optional override.
 ///
@@ -1033,32 +814,7 @@ impl ThreadStartParams {
     }
 }
 
-impl ::serde::Serialize for ThreadStartParams {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadStartParams::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ThreadStartParams {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadStartParams::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadStartParams {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadStartParams);
 
 /// Result of `thread/start`: the new thread with its effective settings.
 ///
@@ -1134,32 +890,7 @@ impl ThreadStartResponse {
     }
 }
 
-impl ::serde::Serialize for ThreadStartResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadStartResponse::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ThreadStartResponse {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadStartResponse::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadStartResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadStartResponse);
 
 /// Params of the `thread/started` notification: a thread was created.
 ///
@@ -1194,32 +925,7 @@ impl ThreadStartedNotification {
     }
 }
 
-impl ::serde::Serialize for ThreadStartedNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ThreadStartedNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ThreadStartedNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ThreadStartedNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ThreadStartedNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ThreadStartedNotification);
 
 /// One turn of a thread: a user input and the agent's work on it.
 ///
@@ -1287,30 +993,7 @@ impl Turn {
     }
 }
 
-impl ::serde::Serialize for Turn {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        Turn::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for Turn {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        Turn::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Turn {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(Turn);
 
 /// Params of the `turn/completed` notification: the turn ended (completed, interrupted or failed).
 ///
@@ -1351,32 +1034,7 @@ impl TurnCompletedNotification {
     }
 }
 
-impl ::serde::Serialize for TurnCompletedNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        TurnCompletedNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for TurnCompletedNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        TurnCompletedNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TurnCompletedNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(TurnCompletedNotification);
 
 /// Params of `turn/start`: send user input into a thread and run the agent on it. Overrides apply to this turn and the ones after it.
 ///
@@ -1470,30 +1128,7 @@ impl TurnStartParams {
     }
 }
 
-impl ::serde::Serialize for TurnStartParams {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        TurnStartParams::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for TurnStartParams {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        TurnStartParams::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TurnStartParams {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(TurnStartParams);
 
 /// Result of `turn/start`: the turn that was started.
 ///
@@ -1528,32 +1163,7 @@ impl TurnStartResponse {
     }
 }
 
-impl ::serde::Serialize for TurnStartResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        TurnStartResponse::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for TurnStartResponse {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        TurnStartResponse::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TurnStartResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(TurnStartResponse);
 
 /// Params of the `turn/started` notification.
 ///
@@ -1594,32 +1204,7 @@ impl TurnStartedNotification {
     }
 }
 
-impl ::serde::Serialize for TurnStartedNotification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        TurnStartedNotification::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for TurnStartedNotification {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        TurnStartedNotification::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TurnStartedNotification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(TurnStartedNotification);
 
 /// Lifecycle state of a turn.
 ///

@@ -55,32 +55,7 @@ impl CodexToolArguments {
     }
 }
 
-impl ::serde::Serialize for CodexToolArguments {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        CodexToolArguments::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for CodexToolArguments {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        CodexToolArguments::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for CodexToolArguments {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(CodexToolArguments);
 
 /// Arguments of the realtime `list_servers` function tool: none.
 ///
@@ -112,32 +87,7 @@ impl ListServersArguments {
     }
 }
 
-impl ::serde::Serialize for ListServersArguments {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ListServersArguments::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ListServersArguments {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ListServersArguments::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ListServersArguments {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ListServersArguments);
 
 /// Arguments of the realtime `list_sessions` function tool: recent sessions (threads) of one server or of all servers.
 ///
@@ -195,32 +145,7 @@ impl ListSessionsArguments {
     }
 }
 
-impl ::serde::Serialize for ListSessionsArguments {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ListSessionsArguments::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ListSessionsArguments {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ListSessionsArguments::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ListSessionsArguments {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ListSessionsArguments);
 
 /// Arguments of the realtime `read_session` function tool: read the recent turns of one session to check it is the one the user means.
 ///
@@ -257,32 +182,7 @@ impl ReadSessionArguments {
     }
 }
 
-impl ::serde::Serialize for ReadSessionArguments {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ReadSessionArguments::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for ReadSessionArguments {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        ReadSessionArguments::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ReadSessionArguments {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(ReadSessionArguments);
 
 /// Arguments of the realtime `run_on_server` function tool: run one shell command on a server and return its output.
 ///
@@ -319,32 +219,7 @@ impl RunOnServerArguments {
     }
 }
 
-impl ::serde::Serialize for RunOnServerArguments {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        RunOnServerArguments::serialize(self, serializer)
-    }
-}
-
-impl<'de> crate::__private::DeserializeObject<'de> for RunOnServerArguments {
-    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-        map: M,
-    ) -> ::std::result::Result<Self, M::Error> {
-        RunOnServerArguments::deserialize(
-            ::serde::de::value::MapAccessDeserializer::new(map),
-        )
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for RunOnServerArguments {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
+crate::support::object_only!(RunOnServerArguments);
 
 /// How many sessions `list_sessions` returns at most.
 ///
