@@ -42,13 +42,12 @@ pub struct RealtimeFunctionCallItem {
 
 impl RealtimeFunctionCallItem {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: ::std::string::String,
         call_id: ::std::string::String,
         arguments: ::std::string::String,
     ) -> Self {
-        Self {
+        RealtimeFunctionCallItem {
             type_: ::std::default::Default::default(),
             name,
             call_id,
@@ -150,14 +149,13 @@ pub struct RealtimeHandoffRequested {
 
 impl RealtimeHandoffRequested {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         handoff_id: ::std::string::String,
         item_id: ::std::string::String,
         input_transcript: ::std::string::String,
         active_transcript: ::std::vec::Vec<TranscriptEntry>,
     ) -> Self {
-        Self {
+        RealtimeHandoffRequested {
             type_: ::std::default::Default::default(),
             handoff_id,
             item_id,
@@ -283,9 +281,8 @@ pub struct RealtimeOtherItem {
 
 impl RealtimeOtherItem {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(type_: RealtimeOtherItemType) -> Self {
-        Self {
+        RealtimeOtherItem {
             type_,
             extra: ::serde_json::Map::new(),
         }
@@ -328,16 +325,19 @@ impl RealtimeOtherItemType {
             }
         }
     }
+
     fn check(value: &str) -> ::std::result::Result<(), ::std::string::String> {
         if ["handoff_request"].contains(&value) {
             return Err("must not be one of handoff_request".to_owned());
         }
         Ok(())
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     /// The wrapped value.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
@@ -389,6 +389,7 @@ impl ::schemars::JsonSchema for RealtimeOtherItemType {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "RealtimeOtherItemType".into()
     }
+
     fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
         ::serde_json::from_str::<
             ::serde_json::Value,
@@ -426,9 +427,8 @@ pub struct ThreadRealtimeFinalizeHandoffParams {
 
 impl ThreadRealtimeFinalizeHandoffParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId) -> Self {
-        Self {
+        ThreadRealtimeFinalizeHandoffParams {
             thread_id,
             extra: ::serde_json::Map::new(),
         }
@@ -463,9 +463,8 @@ impl ::std::default::Default for ThreadRealtimeFinalizeHandoffResponse {
 
 impl ThreadRealtimeFinalizeHandoffResponse {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {
+        ThreadRealtimeFinalizeHandoffResponse {
             extra: ::serde_json::Map::new(),
         }
     }
@@ -502,9 +501,8 @@ pub struct ThreadRealtimeItemAddedNotification {
 
 impl ThreadRealtimeItemAddedNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId, item: RealtimeItem) -> Self {
-        Self {
+        ThreadRealtimeItemAddedNotification {
             thread_id,
             item,
             extra: ::serde_json::Map::new(),
@@ -544,9 +542,8 @@ pub struct ThreadRealtimeResolveHandoffParams {
 
 impl ThreadRealtimeResolveHandoffParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId, tool_call_output: ::std::string::String) -> Self {
-        Self {
+        ThreadRealtimeResolveHandoffParams {
             thread_id,
             tool_call_output,
             extra: ::serde_json::Map::new(),
@@ -582,9 +579,8 @@ impl ::std::default::Default for ThreadRealtimeResolveHandoffResponse {
 
 impl ThreadRealtimeResolveHandoffResponse {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {
+        ThreadRealtimeResolveHandoffResponse {
             extra: ::serde_json::Map::new(),
         }
     }
@@ -629,9 +625,8 @@ pub struct ThreadRealtimeStartParams {
 
 impl ThreadRealtimeStartParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId) -> Self {
-        Self {
+        ThreadRealtimeStartParams {
             thread_id,
             client_controlled_handoff: ::std::option::Option::None,
             dynamic_tools: ::std::option::Option::None,
@@ -670,9 +665,8 @@ pub struct TranscriptEntry {
 
 impl TranscriptEntry {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(role: ::std::string::String, text: ::std::string::String) -> Self {
-        Self {
+        TranscriptEntry {
             role,
             text,
             extra: ::serde_json::Map::new(),
