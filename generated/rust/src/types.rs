@@ -87,6 +87,63 @@ impl<'de> ::serde::Deserialize<'de> for AgentMessageDeltaNotification {
     }
 }
 
+/// Arguments of the `background_agent` function tool that the stock Codex app-server (0.171.0) declares to the voice model itself: the request in the user's own words, nothing else (no server, no thread to continue). The server turns a call into a `handoff_request` item and runs the delegated turn on the realtime session's own thread.
+///
+/// Schema: `/$defs/BackgroundAgentArguments`
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct BackgroundAgentArguments {
+    /// The user's request, passed on in their own words.
+    ///
+    /// Schema: `/$defs/BackgroundAgentArguments/properties/prompt`
+    pub prompt: ::std::string::String,
+}
+
+impl BackgroundAgentArguments {
+    /// A value with the required members; optional members absent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(prompt: ::std::string::String) -> Self {
+        Self { prompt }
+    }
+}
+
+impl ::serde::Serialize for BackgroundAgentArguments {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        BackgroundAgentArguments::serialize(self, serializer)
+    }
+}
+
+impl<'de> crate::__private::DeserializeObject<'de> for BackgroundAgentArguments {
+    fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
+        map: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        BackgroundAgentArguments::deserialize(
+            ::serde::de::value::MapAccessDeserializer::new(map),
+        )
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BackgroundAgentArguments {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_object(deserializer)
+    }
+}
+
 /// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread. Only an app-server with the client-controlled-handoff patch acts on it: the stock app-server (0.171.0, checked by `cargo xtask conformance`) declares `background_agent` with `prompt` only and ignores a call named `codex`, `server` and `thread_id` included (no item, no turn, no answer to the model).
 ///
 /// Schema: `/$defs/CodexToolArguments`
@@ -1622,7 +1679,7 @@ impl<'de> ::serde::Deserialize<'de> for ReadSessionArguments {
     }
 }
 
-/// A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `response.output_item.done`).
+/// A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `conversation.item.done` — the event upstream's app-server acts on — and `response.output_item.done`).
 ///
 /// Schema: `/$defs/RealtimeFunctionCallItem`
 #[derive(
@@ -1640,6 +1697,16 @@ pub struct RealtimeFunctionCallItem {
     /// Schema: `/$defs/RealtimeFunctionCallItem/properties/type`
     #[serde(rename = "type")]
     pub type_: RealtimeFunctionCallItemType,
+    /// The conversation item's id; upstream's app-server passes it on as the `handoff_request` item's `item_id`.
+    ///
+    /// Schema: `/$defs/RealtimeFunctionCallItem/properties/id`
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::non_null"
+    )]
+    #[schemars(with = "::std::string::String")]
+    pub id: ::std::option::Option<::std::string::String>,
     /// Name of the called tool, one of `x-realtime-tools`.
     ///
     /// Schema: `/$defs/RealtimeFunctionCallItem/properties/name`
@@ -1667,6 +1734,7 @@ impl RealtimeFunctionCallItem {
     ) -> Self {
         Self {
             type_: ::std::default::Default::default(),
+            id: ::std::option::Option::None,
             name,
             call_id,
             arguments,
