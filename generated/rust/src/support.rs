@@ -2,6 +2,7 @@
 // change the schema and rerun `cargo xtask gen`.
 
 //! Items the generated types share.
+
 /// Version of the contract schema these types were generated from (`x-version`).
 pub const CONTRACT_VERSION: &str = "3.0.0";
 
@@ -36,37 +37,39 @@ pub mod __private {
     {
         T::deserialize(deserializer).map(::std::option::Option::Some)
     }
-    /// A struct decoded from the members of a JSON object (never from an array).
-    pub trait DeserializeObject<'de>: Sized {
-        fn deserialize_members<M: ::serde::de::MapAccess<'de>>(
-            map: M,
-        ) -> ::std::result::Result<Self, M::Error>;
-    }
-    /// Decodes `T` from a JSON object only.
-    pub fn deserialize_object<'de, D, T>(
-        deserializer: D,
-    ) -> ::std::result::Result<T, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-        T: DeserializeObject<'de>,
-    {
-        struct ObjectVisitor<T>(::std::marker::PhantomData<T>);
-        impl<'de, T: DeserializeObject<'de>> ::serde::de::Visitor<'de>
-        for ObjectVisitor<T> {
-            type Value = T;
-            fn expecting(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> ::std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: ::serde::de::MapAccess<'de>>(
-                self,
-                map: M,
-            ) -> ::std::result::Result<T, M::Error> {
-                T::deserialize_members(map)
+}
+
+/// Implements `Serialize` and `Deserialize` of a struct whose derives `#[serde(remote = "Self")]` turned into
+/// inherent functions, so that the struct decodes from a JSON object only: serde's derived structs also accept an
+/// array (members by position), which the schema does not allow. Everything else is the derives' work.
+macro_rules! object_only {
+    ($name:ident) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                $name::serialize(self, serializer)
             }
         }
-        deserializer.deserialize_map(ObjectVisitor(::std::marker::PhantomData))
-    }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Members;
+
+                impl<'de> ::serde::de::Visitor<'de> for Members {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+
+                    fn visit_map<M: ::serde::de::MapAccess<'de>>(self, map: M) -> ::std::result::Result<$name, M::Error> {
+                        $name::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+
+                deserializer.deserialize_map(Members)
+            }
+        }
+    };
 }
+
+pub(crate) use object_only;
