@@ -2,7 +2,7 @@
 
 use handoff_schema::{EnumOrigin, Field, Ir, Presence, StructDef, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::BACKEND;
 use super::common::{derives, doc_lines, field_ident, rust_type, type_doc, type_ident};
@@ -38,7 +38,7 @@ pub(super) fn struct_tokens(ir: &Ir, def: &TypeDef, s: &StructDef) -> Result<Tok
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
     });
-    let constructor = constructor_tokens(ir, &name, s);
+    let constructor = constructor_tokens(ir, def, &name, s)?;
     Ok(quote! {
         #doc
         #derives
@@ -54,43 +54,115 @@ pub(super) fn struct_tokens(ir: &Ir, def: &TypeDef, s: &StructDef) -> Result<Tok
     })
 }
 
-/// `new(required members…)`: optional members start absent, `extra` empty, tags at their one value.
-pub(super) fn constructor_tokens(ir: &Ir, name: &Ident, s: &StructDef) -> TokenStream {
-    let required: Vec<&Field> = s.fields.iter().filter(|f| f.presence == Presence::Required).collect();
-    let params = required.iter().filter(|f| !is_tag_field(ir, f)).map(|f| {
+/// Most required members a `new` takes positionally; a struct with more gets a builder that names each one
+/// (clippy's `too_many_arguments` starts at eight, but past four positional arguments are easy to swap).
+const MAX_NEW_ARGUMENTS: usize = 4;
+
+/// `new(required members…)`, or `builder()` when there are more than [`MAX_NEW_ARGUMENTS`]: optional and
+/// nullable members start absent, `extra` empty, tags at their one value.
+fn constructor_tokens(ir: &Ir, def: &TypeDef, name: &Ident, s: &StructDef) -> Result<TokenStream, CodegenError> {
+    let arguments: Vec<&Field> =
+        s.fields.iter().filter(|f| f.presence == Presence::Required && !is_tag_field(ir, f)).collect();
+    let extra = (!s.closed).then(|| quote!(extra: ::serde_json::Map::new(),));
+    let fill = |required: &dyn Fn(&Ident, &Field) -> TokenStream| {
+        let inits = s.fields.iter().map(|f| {
+            let ident = field_ident(&f.name);
+            if is_tag_field(ir, f) {
+                quote!(#ident: ::std::default::Default::default())
+            } else if f.presence == Presence::Required {
+                required(&ident, f)
+            } else {
+                quote!(#ident: ::std::option::Option::None)
+            }
+        });
+        quote!(#name { #(#inits,)* #extra })
+    };
+    if arguments.len() <= MAX_NEW_ARGUMENTS {
+        let params = arguments.iter().map(|f| {
+            let ident = field_ident(&f.name);
+            let ty = rust_type(&f.ty);
+            quote!(#ident: #ty)
+        });
+        let value = fill(&|ident, _| quote!(#ident));
+        let default = arguments.is_empty().then(|| {
+            quote! {
+                impl ::std::default::Default for #name {
+                    fn default() -> Self { Self::new() }
+                }
+            }
+        });
+        return Ok(quote! {
+            #default
+
+            impl #name {
+                /// A value with the required members; optional members absent.
+                pub fn new(#(#params),*) -> Self {
+                    #value
+                }
+            }
+        });
+    }
+    let builder = format_ident!("{name}Builder");
+    let clash = if ir.types.contains_key(&builder.to_string()) {
+        Some(format!("the builder's name `{builder}` is a schema type"))
+    } else {
+        arguments
+            .iter()
+            .find(|f| f.name == "build")
+            .map(|_| "a required member named `build` clashes with the builder's `build`".to_owned())
+    };
+    if let Some(reason) = clash {
+        return Err(CodegenError::Unsupported {
+            backend: BACKEND,
+            type_name: def.name.clone(),
+            pointer: def.pointer.clone(),
+            reason,
+        });
+    }
+    let slots = arguments.iter().map(|f| {
         let ident = field_ident(&f.name);
         let ty = rust_type(&f.ty);
-        quote!(#ident: #ty)
+        quote!(#ident: ::std::option::Option<#ty>,)
     });
-    let inits = s.fields.iter().map(|f| {
+    let setters = arguments.iter().map(|f| {
         let ident = field_ident(&f.name);
-        if is_tag_field(ir, f) {
-            quote!(#ident: ::std::default::Default::default())
-        } else if f.presence == Presence::Required {
-            quote!(#ident)
-        } else {
-            quote!(#ident: ::std::option::Option::None)
-        }
-    });
-    let extra = (!s.closed).then(|| quote!(extra: ::serde_json::Map::new(),));
-    let default = required.iter().all(|f| is_tag_field(ir, f)).then(|| {
+        let ty = rust_type(&f.ty);
+        let doc = format!(" Sets the required member `{}`.", f.wire_name);
         quote! {
-            impl ::std::default::Default for #name {
-                fn default() -> Self { Self::new() }
+            #[doc = #doc]
+            pub fn #ident(mut self, value: #ty) -> Self {
+                self.#ident = ::std::option::Option::Some(value);
+                self
             }
         }
     });
-    quote! {
-        #default
-
+    let type_name = &def.name;
+    let value = fill(&|ident, f| {
+        let wire = &f.wire_name;
+        quote!(#ident: self.#ident.ok_or(crate::MissingMember { type_name: #type_name, member: #wire })?)
+    });
+    let builder_doc = format!(" Builds a [`{name}`] from its {} required members, each set by name.", arguments.len());
+    Ok(quote! {
         impl #name {
-            /// A value with the required members; optional members absent.
-            #[allow(clippy::too_many_arguments)]
-            pub fn new(#(#params),*) -> Self {
-                Self { #(#inits,)* #extra }
+            /// A builder that takes the required members by name; optional members start absent.
+            pub fn builder() -> #builder {
+                #builder::default()
             }
         }
-    }
+
+        #[doc = #builder_doc]
+        #[derive(Debug, Clone, Default)]
+        pub struct #builder { #(#slots)* }
+
+        impl #builder {
+            #(#setters)*
+
+            /// The value, with optional members absent; the error names the first required member left unset.
+            pub fn build(self) -> ::std::result::Result<#name, crate::MissingMember> {
+                Ok(#value)
+            }
+        }
+    })
 }
 
 /// Union variant tags are synthesized one-value enums; constructors fill them in.

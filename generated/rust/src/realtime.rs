@@ -481,6 +481,7 @@ impl JsonKind {
             Self::Any => true,
         }
     }
+
     fn expected(self) -> &'static str {
         match self {
             Self::String => "a string",

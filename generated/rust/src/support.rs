@@ -24,6 +24,24 @@ impl ::std::fmt::Display for ConstraintError {
 }
 
 impl ::std::error::Error for ConstraintError {}
+/// A builder's `build` found a required member unset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingMember {
+    /// The type being built.
+    pub type_name: &'static str,
+    /// The member's wire name.
+    pub member: &'static str,
+}
+
+impl ::std::fmt::Display for MissingMember {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(
+            f, "{}: the required member `{}` was not set", self.type_name, self.member
+        )
+    }
+}
+
+impl ::std::error::Error for MissingMember {}
 /// Serde helpers the generated types refer to.
 #[doc(hidden)]
 pub mod __private {

@@ -39,6 +39,7 @@ impl ThreadId {
             }
         }
     }
+
     fn check(value: &str) -> ::std::result::Result<(), ::std::string::String> {
         let length = value.chars().count();
         if !(1usize..=128usize).contains(&length) {
@@ -54,10 +55,12 @@ impl ThreadId {
         }
         Ok(())
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     /// The wrapped value.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
@@ -109,6 +112,7 @@ impl ::schemars::JsonSchema for ThreadId {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "ThreadId".into()
     }
+
     fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
         ::serde_json::from_str::<
             ::serde_json::Value,

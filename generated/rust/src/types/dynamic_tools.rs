@@ -108,24 +108,91 @@ pub struct DynamicToolCallParams {
 }
 
 impl DynamicToolCallParams {
-    /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        thread_id: ThreadId,
-        turn_id: ::std::string::String,
-        call_id: ::std::string::String,
-        tool: ::std::string::String,
-        arguments: ::serde_json::Value,
-    ) -> Self {
-        Self {
-            thread_id,
-            turn_id,
-            call_id,
+    /// A builder that takes the required members by name; optional members start absent.
+    pub fn builder() -> DynamicToolCallParamsBuilder {
+        DynamicToolCallParamsBuilder::default()
+    }
+}
+
+/// Builds a [`DynamicToolCallParams`] from its 5 required members, each set by name.
+#[derive(Debug, Clone, Default)]
+pub struct DynamicToolCallParamsBuilder {
+    thread_id: ::std::option::Option<ThreadId>,
+    turn_id: ::std::option::Option<::std::string::String>,
+    call_id: ::std::option::Option<::std::string::String>,
+    tool: ::std::option::Option<::std::string::String>,
+    arguments: ::std::option::Option<::serde_json::Value>,
+}
+
+impl DynamicToolCallParamsBuilder {
+    /// Sets the required member `threadId`.
+    pub fn thread_id(mut self, value: ThreadId) -> Self {
+        self.thread_id = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `turnId`.
+    pub fn turn_id(mut self, value: ::std::string::String) -> Self {
+        self.turn_id = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `callId`.
+    pub fn call_id(mut self, value: ::std::string::String) -> Self {
+        self.call_id = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `tool`.
+    pub fn tool(mut self, value: ::std::string::String) -> Self {
+        self.tool = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `arguments`.
+    pub fn arguments(mut self, value: ::serde_json::Value) -> Self {
+        self.arguments = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// The value, with optional members absent; the error names the first required member left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<DynamicToolCallParams, crate::MissingMember> {
+        Ok(DynamicToolCallParams {
+            thread_id: self
+                .thread_id
+                .ok_or(crate::MissingMember {
+                    type_name: "DynamicToolCallParams",
+                    member: "threadId",
+                })?,
+            turn_id: self
+                .turn_id
+                .ok_or(crate::MissingMember {
+                    type_name: "DynamicToolCallParams",
+                    member: "turnId",
+                })?,
+            call_id: self
+                .call_id
+                .ok_or(crate::MissingMember {
+                    type_name: "DynamicToolCallParams",
+                    member: "callId",
+                })?,
             namespace: ::std::option::Option::None,
-            tool,
-            arguments,
+            tool: self
+                .tool
+                .ok_or(crate::MissingMember {
+                    type_name: "DynamicToolCallParams",
+                    member: "tool",
+                })?,
+            arguments: self
+                .arguments
+                .ok_or(crate::MissingMember {
+                    type_name: "DynamicToolCallParams",
+                    member: "arguments",
+                })?,
             extra: ::serde_json::Map::new(),
-        }
+        })
     }
 }
 
@@ -160,12 +227,11 @@ pub struct DynamicToolCallResponse {
 
 impl DynamicToolCallResponse {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         content_items: ::std::vec::Vec<DynamicToolCallContentItem>,
         success: bool,
     ) -> Self {
-        Self {
+        DynamicToolCallResponse {
             content_items,
             success,
             extra: ::serde_json::Map::new(),
@@ -208,13 +274,12 @@ pub struct DynamicToolSpec {
 
 impl DynamicToolSpec {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: ::std::string::String,
         description: ::std::string::String,
         input_schema: ::serde_json::Value,
     ) -> Self {
-        Self {
+        DynamicToolSpec {
             name,
             description,
             input_schema,
@@ -255,9 +320,8 @@ pub struct InputImageContentItem {
 
 impl InputImageContentItem {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(image_url: ::std::string::String) -> Self {
-        Self {
+        InputImageContentItem {
             type_: ::std::default::Default::default(),
             image_url,
             extra: ::serde_json::Map::new(),
@@ -335,9 +399,8 @@ pub struct InputTextContentItem {
 
 impl InputTextContentItem {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(text: ::std::string::String) -> Self {
-        Self {
+        InputTextContentItem {
             type_: ::std::default::Default::default(),
             text,
             extra: ::serde_json::Map::new(),

@@ -52,13 +52,12 @@ pub struct RealtimeFunctionCallItem {
 
 impl RealtimeFunctionCallItem {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: ::std::string::String,
         call_id: ::std::string::String,
         arguments: ::std::string::String,
     ) -> Self {
-        Self {
+        RealtimeFunctionCallItem {
             type_: ::std::default::Default::default(),
             id: ::std::option::Option::None,
             name,
@@ -161,14 +160,13 @@ pub struct RealtimeHandoffRequested {
 
 impl RealtimeHandoffRequested {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         handoff_id: ::std::string::String,
         item_id: ::std::string::String,
         input_transcript: ::std::string::String,
         active_transcript: ::std::vec::Vec<TranscriptEntry>,
     ) -> Self {
-        Self {
+        RealtimeHandoffRequested {
             type_: ::std::default::Default::default(),
             handoff_id,
             item_id,
@@ -294,9 +292,8 @@ pub struct RealtimeOtherItem {
 
 impl RealtimeOtherItem {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(type_: RealtimeOtherItemType) -> Self {
-        Self {
+        RealtimeOtherItem {
             type_,
             extra: ::serde_json::Map::new(),
         }
@@ -339,16 +336,19 @@ impl RealtimeOtherItemType {
             }
         }
     }
+
     fn check(value: &str) -> ::std::result::Result<(), ::std::string::String> {
         if ["handoff_request"].contains(&value) {
             return Err("must not be one of handoff_request".to_owned());
         }
         Ok(())
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     /// The wrapped value.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
@@ -400,6 +400,7 @@ impl ::schemars::JsonSchema for RealtimeOtherItemType {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "RealtimeOtherItemType".into()
     }
+
     fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
         ::serde_json::from_str::<
             ::serde_json::Value,
@@ -437,9 +438,8 @@ pub struct ThreadRealtimeFinalizeHandoffParams {
 
 impl ThreadRealtimeFinalizeHandoffParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId) -> Self {
-        Self {
+        ThreadRealtimeFinalizeHandoffParams {
             thread_id,
             extra: ::serde_json::Map::new(),
         }
@@ -474,9 +474,8 @@ impl ::std::default::Default for ThreadRealtimeFinalizeHandoffResponse {
 
 impl ThreadRealtimeFinalizeHandoffResponse {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {
+        ThreadRealtimeFinalizeHandoffResponse {
             extra: ::serde_json::Map::new(),
         }
     }
@@ -513,9 +512,8 @@ pub struct ThreadRealtimeItemAddedNotification {
 
 impl ThreadRealtimeItemAddedNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId, item: RealtimeItem) -> Self {
-        Self {
+        ThreadRealtimeItemAddedNotification {
             thread_id,
             item,
             extra: ::serde_json::Map::new(),
@@ -555,9 +553,8 @@ pub struct ThreadRealtimeResolveHandoffParams {
 
 impl ThreadRealtimeResolveHandoffParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId, tool_call_output: ::std::string::String) -> Self {
-        Self {
+        ThreadRealtimeResolveHandoffParams {
             thread_id,
             tool_call_output,
             extra: ::serde_json::Map::new(),
@@ -593,9 +590,8 @@ impl ::std::default::Default for ThreadRealtimeResolveHandoffResponse {
 
 impl ThreadRealtimeResolveHandoffResponse {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {
+        ThreadRealtimeResolveHandoffResponse {
             extra: ::serde_json::Map::new(),
         }
     }
@@ -640,9 +636,8 @@ pub struct ThreadRealtimeStartParams {
 
 impl ThreadRealtimeStartParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId) -> Self {
-        Self {
+        ThreadRealtimeStartParams {
             thread_id,
             client_controlled_handoff: ::std::option::Option::None,
             dynamic_tools: ::std::option::Option::None,
@@ -681,9 +676,8 @@ pub struct TranscriptEntry {
 
 impl TranscriptEntry {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(role: ::std::string::String, text: ::std::string::String) -> Self {
-        Self {
+        TranscriptEntry {
             role,
             text,
             extra: ::serde_json::Map::new(),

@@ -31,9 +31,8 @@ pub struct JsonRpcError {
 
 impl JsonRpcError {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(id: RequestId, error: JsonRpcErrorObject) -> Self {
-        Self {
+        JsonRpcError {
             id,
             error,
             extra: ::serde_json::Map::new(),
@@ -81,9 +80,8 @@ pub struct JsonRpcErrorObject {
 
 impl JsonRpcErrorObject {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(code: i64, message: ::std::string::String) -> Self {
-        Self {
+        JsonRpcErrorObject {
             code,
             message,
             data: ::std::option::Option::None,
@@ -128,9 +126,8 @@ pub struct JsonRpcNotification {
 
 impl JsonRpcNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(method: ::std::string::String) -> Self {
-        Self {
+        JsonRpcNotification {
             method,
             params: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
@@ -183,9 +180,8 @@ pub struct JsonRpcRequest {
 
 impl JsonRpcRequest {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(id: RequestId, method: ::std::string::String) -> Self {
-        Self {
+        JsonRpcRequest {
             id,
             method,
             params: ::std::option::Option::None,
@@ -225,9 +221,8 @@ pub struct JsonRpcResponse {
 
 impl JsonRpcResponse {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(id: RequestId, result: ::serde_json::Value) -> Self {
-        Self {
+        JsonRpcResponse {
             id,
             result,
             extra: ::serde_json::Map::new(),
@@ -292,9 +287,8 @@ impl ::std::default::Default for TraceContext {
 
 impl TraceContext {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {
+        TraceContext {
             traceparent: ::std::option::Option::None,
             tracestate: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),

@@ -44,14 +44,13 @@ pub struct AgentMessageDeltaNotification {
 
 impl AgentMessageDeltaNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         thread_id: ThreadId,
         turn_id: ::std::string::String,
         item_id: ::std::string::String,
         delta: ::std::string::String,
     ) -> Self {
-        Self {
+        AgentMessageDeltaNotification {
             thread_id,
             turn_id,
             item_id,
@@ -105,9 +104,8 @@ pub struct ErrorNotification {
 
 impl ErrorNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(error: ::serde_json::Value) -> Self {
-        Self {
+        ErrorNotification {
             error,
             will_retry: ::std::option::Option::None,
             thread_id: ::std::option::Option::None,
@@ -153,13 +151,12 @@ pub struct ItemCompletedNotification {
 
 impl ItemCompletedNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         thread_id: ThreadId,
         turn_id: ::std::string::String,
         item: ::serde_json::Value,
     ) -> Self {
-        Self {
+        ItemCompletedNotification {
             thread_id,
             turn_id,
             item,
@@ -204,13 +201,12 @@ pub struct ItemStartedNotification {
 
 impl ItemStartedNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         thread_id: ThreadId,
         turn_id: ::std::string::String,
         item: ::serde_json::Value,
     ) -> Self {
-        Self {
+        ItemStartedNotification {
             thread_id,
             turn_id,
             item,
@@ -246,9 +242,8 @@ pub struct OtherUserInput {
 
 impl OtherUserInput {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(type_: OtherUserInputType) -> Self {
-        Self {
+        OtherUserInput {
             type_,
             extra: ::serde_json::Map::new(),
         }
@@ -291,16 +286,19 @@ impl OtherUserInputType {
             }
         }
     }
+
     fn check(value: &str) -> ::std::result::Result<(), ::std::string::String> {
         if ["text"].contains(&value) {
             return Err("must not be one of text".to_owned());
         }
         Ok(())
     }
+
     /// The value as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
     /// The wrapped value.
     pub fn into_inner(self) -> ::std::string::String {
         self.0
@@ -352,6 +350,7 @@ impl ::schemars::JsonSchema for OtherUserInputType {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "OtherUserInputType".into()
     }
+
     fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
         ::serde_json::from_str::<
             ::serde_json::Value,
@@ -393,9 +392,8 @@ pub struct TextUserInput {
 
 impl TextUserInput {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(text: ::std::string::String) -> Self {
-        Self {
+        TextUserInput {
             type_: ::std::default::Default::default(),
             text,
             extra: ::serde_json::Map::new(),
@@ -483,9 +481,8 @@ pub struct Thread {
 
 impl Thread {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(id: ThreadId) -> Self {
-        Self {
+        Thread {
             id,
             preview: ::std::option::Option::None,
             turns: ::std::option::Option::None,
@@ -620,9 +617,8 @@ pub struct ThreadResumeParams {
 
 impl ThreadResumeParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId) -> Self {
-        Self {
+        ThreadResumeParams {
             thread_id,
             history: ::std::option::Option::None,
             path: ::std::option::Option::None,
@@ -696,26 +692,104 @@ pub struct ThreadResumeResponse {
 }
 
 impl ThreadResumeResponse {
-    /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        thread: Thread,
-        model: ::std::string::String,
-        model_provider: ::std::string::String,
-        cwd: ::std::string::String,
-        approval_policy: ::serde_json::Value,
-        sandbox: ::serde_json::Value,
-    ) -> Self {
-        Self {
-            thread,
-            model,
-            model_provider,
-            cwd,
-            approval_policy,
-            sandbox,
+    /// A builder that takes the required members by name; optional members start absent.
+    pub fn builder() -> ThreadResumeResponseBuilder {
+        ThreadResumeResponseBuilder::default()
+    }
+}
+
+/// Builds a [`ThreadResumeResponse`] from its 6 required members, each set by name.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadResumeResponseBuilder {
+    thread: ::std::option::Option<Thread>,
+    model: ::std::option::Option<::std::string::String>,
+    model_provider: ::std::option::Option<::std::string::String>,
+    cwd: ::std::option::Option<::std::string::String>,
+    approval_policy: ::std::option::Option<::serde_json::Value>,
+    sandbox: ::std::option::Option<::serde_json::Value>,
+}
+
+impl ThreadResumeResponseBuilder {
+    /// Sets the required member `thread`.
+    pub fn thread(mut self, value: Thread) -> Self {
+        self.thread = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `model`.
+    pub fn model(mut self, value: ::std::string::String) -> Self {
+        self.model = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `modelProvider`.
+    pub fn model_provider(mut self, value: ::std::string::String) -> Self {
+        self.model_provider = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `cwd`.
+    pub fn cwd(mut self, value: ::std::string::String) -> Self {
+        self.cwd = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `approvalPolicy`.
+    pub fn approval_policy(mut self, value: ::serde_json::Value) -> Self {
+        self.approval_policy = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `sandbox`.
+    pub fn sandbox(mut self, value: ::serde_json::Value) -> Self {
+        self.sandbox = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// The value, with optional members absent; the error names the first required member left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ThreadResumeResponse, crate::MissingMember> {
+        Ok(ThreadResumeResponse {
+            thread: self
+                .thread
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadResumeResponse",
+                    member: "thread",
+                })?,
+            model: self
+                .model
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadResumeResponse",
+                    member: "model",
+                })?,
+            model_provider: self
+                .model_provider
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadResumeResponse",
+                    member: "modelProvider",
+                })?,
+            cwd: self
+                .cwd
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadResumeResponse",
+                    member: "cwd",
+                })?,
+            approval_policy: self
+                .approval_policy
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadResumeResponse",
+                    member: "approvalPolicy",
+                })?,
+            sandbox: self
+                .sandbox
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadResumeResponse",
+                    member: "sandbox",
+                })?,
             reasoning_effort: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
-        }
+        })
     }
 }
 
@@ -798,9 +872,8 @@ impl ::std::default::Default for ThreadStartParams {
 
 impl ThreadStartParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {
+        ThreadStartParams {
             model: ::std::option::Option::None,
             model_provider: ::std::option::Option::None,
             cwd: ::std::option::Option::None,
@@ -867,26 +940,104 @@ pub struct ThreadStartResponse {
 }
 
 impl ThreadStartResponse {
-    /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        thread: Thread,
-        model: ::std::string::String,
-        model_provider: ::std::string::String,
-        cwd: ::std::string::String,
-        approval_policy: ::serde_json::Value,
-        sandbox: ::serde_json::Value,
-    ) -> Self {
-        Self {
-            thread,
-            model,
-            model_provider,
-            cwd,
-            approval_policy,
-            sandbox,
+    /// A builder that takes the required members by name; optional members start absent.
+    pub fn builder() -> ThreadStartResponseBuilder {
+        ThreadStartResponseBuilder::default()
+    }
+}
+
+/// Builds a [`ThreadStartResponse`] from its 6 required members, each set by name.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadStartResponseBuilder {
+    thread: ::std::option::Option<Thread>,
+    model: ::std::option::Option<::std::string::String>,
+    model_provider: ::std::option::Option<::std::string::String>,
+    cwd: ::std::option::Option<::std::string::String>,
+    approval_policy: ::std::option::Option<::serde_json::Value>,
+    sandbox: ::std::option::Option<::serde_json::Value>,
+}
+
+impl ThreadStartResponseBuilder {
+    /// Sets the required member `thread`.
+    pub fn thread(mut self, value: Thread) -> Self {
+        self.thread = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `model`.
+    pub fn model(mut self, value: ::std::string::String) -> Self {
+        self.model = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `modelProvider`.
+    pub fn model_provider(mut self, value: ::std::string::String) -> Self {
+        self.model_provider = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `cwd`.
+    pub fn cwd(mut self, value: ::std::string::String) -> Self {
+        self.cwd = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `approvalPolicy`.
+    pub fn approval_policy(mut self, value: ::serde_json::Value) -> Self {
+        self.approval_policy = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// Sets the required member `sandbox`.
+    pub fn sandbox(mut self, value: ::serde_json::Value) -> Self {
+        self.sandbox = ::std::option::Option::Some(value);
+        self
+    }
+
+    /// The value, with optional members absent; the error names the first required member left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ThreadStartResponse, crate::MissingMember> {
+        Ok(ThreadStartResponse {
+            thread: self
+                .thread
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadStartResponse",
+                    member: "thread",
+                })?,
+            model: self
+                .model
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadStartResponse",
+                    member: "model",
+                })?,
+            model_provider: self
+                .model_provider
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadStartResponse",
+                    member: "modelProvider",
+                })?,
+            cwd: self
+                .cwd
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadStartResponse",
+                    member: "cwd",
+                })?,
+            approval_policy: self
+                .approval_policy
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadStartResponse",
+                    member: "approvalPolicy",
+                })?,
+            sandbox: self
+                .sandbox
+                .ok_or(crate::MissingMember {
+                    type_name: "ThreadStartResponse",
+                    member: "sandbox",
+                })?,
             reasoning_effort: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
-        }
+        })
     }
 }
 
@@ -916,9 +1067,8 @@ pub struct ThreadStartedNotification {
 
 impl ThreadStartedNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread: Thread) -> Self {
-        Self {
+        ThreadStartedNotification {
             thread,
             extra: ::serde_json::Map::new(),
         }
@@ -981,9 +1131,8 @@ pub struct Turn {
 
 impl Turn {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(id: ::std::string::String) -> Self {
-        Self {
+        Turn {
             id,
             status: ::std::option::Option::None,
             items: ::std::option::Option::None,
@@ -1024,9 +1173,8 @@ pub struct TurnCompletedNotification {
 
 impl TurnCompletedNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId, turn: Turn) -> Self {
-        Self {
+        TurnCompletedNotification {
             thread_id,
             turn,
             extra: ::serde_json::Map::new(),
@@ -1112,9 +1260,8 @@ pub struct TurnStartParams {
 
 impl TurnStartParams {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId, input: ::std::vec::Vec<UserInput>) -> Self {
-        Self {
+        TurnStartParams {
             thread_id,
             input,
             cwd: ::std::option::Option::None,
@@ -1154,9 +1301,8 @@ pub struct TurnStartResponse {
 
 impl TurnStartResponse {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(turn: Turn) -> Self {
-        Self {
+        TurnStartResponse {
             turn,
             extra: ::serde_json::Map::new(),
         }
@@ -1194,9 +1340,8 @@ pub struct TurnStartedNotification {
 
 impl TurnStartedNotification {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(thread_id: ThreadId, turn: Turn) -> Self {
-        Self {
+        TurnStartedNotification {
             thread_id,
             turn,
             extra: ::serde_json::Map::new(),
@@ -1235,6 +1380,7 @@ impl TurnStatus {
             other => Self::Unknown(other.to_owned()),
         }
     }
+
     /// The wire value.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1290,6 +1436,7 @@ impl ::schemars::JsonSchema for TurnStatus {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "TurnStatus".into()
     }
+
     fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
         ::serde_json::from_str::<
             ::serde_json::Value,

@@ -77,9 +77,8 @@ pub struct CodexToolArguments {
 
 impl CodexToolArguments {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(server: ::std::string::String, prompt: ::std::string::String) -> Self {
-        Self {
+        CodexToolArguments {
             server,
             prompt,
             thread_id: ::std::option::Option::None,
@@ -113,9 +112,8 @@ impl ::std::default::Default for ListServersArguments {
 
 impl ListServersArguments {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        ListServersArguments {}
     }
 }
 
@@ -168,9 +166,8 @@ impl ::std::default::Default for ListSessionsArguments {
 
 impl ListSessionsArguments {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {
+        ListSessionsArguments {
             server: ::std::option::Option::None,
             limit: ::std::option::Option::None,
         }
@@ -208,9 +205,11 @@ pub struct ReadSessionArguments {
 
 impl ReadSessionArguments {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(server: ::std::string::String, thread_id: ThreadId) -> Self {
-        Self { server, thread_id }
+        ReadSessionArguments {
+            server,
+            thread_id,
+        }
     }
 }
 
@@ -245,9 +244,11 @@ pub struct RunOnServerArguments {
 
 impl RunOnServerArguments {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(server: ::std::string::String, command: ::std::string::String) -> Self {
-        Self { server, command }
+        RunOnServerArguments {
+            server,
+            command,
+        }
     }
 }
 
@@ -287,16 +288,19 @@ impl SessionListLimit {
             }
         }
     }
+
     fn check(value: &i64) -> ::std::result::Result<(), ::std::string::String> {
         if !(1i64..=40i64).contains(value) {
             return Err("must be between 1 and 40".to_owned());
         }
         Ok(())
     }
+
     /// The value.
     pub fn get(&self) -> i64 {
         self.0
     }
+
     /// The wrapped value.
     pub fn into_inner(self) -> i64 {
         self.0
@@ -326,6 +330,7 @@ impl ::schemars::JsonSchema for SessionListLimit {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "SessionListLimit".into()
     }
+
     fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
         ::serde_json::from_str::<
             ::serde_json::Value,
