@@ -29,9 +29,8 @@ pub struct BackgroundAgentArguments {
 
 impl BackgroundAgentArguments {
     /// A value with the required members; optional members absent.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(prompt: ::std::string::String) -> Self {
-        Self { prompt }
+        BackgroundAgentArguments { prompt }
     }
 }
 
