@@ -68,8 +68,8 @@ fn space_items(source: &str) -> String {
             |l: &str| ["mod ", "pub mod ", "use ", "pub use "].iter().any(|p| l.starts_with(p)) && l.ends_with(';');
         let in_declarations = declaration(line) && declaration(next);
         // Inside an impl or a module: a blank line between one item's closing brace and the next item.
-        let ends_nested_item =
-            line == "    }" && ["    ///", "    pub ", "    fn ", "    #["].iter().any(|p| next.starts_with(p));
+        let ends_nested_item = (line == "    }" || line.starts_with("    const ") && line.ends_with(';'))
+            && ["    ///", "    pub ", "    fn ", "    #["].iter().any(|p| next.starts_with(p));
         if ends_nested_item {
             out.push('\n');
         }

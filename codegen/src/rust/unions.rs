@@ -29,35 +29,36 @@ pub(super) fn tagged_union_tokens(ir: &Ir, def: &TypeDef, u: &TaggedUnionDef) ->
         .zip(&variants)
         .map(|(v, (variant, _))| {
             let wire = &v.tag_value;
-            quote!(#wire => ::serde_json::from_value(value).map(Self::#variant).map_err(D::Error::custom),)
+            quote!(#wire => ::serde::Deserialize::deserialize(members).map(Self::#variant),)
         })
         .collect::<Vec<_>>();
     let other_arm = match &u.fallback {
         Some(fallback) => {
             let fallback_ty = type_ident(fallback);
-            let arm = quote!(_ => ::serde_json::from_value(value).map(Self::#unknown).map_err(D::Error::custom),);
+            let arm = quote!(_ => ::serde::Deserialize::deserialize(members).map(Self::#unknown),);
             variants.push((unknown.clone(), fallback_ty));
             arm
         }
         None => {
             let expected: Vec<_> = u.variants.iter().map(|v| format!("`{}`", v.tag_value)).collect();
             let message = format!("unknown `{tag}` {{other:?}}, expected one of {}", expected.join(", "));
-            quote!(other => Err(D::Error::custom(format!(#message))),)
+            quote!(other => Err(::serde::de::Error::custom(format!(#message))),)
         }
     };
     let variant_decls = variants.iter().map(|(variant, ty)| quote!(#variant(#ty),));
     let serialize_arms =
         variants.iter().map(|(variant, _)| quote!(Self::#variant(value) => value.serialize(serializer),));
     let derives = derives(ir, &TypeRef::Named(def.name.clone()), &["Serialize", "Deserialize"]);
-    let missing_tag = format!("missing string member `{tag}`");
+    let expecting = format!("a {} object", def.name);
     Ok(quote! {
         #doc
         #derives
         #[schemars(untagged)]
         pub enum #name { #(#variant_decls)* }
 
-        // Hand-written dispatch on the tag: serde's internally tagged enums cannot keep the tag inside the
-        // variant structs, nor route unknown tags to a fallback that keeps the whole object.
+        // Dispatch on the tag by `deserialize_tagged`: serde's internally tagged enums take the tag out of the
+        // members the variant struct sees (its tag member would be missing) and route unknown tags only to a unit
+        // variant, which would lose the object an open union keeps.
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 match self { #(#serialize_arms)* }
@@ -66,9 +67,16 @@ pub(super) fn tagged_union_tokens(ir: &Ir, def: &TypeDef, u: &TaggedUnionDef) ->
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                use ::serde::de::Error as _;
-                let value = ::serde_json::Value::deserialize(deserializer)?;
-                let tag = value.get(#tag).and_then(::serde_json::Value::as_str).ok_or_else(|| D::Error::custom(#missing_tag))?;
+                crate::__private::deserialize_tagged(deserializer)
+            }
+        }
+
+        impl<'de> crate::__private::TaggedUnion<'de> for #name {
+            const TAG: &'static str = #tag;
+            const EXPECTING: &'static str = #expecting;
+
+            fn from_members<M: ::serde::de::MapAccess<'de>>(tag: &str, members: M) -> ::std::result::Result<Self, M::Error> {
+                let members = ::serde::de::value::MapAccessDeserializer::new(members);
                 match tag {
                     #(#known_arms)*
                     #other_arm

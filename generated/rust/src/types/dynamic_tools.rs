@@ -31,26 +31,29 @@ impl<'de> ::serde::Deserialize<'de> for DynamicToolCallContentItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        use ::serde::de::Error as _;
-        let value = ::serde_json::Value::deserialize(deserializer)?;
-        let tag = value
-            .get("type")
-            .and_then(::serde_json::Value::as_str)
-            .ok_or_else(|| D::Error::custom("missing string member `type`"))?;
+        crate::__private::deserialize_tagged(deserializer)
+    }
+}
+
+impl<'de> crate::__private::TaggedUnion<'de> for DynamicToolCallContentItem {
+    const TAG: &'static str = "type";
+    const EXPECTING: &'static str = "a DynamicToolCallContentItem object";
+
+    fn from_members<M: ::serde::de::MapAccess<'de>>(
+        tag: &str,
+        members: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        let members = ::serde::de::value::MapAccessDeserializer::new(members);
         match tag {
             "inputText" => {
-                ::serde_json::from_value(value)
-                    .map(Self::InputText)
-                    .map_err(D::Error::custom)
+                ::serde::Deserialize::deserialize(members).map(Self::InputText)
             }
             "inputImage" => {
-                ::serde_json::from_value(value)
-                    .map(Self::InputImage)
-                    .map_err(D::Error::custom)
+                ::serde::Deserialize::deserialize(members).map(Self::InputImage)
             }
             other => {
                 Err(
-                    D::Error::custom(
+                    ::serde::de::Error::custom(
                         format!(
                             "unknown `type` {other:?}, expected one of `inputText`, `inputImage`"
                         ),

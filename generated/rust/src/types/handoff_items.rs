@@ -246,23 +246,24 @@ impl<'de> ::serde::Deserialize<'de> for RealtimeItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        use ::serde::de::Error as _;
-        let value = ::serde_json::Value::deserialize(deserializer)?;
-        let tag = value
-            .get("type")
-            .and_then(::serde_json::Value::as_str)
-            .ok_or_else(|| D::Error::custom("missing string member `type`"))?;
+        crate::__private::deserialize_tagged(deserializer)
+    }
+}
+
+impl<'de> crate::__private::TaggedUnion<'de> for RealtimeItem {
+    const TAG: &'static str = "type";
+    const EXPECTING: &'static str = "a RealtimeItem object";
+
+    fn from_members<M: ::serde::de::MapAccess<'de>>(
+        tag: &str,
+        members: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        let members = ::serde::de::value::MapAccessDeserializer::new(members);
         match tag {
             "handoff_request" => {
-                ::serde_json::from_value(value)
-                    .map(Self::HandoffRequest)
-                    .map_err(D::Error::custom)
+                ::serde::Deserialize::deserialize(members).map(Self::HandoffRequest)
             }
-            _ => {
-                ::serde_json::from_value(value)
-                    .map(Self::Unknown)
-                    .map_err(D::Error::custom)
-            }
+            _ => ::serde::Deserialize::deserialize(members).map(Self::Unknown),
         }
     }
 }

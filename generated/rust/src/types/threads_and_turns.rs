@@ -1475,21 +1475,22 @@ impl<'de> ::serde::Deserialize<'de> for UserInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        use ::serde::de::Error as _;
-        let value = ::serde_json::Value::deserialize(deserializer)?;
-        let tag = value
-            .get("type")
-            .and_then(::serde_json::Value::as_str)
-            .ok_or_else(|| D::Error::custom("missing string member `type`"))?;
+        crate::__private::deserialize_tagged(deserializer)
+    }
+}
+
+impl<'de> crate::__private::TaggedUnion<'de> for UserInput {
+    const TAG: &'static str = "type";
+    const EXPECTING: &'static str = "a UserInput object";
+
+    fn from_members<M: ::serde::de::MapAccess<'de>>(
+        tag: &str,
+        members: M,
+    ) -> ::std::result::Result<Self, M::Error> {
+        let members = ::serde::de::value::MapAccessDeserializer::new(members);
         match tag {
-            "text" => {
-                ::serde_json::from_value(value).map(Self::Text).map_err(D::Error::custom)
-            }
-            _ => {
-                ::serde_json::from_value(value)
-                    .map(Self::Unknown)
-                    .map_err(D::Error::custom)
-            }
+            "text" => ::serde::Deserialize::deserialize(members).map(Self::Text),
+            _ => ::serde::Deserialize::deserialize(members).map(Self::Unknown),
         }
     }
 }
