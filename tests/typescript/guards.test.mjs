@@ -178,6 +178,28 @@ test("the method table lists the handoff methods with their directions", () => {
   assert.equal(contract.METHOD_DIRECTIONS["item/tool/call"], "server_request");
 });
 
+// Read from the schema file itself, so these expectations do not come from the generator.
+const schema = JSON.parse(readFileSync(join(root, "schema", "protocol.schema.json"), "utf8"));
+
+test("the method table is the schema's x-rpc table, sorted, with each method's direction", () => {
+  const rpc = schema["x-rpc"];
+  assert.deepEqual([...contract.METHODS], Object.keys(rpc).sort());
+  for (const [name, { direction }] of Object.entries(rpc)) {
+    assert.equal(contract.METHOD_DIRECTIONS[name], direction, name);
+  }
+});
+
+test("every schema def has a guard, and every realtime tool a parser of its arguments", () => {
+  for (const def of Object.keys(schema.$defs)) {
+    assert.equal(typeof contract[`is${def}`], "function", `is${def} missing`);
+  }
+  assert.ok(contract.TOOLS.length > 0);
+  for (const tool of contract.TOOLS) {
+    // A tool without a parser would be an "unknown tool"; one with a parser reads the arguments and finds them broken.
+    assert.match(contract.parseToolCall(tool.name, "{").error, /not valid JSON/, tool.name);
+  }
+});
+
 // The package's verdict on every fixture case, in the cross-language format of `cargo xtask verdicts`
 // (INTERFACES.md), written to `$CONTRACT_VERDICTS_DIR/typescript.jsonl` when that is set. A TypeScript client
 // reads a message with `decodeArguments` (legacy spellings renamed to the wire name; object types only) or else
