@@ -121,15 +121,18 @@ test("parseToolCall gives the verdict of every call in tests/fixtures/realtime/t
   }
 });
 
-test("parseToolCall dispatches by tool name and alias", () => {
+test("parseToolCall dispatches by tool name", () => {
   const args = JSON.stringify({ server: "bigpc", prompt: "run the tests", thread_id: "thr_123" });
-  for (const name of ["codex", "background_agent"]) {
-    const call = contract.parseToolCall(name, args);
-    assert.deepEqual(call, {
-      ok: true,
-      value: { name: "codex", arguments: { server: "bigpc", prompt: "run the tests", thread_id: "thr_123" } },
-    });
-  }
+  assert.deepEqual(contract.parseToolCall("codex", args), {
+    ok: true,
+    value: { name: "codex", arguments: { server: "bigpc", prompt: "run the tests", thread_id: "thr_123" } },
+  });
+  // The stock app-server's own tool: the prompt only, under its own name.
+  assert.deepEqual(contract.parseToolCall("background_agent", JSON.stringify({ prompt: "run the tests" })), {
+    ok: true,
+    value: { name: "background_agent", arguments: { prompt: "run the tests" } },
+  });
+  assert.equal(contract.parseToolCall("background_agent", args).ok, false);
   assert.deepEqual(contract.parseToolCall("list_sessions", JSON.stringify({ server_id: "bigpc", limit: 5 })), {
     ok: true,
     value: { name: "list_sessions", arguments: { server: "bigpc", limit: 5 } },
