@@ -136,7 +136,8 @@ struct ServerTrack {
     /// Unanswered resumes and starts of open handoffs, by request id (its JSON text, so `1` and `"1"` differ).
     pending: HashMap<String, PendingRequest>,
     /// Findings that only hold if this server's responses were recorded.
-    deferred: Vec<FlowFinding>,
+    /// Each with its handoff's voice thread: it is held like the others while that thread's mode is undecided.
+    deferred: Vec<(VoiceKey, FlowFinding)>,
 }
 
 /// A handoff's `thread/resume` or `thread/start` waiting for its answer (the only answers that move the flow).
@@ -635,7 +636,8 @@ impl FlowCheck {
                         let mut strict_flow = flow.clone();
                         let mut strict_cache = server.cache.clone();
                         if let Err(violation) = strict_flow.apply(FlowStep::TurnSent(thread), &mut strict_cache) {
-                            server.deferred.push(finding(violation, &handoff.handoff_id, THREAD_POINTER));
+                            let found = finding(violation, &handoff.handoff_id, THREAD_POINTER);
+                            server.deferred.push((handoff.voice.clone(), found));
                         }
                         match flow.phase().clone() {
                             HandoffPhase::Resuming(resumed) => {
@@ -741,7 +743,9 @@ impl FlowCheck {
         let server = server_track(&mut self.servers, server_id);
         if !server.responses_seen {
             server.responses_seen = true;
-            findings.append(&mut server.deferred);
+            for (voice, finding) in std::mem::take(&mut server.deferred) {
+                report(&mut self.voices, &voice, finding, findings);
+            }
         }
         if server.pending.is_empty() {
             return;
@@ -889,6 +893,9 @@ impl FlowCheck {
         let voice = voice_track(&mut self.voices, &key.0, &key.1);
         voice.mode = Some((mode, ModeSource::ServerTurn));
         voice.held.clear();
+        for server in self.servers.values_mut() {
+            server.deferred.retain(|(voice, _)| voice != key);
+        }
         let indices: Vec<usize> = voice.open.take().into_iter().chain(voice.queued.drain(..)).collect();
         voice.running.extend(&indices);
         for index in indices {
@@ -1725,6 +1732,28 @@ mod tests {
         entries.insert(1, turn("local", 20, "thr_mine"));
         let (findings, _) = check(&entries);
         assert_eq!(rules(&findings), [(2, "flow/duplicate-handoff-turn")]);
+    }
+
+    #[test]
+    fn findings_held_for_a_missing_response_follow_the_inferred_mode() {
+        // No response recorded yet: the client-controlled reading of the turn waits for one, and is dropped when
+        // the server's own turn shows it runs the handoff.
+        let entries = vec![
+            handoff("call_1", None, None),
+            start("local", 1),
+            turn("local", 2, "thr_mine"),
+            voice_turn("turn/started"),
+            started("local", 1, "thr_mine"),
+            voice_turn("turn/completed"),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(3, "flow/duplicate-handoff-turn")]);
+        // Without the server's turn the reading stands, once the response shows responses are recorded.
+        let mut client_controlled = entries.clone();
+        client_controlled.remove(5);
+        client_controlled.remove(3);
+        let (findings, _) = check(&client_controlled);
+        assert_eq!(rules(&findings), [(3, "flow/resume-before-turn"), (1, "flow/unresolved-handoff")]);
     }
 
     #[test]
