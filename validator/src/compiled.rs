@@ -18,6 +18,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use handoff_schema::{Ir, Primitive, TypeKind, TypeRef};
+
+use crate::frame::Text;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A compiled def, by index.
@@ -47,7 +49,7 @@ pub enum Ty {
 enum Node {
     Struct(StructNode),
     /// A string enum, `const` tags included.
-    Enum(Vec<String>),
+    Enum(KeyTable),
     Tagged(TaggedNode),
     Untagged(UntaggedNode),
     Newtype(NewtypeNode),
@@ -59,6 +61,8 @@ enum Node {
 
 pub(crate) struct StructNode {
     pub(crate) fields: Vec<FieldNode>,
+    /// The fields' wire names, for finding a member's field without comparing it to every name.
+    keys: KeyTable,
     closed: bool,
     /// Bit `i` set: field `i` is required.
     required: u64,
@@ -72,8 +76,9 @@ pub(crate) struct FieldNode {
 
 struct TaggedNode {
     tag: String,
-    /// Tag value, variant struct and the index of the tag member in it.
-    variants: Vec<(String, NodeId, usize)>,
+    /// Variant struct and the index of the tag member in it, by tag value (`tags`).
+    variants: Vec<(NodeId, usize)>,
+    tags: KeyTable,
     fallback: Option<(NodeId, usize)>,
 }
 
@@ -154,10 +159,11 @@ impl Compiled {
                             nullable: f.presence.is_nullable(),
                         }
                     })
-                    .collect();
-                Node::Struct(StructNode { fields, closed: s.closed, required })
+                    .collect::<Vec<FieldNode>>();
+                let keys = KeyTable::new(fields.iter().map(|f| f.wire.as_str()));
+                Node::Struct(StructNode { fields, keys, closed: s.closed, required })
             }
-            TypeKind::StringEnum(e) => Node::Enum(e.values.iter().map(|v| v.wire.clone()).collect()),
+            TypeKind::StringEnum(e) => Node::Enum(KeyTable::new(e.values.iter().map(|v| v.wire.as_str()))),
             TypeKind::TaggedUnion(u) => {
                 let tag_index = |type_name: &str| -> Option<(NodeId, usize)> {
                     let TypeKind::Struct(s) = &ir.types.get(type_name)?.kind else { return None };
@@ -166,9 +172,10 @@ impl Compiled {
                 };
                 let mut variants = Vec::new();
                 for v in &u.variants {
-                    let Some((id, at)) = tag_index(&v.type_name) else { return Node::Refuse };
-                    variants.push((v.tag_value.clone(), id, at));
+                    let Some(found) = tag_index(&v.type_name) else { return Node::Refuse };
+                    variants.push(found);
                 }
+                let tags = KeyTable::new(u.variants.iter().map(|v| v.tag_value.as_str()));
                 let fallback = match &u.fallback {
                     Some(name) => match tag_index(name) {
                         Some(found) => Some(found),
@@ -176,7 +183,7 @@ impl Compiled {
                     },
                     None => None,
                 };
-                Node::Tagged(TaggedNode { tag: u.tag.clone(), variants, fallback })
+                Node::Tagged(TaggedNode { tag: u.tag.clone(), variants, tags, fallback })
             }
             TypeKind::UntaggedUnion(u) => {
                 let mut by_kind: [Option<Ty>; KINDS] = Default::default();
@@ -268,6 +275,13 @@ impl Compiled {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         self.check(def, strict, &mut deserializer).is_ok() && deserializer.end().is_ok()
     }
+
+    /// [`Compiled::text_is_clean`] for JSON text as bytes (strings the check reads must be UTF-8; others are skipped
+    /// unread, so `bytes` must be known to be UTF-8 as a whole, as a frame's span is).
+    pub fn bytes_are_clean(&self, def: NodeId, strict: bool, bytes: &[u8]) -> bool {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        self.check(def, strict, &mut deserializer).is_ok() && deserializer.end().is_ok()
+    }
 }
 
 /// Whether the JSON Schema of `ty` admits some value of JSON kind `kind` (for telling untagged variants apart).
@@ -316,7 +330,7 @@ pub(crate) struct Expect<'c> {
     pub(crate) nullable: bool,
     pub(crate) depth: u32,
     /// A string member of this struct to keep (its wire name and where it goes), for the flow rules.
-    pub(crate) grab: Option<(&'c str, &'c RefCell<Option<String>>)>,
+    pub(crate) grab: Option<(&'c str, Grabbed<'c>)>,
 }
 
 impl<'c> Expect<'c> {
@@ -342,7 +356,7 @@ impl<'c> Expect<'c> {
     pub(crate) fn str<E: de::Error>(&self, s: &str) -> Result<(), E> {
         match (self.ty, self.node()) {
             (Ty::String | Ty::Any, _) => Ok(()),
-            (_, Some(Node::Enum(values))) if values.iter().any(|v| v == s) => Ok(()),
+            (_, Some(Node::Enum(values))) if values.find(s).is_some() => Ok(()),
             (_, Some(Node::Newtype(n))) if n.base == Primitive::String && n.admits_str(s) => Ok(()),
             (_, Some(Node::Untagged(_))) => match self.variant(Kind::Str) {
                 Some(variant) => variant.str(s),
@@ -378,7 +392,7 @@ impl<'c> Expect<'c> {
         mut map: A,
         mut seen: u64,
     ) -> Result<(), A::Error> {
-        while let Some(member) = map.next_key_seed(MemberSeed(&s.fields))? {
+        while let Some(member) = map.next_key_seed(MemberSeed(&s.keys))? {
             match member {
                 Some(i) => {
                     let bit = 1u64 << i;
@@ -388,9 +402,8 @@ impl<'c> Expect<'c> {
                     seen |= bit;
                     let field = &s.fields[i];
                     match self.grab {
-                        Some((name, slot)) if field.wire == name => {
-                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), slot })?
-                        }
+                        Some((name, grabbed)) if field.wire == name => map
+                            .next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), grabbed })?,
                         _ => map.next_value_seed(self.inner(&field.ty, field.nullable))?,
                     }
                 }
@@ -411,6 +424,71 @@ impl<'c> Expect<'c> {
         let Some(Node::Struct(s)) = self.cx.program.nodes.get(variant) else { return Err(refuse()) };
         self.struct_members(s, map, 1 << at)
     }
+}
+
+/// A fixed set of names (struct members, enum values, tags, methods) looked up by index without hashing every
+/// byte: an open-addressing table keyed by a name's length and three of its bytes, each hit confirmed by comparing
+/// the whole name. Names are short and few, so this beats both a linear scan and a `HashMap`.
+pub(crate) struct KeyTable {
+    names: Vec<Box<str>>,
+    /// Index into `names`, or `EMPTY`.
+    slots: Box<[u32]>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl KeyTable {
+    pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> KeyTable {
+        let names: Vec<Box<str>> = names.into_iter().map(Box::from).collect();
+        let size = (names.len() * 4).next_power_of_two().max(8);
+        let mut slots = vec![EMPTY; size].into_boxed_slice();
+        for (index, name) in names.iter().enumerate() {
+            // A name listed twice keeps its first index, as a linear search would find it.
+            if Self::probe(&names, &slots, name).is_some() {
+                continue;
+            }
+            let mut at = key_hash(name.as_bytes()) & (size - 1);
+            while slots[at] != EMPTY {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = index as u32;
+        }
+        KeyTable { names, slots }
+    }
+
+    /// The index of `name` in the list the table was built from.
+    #[inline]
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        Self::probe(&self.names, &self.slots, name)
+    }
+
+    #[inline]
+    fn probe(names: &[Box<str>], slots: &[u32], name: &str) -> Option<usize> {
+        let mask = slots.len() - 1;
+        let mut at = key_hash(name.as_bytes()) & mask;
+        loop {
+            let index = slots[at];
+            if index == EMPTY {
+                return None;
+            }
+            if names[index as usize].as_bytes() == name.as_bytes() {
+                return Some(index as usize);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
+/// Length and first, middle and last byte, mixed: enough to spread a contract's member and method names.
+#[inline]
+fn key_hash(name: &[u8]) -> usize {
+    let len = name.len();
+    let bytes = match len {
+        0 => 0,
+        _ => u32::from(name[0]) | u32::from(name[len / 2]) << 8 | u32::from(name[len - 1]) << 16,
+    };
+    let mixed = (bytes ^ (len as u32).rotate_left(24)).wrapping_mul(0x9E37_79B1);
+    (mixed ^ (mixed >> 15)) as usize
 }
 
 /// A newtype's pattern. The common shape `^[first][rest]*$` over ASCII classes (identifiers) is matched with two
@@ -600,7 +678,7 @@ impl<'de> Visitor<'de> for Expect<'_> {
 }
 
 /// A struct member's name: the index of the field it names, `None` for a member the struct does not declare.
-pub(crate) struct MemberSeed<'c>(pub(crate) &'c [FieldNode]);
+pub(crate) struct MemberSeed<'c>(pub(crate) &'c KeyTable);
 
 impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
     type Value = Option<usize>;
@@ -615,7 +693,7 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
         f.write_str("a member name")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.iter().position(|f| f.wire == s))
+        Ok(self.0.find(s))
     }
 }
 
@@ -659,7 +737,7 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
         f.write_str("a tag")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(NodeId, usize), E> {
-        let listed = self.union.variants.iter().find(|(value, _, _)| value == s).map(|&(_, id, at)| (id, at));
+        let listed = self.union.tags.find(s).map(|i| self.union.variants[i]);
         let Some((id, at)) = listed.or(self.union.fallback) else { return Err(refuse()) };
         let Some(Node::Struct(s_node)) = self.outer.cx.program.nodes.get(id) else { return Err(refuse()) };
         let field = &s_node.fields[at];
@@ -668,10 +746,17 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
     }
 }
 
+/// Where a kept string goes: a span of `frame` when it lies in it.
+#[derive(Clone, Copy)]
+pub(crate) struct Grabbed<'c> {
+    pub(crate) frame: &'c str,
+    pub(crate) slot: &'c RefCell<Option<Text>>,
+}
+
 /// A string member checked as usual and kept.
 struct Grab<'c> {
     expect: Expect<'c>,
-    slot: &'c RefCell<Option<String>>,
+    grabbed: Grabbed<'c>,
 }
 
 impl<'de> DeserializeSeed<'de> for Grab<'_> {
@@ -688,7 +773,7 @@ impl<'de> Visitor<'de> for Grab<'_> {
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
         self.expect.str(s)?;
-        *self.slot.borrow_mut() = Some(s.to_owned());
+        *self.grabbed.slot.borrow_mut() = Some(Text::of(self.grabbed.frame, s));
         Ok(())
     }
 }

@@ -93,7 +93,9 @@ pub fn validate_reader<R: BufRead>(
     // A pipeline of two stages: this thread reads frames and prepares each batch (in parallel, rayon), a second
     // thread applies the prepared batches in capture order. Applying one batch overlaps preparing the next; the
     // channel holds at most two batches, so memory stays bounded.
-    let (sender, receiver) = mpsc::sync_channel::<Vec<(Location, check::Prepared)>>(2);
+    let (sender, receiver) = mpsc::sync_channel::<PreparedBatch>(2);
+    // Applied batches' buffers go back to the reading stage, so batches reuse a few buffers instead of allocating.
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
     let (read_outcome, finished) = std::thread::scope(|scope| {
         let applier = scope.spawn(move || {
             let mut check = CaptureCheck::new(schemas, options);
@@ -104,14 +106,17 @@ pub fn validate_reader<R: BufRead>(
                 }
             }
             check.add_servers(config.servers.clone());
-            for batch in receiver {
-                for (at, prepared) in batch {
-                    check.apply(at, prepared);
+            for PreparedBatch { bytes, items } in receiver {
+                for (at, range, prepared) in items {
+                    check.apply(at, &bytes[range], prepared);
                 }
+                let _ = recycle.send(bytes);
             }
             check.finish()
         });
-        let read_outcome = read_batches(&mut reader, schemas, config, options, &mut report, progress, &sender);
+        let mut batch = Batch { recycled, ..Batch::default() };
+        let read_outcome =
+            read_batches(&mut reader, &mut batch, schemas, config, options, &mut report, progress, &sender);
         drop(sender);
         let checked = applier.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (read_outcome, checked)
@@ -124,16 +129,17 @@ pub fn validate_reader<R: BufRead>(
 }
 
 /// The reading stage: frames into batches, each prepared and handed to the applying stage.
+#[allow(clippy::too_many_arguments)]
 fn read_batches<R: BufRead>(
     reader: &mut read::FrameReader<R>,
+    batch: &mut Batch,
     schemas: &Schemas,
     config: &Config,
     options: CheckOptions,
     report: &mut FileReport,
     progress: Option<&ProgressBar>,
-    sender: &mpsc::SyncSender<Vec<(Location, check::Prepared)>>,
+    sender: &mpsc::SyncSender<PreparedBatch>,
 ) -> io::Result<()> {
-    let mut batch = Batch::default();
     while let Some(frame) = reader.next_frame()? {
         match frame {
             read::RawFrame::Frame { line, index, bytes, last_unterminated } => {
@@ -180,10 +186,24 @@ enum Item<'a> {
 /// Frames gathered so that the order-independent half of their checks runs in parallel ([`check::prepare`]);
 /// the order-dependent half ([`CaptureCheck::apply`]) then runs in capture order. Bounded in size, so memory
 /// stays flat.
-#[derive(Default)]
 struct Batch {
     bytes: Vec<u8>,
     items: Vec<(Location, BatchItem)>,
+    /// Buffers of applied batches, to reuse.
+    recycled: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch { bytes: Vec::new(), items: Vec::new(), recycled: mpsc::channel().1 }
+    }
+}
+
+/// A prepared batch on its way to the applying stage: the frames' bytes and, per frame, where it is in the capture,
+/// its range in `bytes` and what [`check::prepare`] made of it.
+struct PreparedBatch {
+    bytes: Vec<u8>,
+    items: Vec<(Location, std::ops::Range<usize>, check::Prepared)>,
 }
 
 enum BatchItem {
@@ -213,23 +233,23 @@ impl Batch {
     }
 
     /// Prepares every item (in parallel) and empties the batch.
-    fn prepare(&mut self, schemas: &Schemas, options: CheckOptions) -> Vec<(Location, check::Prepared)> {
+    fn prepare(&mut self, schemas: &Schemas, options: CheckOptions) -> PreparedBatch {
         let bytes = &self.bytes;
-        let prepared = std::mem::take(&mut self.items)
+        let items = std::mem::take(&mut self.items)
             .into_par_iter()
             .with_min_len(256)
-            .map(|(at, item)| {
-                let prepared = match item {
-                    BatchItem::Frame { range, last_unterminated } => {
-                        check::prepare(schemas, options, &bytes[range], last_unterminated)
-                    }
-                    BatchItem::Unparsable(message) => check::Prepared::Unparsable(message),
-                };
-                (at, prepared)
+            .map(|(at, item)| match item {
+                BatchItem::Frame { range, last_unterminated } => {
+                    let prepared = check::prepare(schemas, options, &bytes[range.clone()], last_unterminated);
+                    (at, range, prepared)
+                }
+                BatchItem::Unparsable(message) => (at, 0..0, check::Prepared::Unparsable(message)),
             })
             .collect();
-        self.bytes.clear();
-        prepared
+        let mut next = self.recycled.try_recv().unwrap_or_default();
+        next.clear();
+        let bytes = std::mem::replace(&mut self.bytes, next);
+        PreparedBatch { bytes, items }
     }
 }
 
