@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use codex_handoff_contract::ThreadId;
-use handoff_schema::Direction;
+use handoff_schema::{Direction, RpcMethod};
 use serde_json::{Map, Value};
 
 use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
@@ -85,9 +85,17 @@ pub enum Prepared {
     Response { server_id: Text, direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
     /// Not UTF-8 or not JSON: the `parse` message.
     Unparsable(String),
-    Parsed(Value),
+    /// Boxed, as the next one: rare, and the common variants stay small to move.
+    Parsed(Box<Value>),
     /// A well-formed entry, read without building a map for the entry itself (the common case).
-    Entry { direction: FlowDirection, server_id: String, message: Map<String, Value> },
+    Entry(Box<EntryParts>),
+}
+
+/// A well-formed entry's parts (see [`Prepared::Entry`]).
+pub struct EntryParts {
+    pub direction: FlowDirection,
+    pub server_id: String,
+    pub message: Map<String, Value>,
 }
 
 /// The members of a capture entry the checks use, the message parsed in the same pass.
@@ -133,7 +141,7 @@ fn read_entry(text: &str) -> Option<Prepared> {
         "in" => FlowDirection::ServerToClient,
         _ => return None,
     };
-    Some(Prepared::Entry { direction, server_id: entry.server_id.into_owned(), message: entry.json.0 })
+    Some(Prepared::Entry(Box::new(EntryParts { direction, server_id: entry.server_id.into_owned(), message: entry.json.0 })))
 }
 
 pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unterminated: bool) -> Prepared {
@@ -177,7 +185,7 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
         return prepared;
     }
     match serde_json::from_str(text) {
-        Ok(value) => Prepared::Parsed(value),
+        Ok(value) => Prepared::Parsed(Box::new(value)),
         Err(error) if last_unterminated && error.is_eof() => {
             Prepared::Unparsable(format!("truncated last line (no newline at the end of the file): {error}"))
         }
@@ -251,8 +259,9 @@ impl<'s> CaptureCheck<'s> {
             Prepared::Request { server_id, direction, id, method, thread } => {
                 let server_id = server_id.str(frame);
                 self.saw_server(server_id);
-                let method = self.schemas.ir.methods[method].name.as_str();
-                self.track_request(at, server_id, direction, method, Some(&id));
+                let rpc = &self.schemas.ir.methods[method];
+                let method = rpc.name.as_str();
+                self.track_request(at, server_id, direction, method, Some(rpc), Some(&id));
                 if let Some(thread) = &thread {
                     let message = FlowMessage::Request { id: flow_id(&id), method, thread };
                     self.observe_flow(at, server_id, direction, message);
@@ -262,9 +271,10 @@ impl<'s> CaptureCheck<'s> {
             Prepared::FlowValue { server_id, direction, id, method } => {
                 let server_id = server_id.str(frame);
                 self.saw_server(server_id);
-                let method = self.schemas.ir.methods[method].name.as_str();
+                let rpc = &self.schemas.ir.methods[method];
+                let method = rpc.name.as_str();
                 if let Some(id) = &id {
-                    self.track_request(at, server_id, direction, method, Some(id));
+                    self.track_request(at, server_id, direction, method, Some(rpc), Some(id));
                 }
                 // Requests are flow steps; a notification is parsed only when the flow rules read its params now.
                 if id.is_some() || self.flow.reads_notification(server_id, method) {
@@ -285,8 +295,9 @@ impl<'s> CaptureCheck<'s> {
                 self.parse_error(at, message);
                 return;
             }
-            Prepared::Parsed(value) => value,
-            Prepared::Entry { direction, server_id, message } => {
+            Prepared::Parsed(value) => *value,
+            Prepared::Entry(entry) => {
+                let EntryParts { direction, server_id, message } = *entry;
                 self.message(at, &server_id, direction, message);
                 return;
             }
@@ -442,7 +453,7 @@ impl<'s> CaptureCheck<'s> {
             let direction = direction.unwrap_or(FlowDirection::ClientToServer);
             if has_id {
                 let id = object.get("id").and_then(RequestId::from_value);
-                self.track_request(at, server_id, direction, method, id.as_ref());
+                self.track_request(at, server_id, direction, method, None, id.as_ref());
             }
             return direction;
         };
@@ -472,7 +483,7 @@ impl<'s> CaptureCheck<'s> {
         }
         if has_id {
             let id = object.get("id").and_then(RequestId::from_value);
-            self.track_request(at, server_id, direction, method, id.as_ref());
+            self.track_request(at, server_id, direction, method, Some(rpc), id.as_ref());
         }
         direction
     }
@@ -483,16 +494,18 @@ impl<'s> CaptureCheck<'s> {
         server_id: &str,
         direction: FlowDirection,
         method: &str,
+        rpc: Option<&'s RpcMethod>,
         id: Option<&RequestId>,
     ) {
         // An id that is neither a string nor an int64 was reported by the envelope check; it cannot be answered.
         let Some(id) = id else { return };
-        let method_name = match self.schemas.method(method) {
+        let method_name = match rpc {
             Some(rpc) => Cow::Borrowed(rpc.name.as_str()),
             None => Cow::Owned(method.to_owned()),
         };
+        let result_def = rpc.and_then(|rpc| rpc.result.as_deref());
         let by_client = direction == FlowDirection::ClientToServer;
-        if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, at.line) {
+        if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, result_def, at.line) {
             let text = format!(
                 "request id {} is already used by the unanswered `{}` request on line {}",
                 id.show(),
@@ -543,9 +556,8 @@ impl<'s> CaptureCheck<'s> {
         }
         match &answered {
             Some((request_direction, pending)) => {
-                let schemas = self.schemas;
                 let method = pending.method.as_ref();
-                if let Some(def) = schemas.method(method).and_then(|rpc| rpc.result.as_deref()) {
+                if let Some(def) = pending.result_def {
                     match body {
                         Body::Value(Some(result)) => self.check_def(at, Some(method), def, result, "/result"),
                         Body::Text(text) => self.check_result_text(at, method, def, text),

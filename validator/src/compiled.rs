@@ -471,11 +471,27 @@ impl KeyTable {
             if index == EMPTY {
                 return None;
             }
-            if names[index as usize].as_bytes() == name.as_bytes() {
+            if same_bytes(names[index as usize].as_bytes(), name.as_bytes()) {
                 return Some(index as usize);
             }
             at = (at + 1) & mask;
         }
+    }
+}
+
+/// `a == b`, without a call to `memcmp` for the short names a table holds (at most 16 bytes: two overlapping
+/// 8-byte words).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    match len {
+        0..8 => a.iter().zip(b).all(|(x, y)| x == y),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        _ => a == b,
     }
 }
 
@@ -781,6 +797,25 @@ impl<'de> Visitor<'de> for Grab<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_tables_find_every_name_and_nothing_else() {
+        let names: Vec<String> = (0..300)
+            .map(|i| format!("{}{}", ["thread/", "item/", "a", "turn/start", "x/very/long/method/name/"][i % 5], i))
+            .chain(["", "a", "ab", "threadId", "thread/start", "thread/started"].map(str::to_owned))
+            .collect();
+        let table = KeyTable::new(names.iter().map(String::as_str));
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(table.find(name), Some(i), "{name}");
+        }
+        for other in ["b", "thread/star", "thread/startee", "threadid", "thread/0x", "x/very/long/method/name/4x"] {
+            assert_eq!(table.find(other), None, "{other}");
+        }
+        assert_eq!(KeyTable::new([]).find("a"), None);
+        for (a, b) in [("", ""), ("abcdefg", "abcdefh"), ("abcdefgh", "abcdefgh"), ("abcdefghijklmnoX", "abcdefghijklmnoY")] {
+            assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+        }
+    }
 
     #[test]
     fn identifier_patterns_use_byte_tables_and_agree_with_regex() {

@@ -90,9 +90,10 @@ pub fn validate_reader<R: BufRead>(
     let options = CheckOptions { strict: config.strict, fast_path: config.fast_path };
     let mut reader = read::FrameReader::new(input, config.max_line_bytes)?;
     let header = reader.servers_header()?;
-    // A pipeline of two stages: this thread reads frames and prepares each batch (in parallel, rayon), a second
-    // thread applies the prepared batches in capture order. Applying one batch overlaps preparing the next; the
-    // channel holds at most two batches, so memory stays bounded.
+    // A pipeline of three stages: this thread reads frames into batches, a second thread prepares each batch (in
+    // parallel, rayon), a third applies the prepared batches in capture order. Each stage works on its own batch
+    // while the others work on theirs; the channels hold at most three batches, so memory stays bounded.
+    let (to_prepare, unprepared) = mpsc::sync_channel::<RawBatch>(1);
     let (sender, receiver) = mpsc::sync_channel::<PreparedBatch>(2);
     // Applied batches' buffers go back to the reading stage, so batches reuse a few buffers instead of allocating.
     let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
@@ -114,11 +115,21 @@ pub fn validate_reader<R: BufRead>(
             }
             check.finish()
         });
+        // The preparing stage, so that reading the next batch overlaps preparing this one (also with one rayon
+        // thread). It stops when the reader is done, or early when the applying stage has (it panicked).
+        let preparer = scope.spawn(move || {
+            for batch in unprepared {
+                if sender.send(batch.prepare(schemas, options)).is_err() {
+                    break;
+                }
+            }
+        });
         let mut batch = Batch { recycled, ..Batch::default() };
-        let read_outcome =
-            read_batches(&mut reader, &mut batch, schemas, config, options, &mut report, progress, &sender);
-        drop(sender);
+        let read_outcome = read_batches(&mut reader, &mut batch, config, &mut report, progress, &to_prepare);
+        drop(to_prepare);
+        let prepared = preparer.join();
         let checked = applier.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        prepared.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (read_outcome, checked)
     });
     read_outcome?;
@@ -128,17 +139,14 @@ pub fn validate_reader<R: BufRead>(
     Ok(report)
 }
 
-/// The reading stage: frames into batches, each prepared and handed to the applying stage.
-#[allow(clippy::too_many_arguments)]
+/// The reading stage: frames into batches, each handed to the preparing stage.
 fn read_batches<R: BufRead>(
     reader: &mut read::FrameReader<R>,
     batch: &mut Batch,
-    schemas: &Schemas,
     config: &Config,
-    options: CheckOptions,
     report: &mut FileReport,
     progress: Option<&ProgressBar>,
-    sender: &mpsc::SyncSender<PreparedBatch>,
+    sender: &mpsc::SyncSender<RawBatch>,
 ) -> io::Result<()> {
     while let Some(frame) = reader.next_frame()? {
         match frame {
@@ -157,8 +165,8 @@ fn read_batches<R: BufRead>(
                 batch.push(Location { line, index }, Item::Unparsable(message));
             }
         }
-        // The applying stage only stops early if it panicked; its panic is re-raised by the caller.
-        if batch.is_full() && sender.send(batch.prepare(schemas, options)).is_err() {
+        // The later stages only stop early if one panicked; the panic is re-raised by the caller.
+        if batch.is_full() && sender.send(batch.take()).is_err() {
             return Ok(());
         }
         if let Some(bar) = progress
@@ -168,7 +176,7 @@ fn read_batches<R: BufRead>(
         }
     }
     if !batch.items.is_empty() {
-        let _ = sender.send(batch.prepare(schemas, options));
+        let _ = sender.send(batch.take());
     }
     Ok(())
 }
@@ -197,6 +205,12 @@ impl Default for Batch {
     fn default() -> Batch {
         Batch { bytes: Vec::new(), items: Vec::new(), recycled: mpsc::channel().1 }
     }
+}
+
+/// A full batch on its way to the preparing stage.
+struct RawBatch {
+    bytes: Vec<u8>,
+    items: Vec<(Location, BatchItem)>,
 }
 
 /// A prepared batch on its way to the applying stage: the frames' bytes and, per frame, where it is in the capture,
@@ -232,10 +246,20 @@ impl Batch {
         self.bytes.len() >= BATCH_BYTES || self.items.len() >= BATCH_FRAMES
     }
 
-    /// Prepares every item (in parallel) and empties the batch.
-    fn prepare(&mut self, schemas: &Schemas, options: CheckOptions) -> PreparedBatch {
+    /// Empties the batch, its next buffer one the applying stage is done with (or a new one).
+    fn take(&mut self) -> RawBatch {
+        let mut next = self.recycled.try_recv().unwrap_or_default();
+        next.clear();
+        RawBatch { bytes: std::mem::replace(&mut self.bytes, next), items: std::mem::take(&mut self.items) }
+    }
+}
+
+impl RawBatch {
+    /// Prepares every item (in parallel).
+    fn prepare(self, schemas: &Schemas, options: CheckOptions) -> PreparedBatch {
         let bytes = &self.bytes;
-        let items = std::mem::take(&mut self.items)
+        let items = self
+            .items
             .into_par_iter()
             .with_min_len(256)
             .map(|(at, item)| match item {
@@ -246,10 +270,7 @@ impl Batch {
                 BatchItem::Unparsable(message) => (at, 0..0, check::Prepared::Unparsable(message)),
             })
             .collect();
-        let mut next = self.recycled.try_recv().unwrap_or_default();
-        next.clear();
-        let bytes = std::mem::replace(&mut self.bytes, next);
-        PreparedBatch { bytes, items }
+        PreparedBatch { bytes: self.bytes, items }
     }
 }
 
