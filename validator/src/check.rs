@@ -251,7 +251,10 @@ impl<'s> CaptureCheck<'s> {
     pub fn apply(&mut self, at: Location, frame: &[u8], prepared: Prepared) {
         let value = match prepared {
             Prepared::Clean { server_id } => {
-                if let Some(server_id) = server_id {
+                // Most frames come from the server seen last: compared as bytes, not read as text again.
+                if let Some(server_id) = server_id
+                    && server_id.bytes(frame) != self.last_seen.as_bytes()
+                {
                     self.saw_server(server_id.str(frame));
                 }
                 return;

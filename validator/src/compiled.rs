@@ -426,85 +426,109 @@ impl<'c> Expect<'c> {
     }
 }
 
-/// A fixed set of names (struct members, enum values, tags, methods) looked up by index without hashing every
-/// byte: an open-addressing table keyed by a name's length and three of its bytes, each hit confirmed by comparing
-/// the whole name. Names are short and few, so this beats both a linear scan and a `HashMap`.
+/// A fixed set of names (struct members, enum values, tags, methods) looked up by index without comparing the
+/// query to every name byte by byte: each name is kept as its length and first and last 8 bytes (its key, which for
+/// names of at most 16 bytes is the whole name), so a candidate is rejected or accepted with a few word compares.
+/// Small sets are scanned; larger ones are an open-addressing table hashed from the key.
 pub(crate) struct KeyTable {
+    keys: Vec<Key>,
     names: Vec<Box<str>>,
-    /// Index into `names`, or `EMPTY`.
+    /// Index into `keys`, or `EMPTY`; empty for small sets.
     slots: Box<[u32]>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Key {
+    #[inline]
+    fn of(name: &[u8]) -> Key {
+        let len = name.len();
+        let word = |at: usize| u64::from_le_bytes(name[at..at + 8].try_into().expect("8 bytes"));
+        let (head, tail) = if len >= 8 {
+            (word(0), word(len - 8))
+        } else {
+            let mut head = 0u64;
+            for (i, &b) in name.iter().enumerate() {
+                head |= u64::from(b) << (8 * i);
+            }
+            (head, 0)
+        };
+        Key { len, head, tail }
+    }
+
+    #[inline]
+    fn hash(self) -> usize {
+        let mixed = (self.head ^ self.tail.rotate_left(29) ^ (self.len as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> 40) as usize
+    }
+}
+
 const EMPTY: u32 = u32::MAX;
+/// Up to this many names a scan of the keys beats hashing.
+const SCAN_MAX: usize = 8;
 
 impl KeyTable {
     pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> KeyTable {
         let names: Vec<Box<str>> = names.into_iter().map(Box::from).collect();
-        let size = (names.len() * 4).next_power_of_two().max(8);
-        let mut slots = vec![EMPTY; size].into_boxed_slice();
-        for (index, name) in names.iter().enumerate() {
-            // A name listed twice keeps its first index, as a linear search would find it.
-            if Self::probe(&names, &slots, name).is_some() {
-                continue;
+        let keys: Vec<Key> = names.iter().map(|name| Key::of(name.as_bytes())).collect();
+        let mut table = KeyTable { keys, names, slots: Box::new([]) };
+        if table.keys.len() > SCAN_MAX {
+            let size = (table.keys.len() * 4).next_power_of_two();
+            let mut slots = vec![EMPTY; size].into_boxed_slice();
+            for index in 0..table.keys.len() {
+                // A name listed twice keeps its first index, as a linear search would find it.
+                if table.probe(&slots, &table.names[index]).is_some() {
+                    continue;
+                }
+                let mut at = table.keys[index].hash() & (size - 1);
+                while slots[at] != EMPTY {
+                    at = (at + 1) & (size - 1);
+                }
+                slots[at] = index as u32;
             }
-            let mut at = key_hash(name.as_bytes()) & (size - 1);
-            while slots[at] != EMPTY {
-                at = (at + 1) & (size - 1);
-            }
-            slots[at] = index as u32;
+            table.slots = slots;
         }
-        KeyTable { names, slots }
+        table
     }
 
     /// The index of `name` in the list the table was built from.
     #[inline]
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
-        Self::probe(&self.names, &self.slots, name)
+        if self.slots.is_empty() {
+            let key = Key::of(name.as_bytes());
+            (0..self.keys.len()).find(|&i| self.is(i, key, name))
+        } else {
+            self.probe(&self.slots, name)
+        }
     }
 
     #[inline]
-    fn probe(names: &[Box<str>], slots: &[u32], name: &str) -> Option<usize> {
+    fn probe(&self, slots: &[u32], name: &str) -> Option<usize> {
+        let key = Key::of(name.as_bytes());
         let mask = slots.len() - 1;
-        let mut at = key_hash(name.as_bytes()) & mask;
+        let mut at = key.hash() & mask;
         loop {
             let index = slots[at];
             if index == EMPTY {
                 return None;
             }
-            if same_bytes(names[index as usize].as_bytes(), name.as_bytes()) {
+            if self.is(index as usize, key, name) {
                 return Some(index as usize);
             }
             at = (at + 1) & mask;
         }
     }
-}
 
-/// `a == b`, without a call to `memcmp` for the short names a table holds (at most 16 bytes: two overlapping
-/// 8-byte words).
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let len = a.len();
-    if len != b.len() {
-        return false;
+    /// Whether name `index` is `name` (whose key is `key`): the keys decide up to 16 bytes.
+    #[inline]
+    fn is(&self, index: usize, key: Key, name: &str) -> bool {
+        self.keys[index] == key && (key.len <= 16 || *self.names[index] == *name)
     }
-    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("8 bytes"));
-    match len {
-        0..8 => a.iter().zip(b).all(|(x, y)| x == y),
-        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
-        _ => a == b,
-    }
-}
-
-/// Length and first, middle and last byte, mixed: enough to spread a contract's member and method names.
-#[inline]
-fn key_hash(name: &[u8]) -> usize {
-    let len = name.len();
-    let bytes = match len {
-        0 => 0,
-        _ => u32::from(name[0]) | u32::from(name[len / 2]) << 8 | u32::from(name[len - 1]) << 16,
-    };
-    let mixed = (bytes ^ (len as u32).rotate_left(24)).wrapping_mul(0x9E37_79B1);
-    (mixed ^ (mixed >> 15)) as usize
 }
 
 /// A newtype's pattern. The common shape `^[first][rest]*$` over ASCII classes (identifiers) is matched with two
@@ -812,8 +836,14 @@ mod tests {
             assert_eq!(table.find(other), None, "{other}");
         }
         assert_eq!(KeyTable::new([]).find("a"), None);
-        for (a, b) in [("", ""), ("abcdefg", "abcdefh"), ("abcdefgh", "abcdefgh"), ("abcdefghijklmnoX", "abcdefghijklmnoY")] {
-            assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+        // Small sets are scanned: the same answers.
+        let names = ["", "a", "threadId", "turnId", "item_id_long_name", "item_id_long_nbme"];
+        let few = KeyTable::new(names);
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(few.find(name), Some(i), "{name}");
+        }
+        for other in ["b", "threadI", "threadIdx", "item_id_long_nzme", "item_id_long_nam"] {
+            assert_eq!(few.find(other), None, "{other}");
         }
     }
 
