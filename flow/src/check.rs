@@ -15,6 +15,16 @@
 //! - `resolveHandoff`/`finalizeHandoff` belong to the open handoff of the voice thread they name;
 //! - responses are matched to requests by id per server.
 //!
+//! Handoff modes ([`HandoffMode`]): each voice thread's mode comes from its `thread/realtime/start` request
+//! (`clientControlledHandoff`, `clientManagedHandoffs`, neither). Without one it is inferred from the capture: a
+//! client that sends resolve/finalize on the voice thread is client-controlled; a server that runs a turn of its own
+//! on the voice thread while a handoff is open (a `turn/started` no client `turn/start` into that thread asked for)
+//! runs its handoffs itself; nothing either way is taken as client-controlled. A note says which was inferred. Until
+//! the mode shows, the voice thread's handoffs are checked as client-controlled and their findings held back; a
+//! server turn drops them and judges the client's turns for those handoffs as the server-run modes do. Handoffs the
+//! server runs are open from their item until the server's turn on the voice thread completes (a second item while
+//! it runs steers that turn); relays (`appendText`/`appendSpeech`) belong to them until the voice thread's next item.
+//!
 //! A server whose capture holds no responses (the mobile recorder keeps requests and notifications only) is
 //! checked on request order: a turn after the resume or start request passes, and the summary says so. Findings
 //! that depend on a missing response are held back until a response from that server shows responses were recorded.
@@ -26,6 +36,7 @@ use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotific
 use serde_json::Value;
 
 use crate::item::ItemAdded;
+use crate::mode::{HandoffMode, StartedMode};
 use crate::rules::{FlowRule, FlowSeverity, FlowViolation};
 use crate::servers::{ServerInfo, ServerLookupError, describe_servers, names_origin, resolve_server};
 use crate::state::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache};
@@ -54,7 +65,8 @@ pub struct FlowFrame<'a> {
 pub enum FlowMessage<'a> {
     /// Any message, as parsed.
     Value(&'a Value),
-    /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id).
+    /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id): any
+    /// method [`reads_method`] lists but [`reads_params`] does not.
     Request { id: FlowId<'a>, method: &'a str, thread: &'a ThreadId },
     /// A successful response and its result.
     Response { id: FlowId<'a>, result: &'a Value },
@@ -148,12 +160,48 @@ struct HandoffTrack {
     /// `None` while queued behind another handoff of the same voice thread.
     flow: Option<HandoffFlow>,
     position: u64,
+    /// (server id, thread id) of its voice thread.
+    voice: VoiceKey,
+    /// Its `turn/start`s while its voice thread's mode was undecided (position, thread): judged again if the server
+    /// turns out to run the handoff itself.
+    tentative_turns: Vec<(u64, ThreadId)>,
 }
+
+/// A voice thread: the id of the server its session runs on, and its thread id.
+type VoiceKey = (String, String);
 
 #[derive(Debug, Default)]
 struct VoiceTrack {
+    /// The open client-controlled (or undecided) handoff, and the ones waiting behind it.
     open: Option<usize>,
     queued: VecDeque<usize>,
+    /// The session's handoff mode and how it is known; `None` until the capture shows it.
+    mode: Option<(HandoffMode, ModeSource)>,
+    /// Its `thread/realtime/start` set both flags.
+    conflicting_start: bool,
+    /// Handoffs the server runs whose turn has not completed yet, oldest first.
+    running: Vec<usize>,
+    /// Handoffs the server ran to completion: relays still belong to them until the next item.
+    done: Vec<usize>,
+    /// Client `turn/start`s into this thread whose `turn/started` has not arrived.
+    client_turns: u32,
+    /// Findings about handoffs of this voice thread while its mode is undecided.
+    held: Vec<FlowFinding>,
+    had_handoff: bool,
+    relayed: bool,
+}
+
+/// How a voice thread's handoff mode is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ModeSource {
+    /// Its `thread/realtime/start` request.
+    Start,
+    /// The client sent resolveHandoff/finalizeHandoff on it.
+    ClientAnswered,
+    /// The server ran a turn of its own on it while a handoff was open.
+    ServerTurn,
+    /// Nothing showed it by the end of the capture.
+    Assumed,
 }
 
 /// What one frame is, as far as the flow is concerned.
@@ -209,9 +257,10 @@ fn server_track<'m>(servers: &'m mut HashMap<String, ServerTrack>, id: &str) -> 
 
 const THREAD_POINTER: &str = "/params/threadId";
 
-/// Whether the flow rules read requests or notifications of `method` (the steps listed in design.md): the
-/// validator hands those over as parsed values. Requests and notifications of every other method are no flow step
-/// and need not reach [`FlowCheck::observe`]; responses always do (their ids may answer a flow step).
+/// Whether the flow rules read requests or notifications of `method` (the steps listed in design.md, and what
+/// shows a session's handoff mode): the validator hands those over as parsed values. Requests and notifications of
+/// every other method are no flow step and need not reach [`FlowCheck::observe`]; responses always do (their ids
+/// may answer a flow step).
 pub fn reads_method(method: &str) -> bool {
     matches!(
         method,
@@ -222,7 +271,18 @@ pub fn reads_method(method: &str) -> bool {
             | methods::THREAD_REALTIME_FINALIZE_HANDOFF
             | methods::THREAD_REALTIME_ITEM_ADDED
             | methods::THREAD_STARTED
+            | methods::THREAD_REALTIME_START
+            | methods::THREAD_REALTIME_APPEND_TEXT
+            | methods::THREAD_REALTIME_APPEND_SPEECH
+            | methods::TURN_STARTED
+            | methods::TURN_COMPLETED
     )
+}
+
+/// Whether the flow rules need a request's whole params, not just its `threadId`: the validator must hand requests
+/// of `method` over as [`FlowMessage::Value`] (a `thread/realtime/start` carries the session's handoff mode flags).
+pub fn reads_params(method: &str) -> bool {
+    method == methods::THREAD_REALTIME_START
 }
 
 impl FlowCheck {
@@ -288,18 +348,33 @@ impl FlowCheck {
     }
 
     /// Whether [`Self::observe`] reads the params of notification `method` from server `server_id`, as things
-    /// stand: a `thread/realtime/itemAdded` always, a `thread/started` while a handoff is active on that server.
-    /// Another notification only counts its server as seen, so a caller may pass `Value::Null` for it.
+    /// stand: a `thread/realtime/itemAdded` always, a `thread/started` while a handoff is active on that server, a
+    /// `turn/started` or `turn/completed` once that server has a voice thread. Another notification only counts its
+    /// server as seen, so a caller may pass `Value::Null` for it (and skip parsing it).
     pub fn reads_notification(&self, server_id: &str, method: &str) -> bool {
         match method {
             methods::THREAD_REALTIME_ITEM_ADDED => true,
             methods::THREAD_STARTED => self.active_on.contains_key(server_id),
+            methods::TURN_STARTED | methods::TURN_COMPLETED => {
+                self.voices.get(server_id).is_some_and(|voices| !voices.is_empty())
+            }
             _ => false,
         }
     }
 
     /// End of capture: handoffs still open etc. Returns summary notes.
-    pub fn finish(self, findings: &mut Vec<FlowFinding>) -> Vec<String> {
+    pub fn finish(mut self, findings: &mut Vec<FlowFinding>) -> Vec<String> {
+        // A voice thread whose mode never showed is client-controlled, as the rules always assumed: its held
+        // findings stand.
+        let mut held: Vec<FlowFinding> = Vec::new();
+        for voice in self.voices.values_mut().flat_map(HashMap::values_mut) {
+            if voice.mode.is_none() && voice.had_handoff {
+                voice.mode = Some((HandoffMode::ClientControlled, ModeSource::Assumed));
+            }
+            held.append(&mut voice.held);
+        }
+        held.sort_by_key(|finding| finding.position);
+        findings.extend(held);
         let mut open: Vec<FlowFinding> = Vec::new();
         let mut left: Vec<&HandoffTrack> = self.handoffs.values().collect();
         left.sort_by_key(|handoff| handoff.position);
@@ -312,14 +387,7 @@ impl FlowCheck {
                 }),
             };
             if let Some(violation) = violation {
-                open.push(FlowFinding {
-                    severity: violation.rule.severity(),
-                    rule: violation.rule.id(),
-                    message: format!("handoff {:?}: {}", handoff.handoff_id, violation.message),
-                    pointer: "/params/item/handoff_id".to_owned(),
-                    method: Some(methods::THREAD_REALTIME_ITEM_ADDED.to_owned()),
-                    position: handoff.position,
-                });
+                open.push(item_finding(handoff, violation));
             }
         }
         let mut unattributed = self.unattributed;
@@ -362,7 +430,58 @@ impl FlowCheck {
                 "{unattributed} handoff(s) not checked: their server could not be attributed (flow/unattributed-handoff)"
             ));
         }
+        notes.extend(self.mode_notes());
         notes
+    }
+
+    /// One note per inferred (or assumed) handoff mode, naming its voice threads (the first few).
+    fn mode_notes(&self) -> Vec<String> {
+        const LISTED: usize = 5;
+        let mut by_reading: std::collections::BTreeMap<(ModeSource, &'static str, bool), Vec<String>> =
+            std::collections::BTreeMap::new();
+        for (server, voices) in &self.voices {
+            for (thread, voice) in voices {
+                let Some((mode, source)) = voice.mode else { continue };
+                if !voice.had_handoff || (source == ModeSource::Start && !voice.conflicting_start) {
+                    continue;
+                }
+                // Both server-run modes read alike; the client's relays tell upstream's client-managed mode apart.
+                let shown = if mode.server_runs_turn() && voice.relayed { HandoffMode::ClientManaged } else { mode };
+                let name = if server.is_empty() { thread.clone() } else { format!("{thread} (server {server})") };
+                by_reading.entry((source, shown.name(), voice.conflicting_start)).or_default().push(name);
+            }
+        }
+        by_reading
+            .into_iter()
+            .map(|((source, mode, conflicting), mut threads)| {
+                threads.sort();
+                let count = threads.len();
+                let mut listed = threads.into_iter().take(LISTED).collect::<Vec<_>>().join(", ");
+                if count > LISTED {
+                    listed.push_str(&format!(" and {} more", count - LISTED));
+                }
+                let why = match source {
+                    ModeSource::Start | ModeSource::Assumed => {
+                        "neither a resolveHandoff/finalizeHandoff nor a turn of the server's own on the voice thread \
+                         shows the mode; checked with the client-controlled rules"
+                    }
+                    ModeSource::ClientAnswered => "the client sent resolveHandoff/finalizeHandoff on the voice thread",
+                    ModeSource::ServerTurn if mode == HandoffMode::ClientManaged.name() => {
+                        "the server ran its own turn on the voice thread after the handoff item, and the client \
+                         relayed with appendText/appendSpeech"
+                    }
+                    ModeSource::ServerTurn => "the server ran its own turn on the voice thread after the handoff item",
+                };
+                let start = if conflicting {
+                    "thread/realtime/start sets both clientControlledHandoff and clientManagedHandoffs"
+                } else {
+                    "no thread/realtime/start recorded"
+                };
+                let verb =
+                    if source == ModeSource::Assumed || source == ModeSource::Start { "assumed" } else { "inferred" };
+                format!("handoff mode {verb} {mode} for voice thread(s) {listed}: {start}; {why}")
+            })
+            .collect()
     }
 
     /// The server id a handoff's requests go to. Bare frames (no server id) are one connection: every handoff of a
@@ -438,9 +557,50 @@ impl FlowCheck {
             position: frame.position,
         };
         match method {
+            methods::THREAD_REALTIME_START => {
+                // Only the whole params say the mode (`reads_params`); a typed frame cannot carry them.
+                let (Some(thread), Params::Value(params)) = (thread, params) else { return };
+                let voice = voice_track(&mut self.voices, server_id, thread.as_str());
+                // A new session on the thread: handoffs of an earlier one whose mode never showed keep the
+                // client-controlled reading.
+                if voice.mode.is_none() && voice.had_handoff {
+                    voice.mode = Some((HandoffMode::ClientControlled, ModeSource::Assumed));
+                    findings.append(&mut voice.held);
+                }
+                match HandoffMode::from_realtime_start(params) {
+                    StartedMode::Mode(mode) => {
+                        voice.mode = Some((mode, ModeSource::Start));
+                        voice.conflicting_start = false;
+                    }
+                    StartedMode::Conflicting => {
+                        voice.mode = None;
+                        voice.conflicting_start = true;
+                    }
+                }
+            }
+            methods::THREAD_REALTIME_APPEND_TEXT | methods::THREAD_REALTIME_APPEND_SPEECH => {
+                let Some(thread) = thread else { return };
+                let Some(voice) = self.voices.get_mut(server_id).and_then(|voices| voices.get_mut(thread.as_str()))
+                else {
+                    return;
+                };
+                voice.relayed = true;
+                for index in voice.running.iter().chain(&voice.done) {
+                    if let Some(flow) = self.handoffs.get_mut(index).and_then(|handoff| handoff.flow.as_mut()) {
+                        let _ = flow.apply(FlowStep::Relayed, &mut ThreadCache::new());
+                    }
+                }
+            }
             methods::THREAD_RESUME | methods::THREAD_START | methods::TURN_START => {
                 let is_resume = method == methods::THREAD_RESUME;
                 let is_start = method == methods::THREAD_START;
+                if let (Some(thread), methods::TURN_START) = (thread, method)
+                    && let Some(voice) =
+                        self.voices.get_mut(server_id).and_then(|voices| voices.get_mut(thread.as_str()))
+                {
+                    // Its `turn/started` is the client's turn, not the server running a handoff.
+                    voice.client_turns += 1;
+                }
                 let active = self.active_on.get(server_id).copied();
                 let server = server_track(&mut self.servers, server_id);
                 server.flow_requests += 1;
@@ -462,7 +622,9 @@ impl FlowCheck {
                     return;
                 };
                 let Some(handoff) = self.handoffs.get_mut(&index) else { return };
-                if let Some(before) = server.before_switch.take() {
+                let client_controlled =
+                    handoff.flow.as_ref().is_some_and(|flow| flow.mode() == HandoffMode::ClientControlled);
+                if client_controlled && let Some(before) = server.before_switch.take() {
                     // First request of the first handoff since that switch: a turn straight into the thread cached
                     // before it means the client saw no switch, so judge the handoff on the old cache.
                     let turn_into_old = !is_resume && !is_start && thread.is_some() && before.cached() == thread;
@@ -471,6 +633,18 @@ impl FlowCheck {
                         server.cache = before;
                         handoff.flow = Some(HandoffFlow::begin(&server.cache, handoff.requested.as_ref()));
                     }
+                }
+                let undecided = self
+                    .voices
+                    .get(&handoff.voice.0)
+                    .and_then(|voices| voices.get(&handoff.voice.1))
+                    .is_some_and(|voice| voice.mode.is_none());
+                if undecided
+                    && !is_resume
+                    && !is_start
+                    && let Some(thread) = thread
+                {
+                    handoff.tentative_turns.push((frame.position, thread.clone()));
                 }
                 let Some(flow) = handoff.flow.as_mut() else { return };
                 let result = if is_start {
@@ -508,12 +682,55 @@ impl FlowCheck {
                 };
                 if let Err(violation) = result {
                     let pointer = if is_start { "" } else { THREAD_POINTER };
-                    findings.push(finding(violation, &handoff.handoff_id, pointer));
+                    let found = finding(violation, &handoff.handoff_id, pointer);
+                    report(&mut self.voices, &handoff.voice, found, findings);
                 }
             }
             methods::THREAD_REALTIME_RESOLVE_HANDOFF | methods::THREAD_REALTIME_FINALIZE_HANDOFF => {
                 server_track(&mut self.servers, server_id).flow_requests += 1;
                 let Some(voice_thread) = thread else { return };
+                let finalize = method == methods::THREAD_REALTIME_FINALIZE_HANDOFF;
+                let step = if finalize { FlowStep::Finalized } else { FlowStep::Resolved };
+                if let Some(voice) =
+                    self.voices.get_mut(server_id).and_then(|voices| voices.get_mut(voice_thread.as_str()))
+                {
+                    match voice.mode {
+                        // Only a client-controlled session has resolve/finalize: the held findings stand.
+                        None => {
+                            voice.mode = Some((HandoffMode::ClientControlled, ModeSource::ClientAnswered));
+                            findings.append(&mut voice.held);
+                        }
+                        Some((mode, _)) if mode.server_runs_turn() => {
+                            // Judged by the latest handoff of the session, or by the session's mode alone.
+                            let latest = voice.running.last().or(voice.done.last()).copied();
+                            let handoff = latest.and_then(|index| self.handoffs.get_mut(&index));
+                            let (violation, name) = match handoff {
+                                Some(handoff) => {
+                                    let flow = handoff.flow.get_or_insert_with(|| HandoffFlow::server_run(mode));
+                                    (flow.apply(step, &mut ThreadCache::new()).err(), Some(&handoff.handoff_id))
+                                }
+                                None => {
+                                    (HandoffFlow::server_run(mode).apply(step, &mut ThreadCache::new()).err(), None)
+                                }
+                            };
+                            if let Some(violation) = violation {
+                                findings.push(FlowFinding {
+                                    severity: violation.rule.severity(),
+                                    rule: violation.rule.id(),
+                                    message: match name {
+                                        Some(handoff) => format!("handoff {handoff:?}: {}", violation.message),
+                                        None => format!("voice thread {voice_thread}: {}", violation.message),
+                                    },
+                                    pointer: THREAD_POINTER.to_owned(),
+                                    method: Some(method.to_owned()),
+                                    position: frame.position,
+                                });
+                            }
+                            return;
+                        }
+                        Some(_) => {}
+                    }
+                }
                 let voice = self.voices.get(server_id).and_then(|voices| voices.get(voice_thread.as_str()));
                 let open = voice.and_then(|voice| voice.open);
                 let Some(index) = open else {
@@ -527,14 +744,12 @@ impl FlowCheck {
                     });
                     return;
                 };
-                let finalize = method == methods::THREAD_REALTIME_FINALIZE_HANDOFF;
                 let Some(handoff) = self.handoffs.get_mut(&index) else { return };
                 let target_cache = &mut server_track(&mut self.servers, &handoff.target).cache;
-                if let Some(flow) = handoff.flow.as_mut() {
-                    let step = if finalize { FlowStep::Finalized } else { FlowStep::Resolved };
-                    if let Err(violation) = flow.apply(step, target_cache) {
-                        findings.push(finding(violation, &handoff.handoff_id, THREAD_POINTER));
-                    }
+                if let Some(flow) = handoff.flow.as_mut()
+                    && let Err(violation) = flow.apply(step, target_cache)
+                {
+                    findings.push(finding(violation, &handoff.handoff_id, THREAD_POINTER));
                 }
                 if finalize {
                     self.close(server_id, voice_thread.as_str(), index);
@@ -593,6 +808,7 @@ impl FlowCheck {
                 } else {
                     self.target(frame, item.handoff_id, item.server, findings)
                 };
+                let voice_key: VoiceKey = (frame.server_id.to_owned(), item.voice_thread.as_str().to_owned());
                 let index = self.opened;
                 self.opened += 1;
                 self.handoffs.insert(
@@ -603,16 +819,74 @@ impl FlowCheck {
                         requested: item.thread_id.cloned(),
                         flow: None,
                         position: frame.position,
+                        voice: voice_key.clone(),
+                        tentative_turns: Vec::new(),
                     },
                 );
-                let voices = self.voices.entry(frame.server_id.to_owned()).or_default();
-                let voice = voices.entry(item.voice_thread.as_str().to_owned()).or_default();
-                if voice.open.is_some() {
-                    voice.queued.push_back(index);
-                } else {
-                    voice.open = Some(index);
-                    self.activate(index);
+                let voice = voice_track(&mut self.voices, &voice_key.0, &voice_key.1);
+                voice.had_handoff = true;
+                match voice.mode {
+                    Some((mode, _)) if mode.server_runs_turn() => {
+                        // The server runs it (a second one while its turn runs steers that turn). The handoffs it
+                        // finished before are over: what the client owed them is due now.
+                        let done = std::mem::take(&mut voice.done);
+                        voice.running.push(index);
+                        for finished in done {
+                            self.finish_server_run(finished, findings);
+                        }
+                        if let Some(handoff) = self.handoffs.get_mut(&index) {
+                            handoff.flow = Some(HandoffFlow::server_run(mode));
+                            self.active_on.insert(handoff.target.clone(), index);
+                        }
+                    }
+                    _ if voice.open.is_some() => voice.queued.push_back(index),
+                    _ => {
+                        voice.open = Some(index);
+                        self.activate(index);
+                    }
                 }
+            }
+            methods::TURN_STARTED | methods::TURN_COMPLETED => {
+                let Some(thread) = params.get("threadId").and_then(Value::as_str) else { return };
+                let Some(voice) = self.voices.get_mut(frame.server_id).and_then(|voices| voices.get_mut(thread)) else {
+                    return;
+                };
+                if method == methods::TURN_STARTED {
+                    if voice.client_turns > 0 {
+                        voice.client_turns -= 1;
+                        return;
+                    }
+                    // A turn of the server's own on the voice thread while a handoff is open: it runs the handoff.
+                    if voice.mode.is_none() && voice.open.is_some() {
+                        let key: VoiceKey = (frame.server_id.to_owned(), thread.to_owned());
+                        self.infer_server_run(&key, findings);
+                    }
+                }
+                let Some(voice) = self.voices.get_mut(frame.server_id).and_then(|voices| voices.get_mut(thread)) else {
+                    return;
+                };
+                if !voice.mode.is_some_and(|(mode, _)| mode.server_runs_turn()) {
+                    return;
+                }
+                let step = if method == methods::TURN_STARTED {
+                    FlowStep::ServerTurnStarted
+                } else {
+                    FlowStep::ServerTurnCompleted
+                };
+                let mut completed = Vec::new();
+                for &index in &voice.running {
+                    let Some(handoff) = self.handoffs.get_mut(&index) else { continue };
+                    let Some(flow) = handoff.flow.as_mut() else { continue };
+                    let _ = flow.apply(step, &mut ThreadCache::new());
+                    if *flow.phase() == HandoffPhase::ServerTurnDone {
+                        completed.push(index);
+                        if self.active_on.get(&handoff.target) == Some(&index) {
+                            self.active_on.remove(&handoff.target);
+                        }
+                    }
+                }
+                voice.running.retain(|index| !completed.contains(index));
+                voice.done.extend(completed);
             }
             methods::THREAD_STARTED => {
                 // The new thread's id, also where no responses are recorded: the start of a handoff succeeded.
@@ -632,6 +906,48 @@ impl FlowCheck {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The server ran a turn of its own on voice thread `key` while its mode was undecided: it runs the handoffs
+    /// there itself (server-managed; the client's relays show client-managed in the notes). The client-controlled
+    /// reading of its handoffs is dropped; their client turns are judged again.
+    fn infer_server_run(&mut self, key: &VoiceKey, findings: &mut Vec<FlowFinding>) {
+        let mode = HandoffMode::ServerManaged;
+        let voice = voice_track(&mut self.voices, &key.0, &key.1);
+        voice.mode = Some((mode, ModeSource::ServerTurn));
+        voice.held.clear();
+        let indices: Vec<usize> = voice.open.take().into_iter().chain(voice.queued.drain(..)).collect();
+        voice.running.extend(&indices);
+        for index in indices {
+            let Some(handoff) = self.handoffs.get_mut(&index) else { continue };
+            let mut flow = HandoffFlow::server_run(mode);
+            for (position, thread) in std::mem::take(&mut handoff.tentative_turns) {
+                if let Err(violation) = flow.apply(FlowStep::TurnSent(&thread), &mut ThreadCache::new()) {
+                    findings.push(FlowFinding {
+                        severity: violation.rule.severity(),
+                        rule: violation.rule.id(),
+                        message: format!("handoff {:?}: {}", handoff.handoff_id, violation.message),
+                        pointer: THREAD_POINTER.to_owned(),
+                        method: Some(methods::TURN_START.to_owned()),
+                        position,
+                    });
+                }
+            }
+            handoff.flow = Some(flow);
+            self.active_on.insert(handoff.target.clone(), index);
+            if let Some(server) = self.servers.get_mut(&handoff.target) {
+                server.pending.retain(|_, pending| pending.handoff != index);
+            }
+        }
+    }
+
+    /// A handoff the server ran is over (its voice thread's next item, or the end of the capture): what the client
+    /// owed it is due.
+    fn finish_server_run(&mut self, index: usize, findings: &mut Vec<FlowFinding>) {
+        let Some(handoff) = self.handoffs.remove(&index) else { return };
+        if let Some(violation) = handoff.flow.as_ref().and_then(|flow| flow.finish().err()) {
+            findings.push(item_finding(&handoff, violation));
         }
     }
 
@@ -660,6 +976,40 @@ impl FlowCheck {
         if let Some(next) = voice.open {
             self.activate(next);
         }
+    }
+}
+
+/// The track of voice thread `thread` on `server`, created on first use.
+fn voice_track<'m>(
+    voices: &'m mut HashMap<String, HashMap<String, VoiceTrack>>,
+    server: &str,
+    thread: &str,
+) -> &'m mut VoiceTrack {
+    voices.entry(server.to_owned()).or_default().entry(thread.to_owned()).or_default()
+}
+
+/// A finding about a handoff of `voice`: held back while the voice thread's mode is undecided.
+fn report(
+    voices: &mut HashMap<String, HashMap<String, VoiceTrack>>,
+    voice: &VoiceKey,
+    finding: FlowFinding,
+    findings: &mut Vec<FlowFinding>,
+) {
+    match voices.get_mut(&voice.0).and_then(|voices| voices.get_mut(&voice.1)) {
+        Some(track) if track.mode.is_none() => track.held.push(finding),
+        _ => findings.push(finding),
+    }
+}
+
+/// A finding about a handoff as a whole, at its item.
+fn item_finding(handoff: &HandoffTrack, violation: FlowViolation) -> FlowFinding {
+    FlowFinding {
+        severity: violation.rule.severity(),
+        rule: violation.rule.id(),
+        message: format!("handoff {:?}: {}", handoff.handoff_id, violation.message),
+        pointer: "/params/item/handoff_id".to_owned(),
+        method: Some(methods::THREAD_REALTIME_ITEM_ADDED.to_owned()),
+        position: handoff.position,
     }
 }
 
@@ -728,6 +1078,11 @@ mod tests {
     /// One capture entry: direction ("out" = client → server), server id, message.
     type Entry = (&'static str, &'static str, Value);
 
+    /// The note of a capture without `thread/realtime/start` whose client resolves voice_1's handoffs.
+    const CLIENT_ANSWERED: &str = "handoff mode inferred client-controlled for voice thread(s) voice_1 (server local): \
+                                   no thread/realtime/start recorded; the client sent resolveHandoff/finalizeHandoff on \
+                                   the voice thread";
+
     /// Runs a capture through the checker; positions are 1-based entry numbers.
     /// Every capture also runs with requests and responses handed over typed, as the validator's fast path does
     /// (where it can read them): the findings must not change.
@@ -757,7 +1112,9 @@ mod tests {
             let method = message.get("method").and_then(Value::as_str);
             let result = message.get("result");
             let message = match (typed, id, method, thread.as_ref(), result) {
-                (true, Some(id), Some(method), Some(thread), None) => FlowMessage::Request { id, method, thread },
+                (true, Some(id), Some(method), Some(thread), None) if !reads_params(method) => {
+                    FlowMessage::Request { id, method, thread }
+                }
                 (true, Some(id), None, _, Some(result)) if message.get("error").is_none() => {
                     FlowMessage::Response { id, result }
                 }
@@ -871,7 +1228,7 @@ mod tests {
     fn seed_flow_is_clean() {
         let (findings, notes) = check(&seed_flow());
         assert_eq!(findings, []);
-        assert_eq!(notes, Vec::<String>::new());
+        assert_eq!(notes, [CLIENT_ANSWERED]);
     }
 
     #[test]
@@ -1064,7 +1421,8 @@ mod tests {
             notes,
             [
                 "server bigpc: no responses recorded; flow checked on request order",
-                "server local: no responses recorded; flow checked on request order"
+                "server local: no responses recorded; flow checked on request order",
+                CLIENT_ANSWERED
             ]
         );
         let out_of_order = vec![
@@ -1093,7 +1451,7 @@ mod tests {
         ];
         let (findings, notes) = check(&entries);
         assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")]);
-        assert_eq!(notes, ["server local: no responses recorded; flow checked on request order"]);
+        assert_eq!(notes, ["server local: no responses recorded; flow checked on request order", CLIENT_ANSWERED]);
     }
 
     #[test]
@@ -1256,7 +1614,7 @@ mod tests {
         entries.swap(2, 3);
         let (findings, notes) = check_with(&entries, &[("bigpc", "big pc"), ("local", "laptop")]);
         assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")], "checked as if named by id");
-        assert_eq!(notes, Vec::<String>::new());
+        assert_eq!(notes, [CLIENT_ANSWERED]);
     }
 
     #[test]
@@ -1275,7 +1633,10 @@ mod tests {
         );
         assert_eq!(
             notes,
-            ["1 handoff(s) not checked: their server could not be attributed (flow/unattributed-handoff)"]
+            [
+                "1 handoff(s) not checked: their server could not be attributed (flow/unattributed-handoff)",
+                CLIENT_ANSWERED
+            ]
         );
         // The same name, known from a server list, is checked.
         let (findings, _) = check_with(&entries, &[("bigpc", "smallpc")]);
@@ -1286,7 +1647,7 @@ mod tests {
     fn an_id_seen_only_after_the_item_is_still_attributed() {
         // Nothing names bigpc before the item; its frames follow it.
         let (findings, notes) = check(&seed_flow());
-        assert_eq!((findings, notes), (vec![], vec![]));
+        assert_eq!((findings, notes), (vec![], vec![CLIENT_ANSWERED.to_owned()]));
     }
 
     #[test]
@@ -1295,7 +1656,7 @@ mod tests {
         let (findings, notes) = check_with(&entries, &[("bigpc", "twin"), ("local", "Twin")]);
         assert_eq!(rules(&findings), [(1, "flow/unattributed-handoff")]);
         assert!(findings[0].message.contains("several servers (bigpc, local)"), "{}", findings[0].message);
-        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes.len(), 2, "{notes:?}");
     }
 
     #[test]
@@ -1309,12 +1670,185 @@ mod tests {
         assert_eq!(rules(&findings), [(3, "flow/resume-before-turn")]);
         assert_eq!(
             notes,
-            ["bare capture: all frames taken as one app-server connection; handoffs naming server \"bigpc\" \
-                 attributed to it"]
+            [
+                "bare capture: all frames taken as one app-server connection; handoffs naming server \"bigpc\" \
+                 attributed to it",
+                "handoff mode inferred client-controlled for voice thread(s) voice_1: no thread/realtime/start \
+                 recorded; the client sent resolveHandoff/finalizeHandoff on the voice thread"
+            ]
         );
         let (findings, notes) = check(&bare(seed_flow()));
         assert_eq!(findings, []);
-        assert_eq!(notes.len(), 1, "the assumption is noted once: {notes:?}");
+        assert_eq!(notes.len(), 2, "the bare connection and the mode, each noted once: {notes:?}");
+    }
+
+    fn realtime_start(id: u64, flags: Value) -> Entry {
+        let mut params = json!({"threadId": "voice_1", "outputModality": "text"});
+        for (flag, value) in flags.as_object().expect("flags").iter() {
+            params[flag] = value.clone();
+        }
+        request("local", id, "thread/realtime/start", params)
+    }
+
+    fn voice_turn(method: &str) -> Entry {
+        ("in", "local", json!({"method": method, "params": {"threadId": "voice_1", "turn": {"id": "turn_v"}}}))
+    }
+
+    fn append(id: u64, method: &str) -> Entry {
+        request("local", id, method, json!({"threadId": "voice_1", "text": "The deploy finished."}))
+    }
+
+    /// The stock server's handoff as recorded (scenario R): item, its own turn on the voice thread, nothing from the
+    /// client.
+    fn server_run(start: Option<Value>) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = start.map(|flags| realtime_start(1, flags)).into_iter().collect();
+        entries.extend([
+            handoff("call_1", None, None),
+            voice_turn("turn/started"),
+            (
+                "in",
+                "local",
+                json!({"method": "item/agentMessage/delta", "params": {"threadId": "voice_1",
+                "turnId": "turn_v", "itemId": "m", "delta": "All pass."}}),
+            ),
+            voice_turn("turn/completed"),
+        ]);
+        entries
+    }
+
+    #[test]
+    fn a_server_managed_handoff_owes_the_client_nothing() {
+        let (findings, notes) = check(&server_run(Some(json!({}))));
+        assert_eq!((findings, notes), (vec![], vec![]), "learned from the start request: no note");
+        let (findings, notes) = check(&server_run(None));
+        assert_eq!(findings, []);
+        assert_eq!(
+            notes,
+            ["handoff mode inferred server-managed for voice thread(s) voice_1 (server local): no \
+              thread/realtime/start recorded; the server ran its own turn on the voice thread after the handoff item"]
+        );
+        // The same capture started in client-controlled mode: the server did not do what that mode asks, and the
+        // client never answered.
+        let (findings, _) = check(&server_run(Some(json!({"clientControlledHandoff": true}))));
+        assert_eq!(rules(&findings), [(2, "flow/unresolved-handoff")]);
+    }
+
+    #[test]
+    fn a_client_turn_for_a_handoff_the_server_runs_is_a_duplicate() {
+        for start in [Some(json!({})), None] {
+            let mut entries = server_run(start.clone());
+            let at = entries.len() - 2; // before turn/completed
+            entries.insert(at, turn("local", 20, "thr_mine"));
+            // After the server's turn completed, the user's own work is not the handoff's.
+            entries.push(turn("local", 21, "thr_mine"));
+            let (findings, _) = check(&entries);
+            let expected = at as u64 + 1;
+            assert_eq!(rules(&findings), [(expected, "flow/duplicate-handoff-turn")], "start {start:?}");
+            assert_eq!(findings[0].pointer, "/params/threadId");
+            assert!(findings[0].message.contains("runs twice"), "{}", findings[0].message);
+        }
+        // Inferred after the fact: the client's turn came before the server's turn showed the mode. The
+        // client-controlled reading (a turn before any thread was resumed) is dropped.
+        let mut entries = server_run(None);
+        entries.insert(1, turn("local", 20, "thr_mine"));
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(2, "flow/duplicate-handoff-turn")]);
+    }
+
+    #[test]
+    fn resolve_or_finalize_in_a_server_run_session_is_a_mode_mismatch() {
+        let mut entries = server_run(Some(json!({})));
+        entries.extend([resolve(30, "All pass."), finalize(31)]);
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(6, "flow/handoff-mode-mismatch"), (7, "flow/handoff-mode-mismatch")]);
+        assert!(findings[0].message.contains("handoff \"call_1\""), "{}", findings[0].message);
+        // With no handoff at all, the session's mode alone says so.
+        let (findings, _) = check(&[realtime_start(1, json!({"clientManagedHandoffs": true})), finalize(2)]);
+        assert_eq!(rules(&findings), [(2, "flow/handoff-mode-mismatch")]);
+        assert!(findings[0].message.starts_with("voice thread voice_1: "), "{}", findings[0].message);
+    }
+
+    #[test]
+    fn a_client_managed_handoff_needs_its_result_relayed() {
+        let managed = Some(json!({"clientManagedHandoffs": true}));
+        for method in ["thread/realtime/appendText", "thread/realtime/appendSpeech"] {
+            let mut entries = server_run(managed.clone());
+            entries.push(append(40, method));
+            assert_eq!(check(&entries), (vec![], vec![]), "{method}");
+        }
+        let entries = server_run(managed.clone());
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(2, "flow/unresolved-handoff")]);
+        assert_eq!(findings[0].pointer, "/params/item/handoff_id");
+        // Reported when the next handoff of the voice thread arrives, at the earlier item.
+        let mut entries = server_run(managed.clone());
+        entries.push(handoff("call_2", None, None));
+        entries.push(voice_turn("turn/started"));
+        entries.push(append(41, "thread/realtime/appendText"));
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(2, "flow/unresolved-handoff")], "call_2 was relayed, call_1 not");
+        // Inferred from the capture, relays only show in the note: without the flag a server-managed session
+        // needs none.
+        let mut entries = server_run(None);
+        entries.push(append(40, "thread/realtime/appendText"));
+        let (findings, notes) = check(&entries);
+        assert_eq!(findings, []);
+        assert!(notes[0].starts_with("handoff mode inferred client-managed for voice thread(s) voice_1"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_clients_own_turn_on_the_voice_thread_is_not_the_server_running_the_handoff() {
+        let entries = vec![
+            handoff("h1", None, None),
+            turn("local", 1, "voice_1"),
+            voice_turn("turn/started"),
+            voice_turn("turn/completed"),
+        ];
+        let (findings, notes) = check(&entries);
+        // Still undecided, so client-controlled: a turn into a thread never started for the handoff, never resolved.
+        assert_eq!(rules(&findings), [(2, "flow/resume-before-turn"), (1, "flow/unresolved-handoff")]);
+        assert_eq!(
+            notes,
+            [
+                "server local: no responses recorded; flow checked on request order",
+                "handoff mode assumed client-controlled for voice thread(s) voice_1 (server local): no \
+              thread/realtime/start recorded; neither a resolveHandoff/finalizeHandoff nor a turn of the server's own \
+              on the voice thread shows the mode; checked with the client-controlled rules"
+            ]
+        );
+        // A server turn with no handoff open says nothing about handoffs.
+        let (findings, notes) = check(&[voice_turn("turn/started"), voice_turn("turn/completed")]);
+        assert_eq!((findings, notes), (vec![], vec![]));
+    }
+
+    #[test]
+    fn both_flags_are_a_conflict_the_capture_decides() {
+        let (findings, notes) = check(&server_run(Some(json!({"clientControlledHandoff": true,
+            "clientManagedHandoffs": true}))));
+        assert_eq!(findings, []);
+        assert_eq!(
+            notes,
+            ["handoff mode inferred server-managed for voice thread(s) voice_1 (server local): thread/realtime/start \
+              sets both clientControlledHandoff and clientManagedHandoffs; the server ran its own turn on the voice \
+              thread after the handoff item"]
+        );
+    }
+
+    #[test]
+    fn a_start_request_read_typed_changes_nothing() {
+        // The validator hands thread/realtime/start over whole (`reads_params`); a typed one cannot say the mode.
+        assert!(reads_params("thread/realtime/start") && !reads_params("turn/start"));
+        let mut check = FlowCheck::new();
+        let mut findings = Vec::new();
+        let thread = ThreadId::new("voice_1").expect("valid");
+        let frame = FlowFrame {
+            server_id: "local",
+            direction: FlowDirection::ClientToServer,
+            message: FlowMessage::Request { id: FlowId::Int(1), method: "thread/realtime/start", thread: &thread },
+            position: 1,
+        };
+        check.observe(&frame, &mut findings);
+        assert!(check.voices.is_empty());
     }
 
     #[test]

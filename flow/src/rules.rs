@@ -13,11 +13,18 @@ pub enum FlowRule {
     ScratchFallback,
     /// After a failed resume a thread was started or a turn sent for the same handoff.
     ResumeFailureFallback,
-    /// Missing, repeated or late resolve/finalize, or a handoff still open at the end.
+    /// Missing, repeated or late resolve/finalize, or a handoff still open at the end (client-controlled mode); a
+    /// result the client never relayed (client-managed mode).
     UnresolvedHandoff,
     /// A handoff whose target server the capture cannot name (unknown or ambiguous `server` value): its thread
     /// requests could not be checked. A warning: the traffic may be right, the check did not happen.
     UnattributedHandoff,
+    /// The client started its own turn for a handoff whose server runs the delegated turn itself (server-managed or
+    /// client-managed mode): the work runs twice.
+    DuplicateHandoffTurn,
+    /// A request of another handoff mode than the session's: `resolveHandoff`/`finalizeHandoff` on a voice thread
+    /// whose server runs its handoffs itself (the stock server does not even have them).
+    HandoffModeMismatch,
 }
 
 /// How much a finding weighs: errors fail a validation, warnings do not change the exit code.
@@ -29,13 +36,15 @@ pub enum FlowSeverity {
 
 impl FlowRule {
     /// Every rule, in the order design.md lists them.
-    pub const ALL: [FlowRule; 6] = [
+    pub const ALL: [FlowRule; 8] = [
         FlowRule::ResumeBeforeTurn,
         FlowRule::RepeatedResume,
         FlowRule::ScratchFallback,
         FlowRule::ResumeFailureFallback,
         FlowRule::UnresolvedHandoff,
         FlowRule::UnattributedHandoff,
+        FlowRule::DuplicateHandoffTurn,
+        FlowRule::HandoffModeMismatch,
     ];
 
     /// The rule id used in diagnostics.
@@ -47,6 +56,42 @@ impl FlowRule {
             FlowRule::ResumeFailureFallback => "flow/resume-failure-fallback",
             FlowRule::UnresolvedHandoff => "flow/unresolved-handoff",
             FlowRule::UnattributedHandoff => "flow/unattributed-handoff",
+            FlowRule::DuplicateHandoffTurn => "flow/duplicate-handoff-turn",
+            FlowRule::HandoffModeMismatch => "flow/handoff-mode-mismatch",
+        }
+    }
+
+    /// What the rule checks, one sentence (the README's rule table says the same).
+    pub fn description(self) -> &'static str {
+        match self {
+            FlowRule::ResumeBeforeTurn => {
+                "a handoff's turn/start goes to its thread only after that thread was resumed (its answer recorded) or \
+                 started for the handoff"
+            }
+            FlowRule::RepeatedResume => "the server's cached handoff thread is reused, never resumed a second time",
+            FlowRule::ScratchFallback => {
+                "a handoff's turn goes to its named or cached thread; no thread/start and no other thread for it"
+            }
+            FlowRule::ResumeFailureFallback => {
+                "after a failed thread/resume the handoff only resolves with an error and finalizes: no new thread, no \
+                 turn anywhere"
+            }
+            FlowRule::UnresolvedHandoff => {
+                "client-controlled: at least one resolveHandoff, then exactly one finalizeHandoff, nothing after it, \
+                 none left open; client-managed: the client relays the result of the server's turn (appendText or \
+                 appendSpeech)"
+            }
+            FlowRule::UnattributedHandoff => {
+                "warning: the handoff's `server` names no known server (or several), so its requests were not checked"
+            }
+            FlowRule::DuplicateHandoffTurn => {
+                "server-managed and client-managed: the server runs the delegated turn on the voice thread, so the \
+                 client sends no turn/start of its own for the handoff"
+            }
+            FlowRule::HandoffModeMismatch => {
+                "server-managed and client-managed: no resolveHandoff/finalizeHandoff (only the patched server in \
+                 client-controlled mode has them)"
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 
 use codex_handoff_contract::ThreadId;
 
+use crate::mode::HandoffMode;
 use crate::rules::{FlowRule, FlowViolation};
 
 /// One app-server's cached handoff thread: at most one at a time (sticky until another thread is named or the
@@ -86,6 +87,12 @@ pub enum FlowStep<'a> {
     Resolved,
     /// `thread/realtime/finalizeHandoff` sent.
     Finalized,
+    /// The server started a turn of its own on the handoff's voice thread (no client `turn/start` asked for it).
+    ServerTurnStarted,
+    /// That turn completed.
+    ServerTurnCompleted,
+    /// `thread/realtime/appendText` or `appendSpeech` sent on the handoff's voice thread.
+    Relayed,
 }
 
 /// Where a handoff is: what it waits for next.
@@ -105,12 +112,19 @@ pub enum HandoffPhase {
     Failed,
     /// Finalized; nothing may follow.
     Finalized,
+    /// Server-managed or client-managed: waiting for the server's own turn on the voice thread.
+    AwaitingServerTurn,
+    /// The server's turn runs.
+    ServerTurn,
+    /// The server's turn completed (client-managed: the client relays the result).
+    ServerTurnDone,
 }
 
 /// One handoff's progress through the flow. Every [`HandoffFlow::apply`] advances the state even when it reports a
 /// violation, so a checker keeps going after the first problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandoffFlow {
+    mode: HandoffMode,
     plan: ThreadPlan,
     phase: HandoffPhase,
     /// The thread the turn must go to, once known (the plan's thread, or the one `thread/start` created).
@@ -120,6 +134,8 @@ pub struct HandoffFlow {
     resume_failed: bool,
     resolves: u32,
     turns: u32,
+    /// appendText/appendSpeech on the voice thread since the item (client-managed mode).
+    relays: u32,
 }
 
 impl HandoffFlow {
@@ -131,6 +147,7 @@ impl HandoffFlow {
             ThreadPlan::Resume(_) | ThreadPlan::StartNew => HandoffPhase::Planned,
         };
         HandoffFlow {
+            mode: HandoffMode::ClientControlled,
             target: plan.thread().cloned(),
             plan,
             phase,
@@ -138,12 +155,21 @@ impl HandoffFlow {
             resume_failed: false,
             resolves: 0,
             turns: 0,
+            relays: 0,
         }
+    }
+
+    /// A handoff of a session whose server runs the delegated turn itself (`mode` server-managed or
+    /// client-managed). Panics on client-controlled, which [`HandoffFlow::begin`] plans instead.
+    pub fn server_run(mode: HandoffMode) -> HandoffFlow {
+        assert!(mode.server_runs_turn(), "{mode} handoffs are planned with HandoffFlow::begin");
+        HandoffFlow { mode, phase: HandoffPhase::AwaitingServerTurn, ..HandoffFlow::failed() }
     }
 
     /// A handoff that fails before reaching any server (e.g. an unknown server): it may only resolve and finalize.
     pub fn failed() -> HandoffFlow {
         HandoffFlow {
+            mode: HandoffMode::ClientControlled,
             plan: ThreadPlan::StartNew,
             phase: HandoffPhase::Failed,
             target: None,
@@ -151,7 +177,13 @@ impl HandoffFlow {
             resume_failed: false,
             resolves: 0,
             turns: 0,
+            relays: 0,
         }
+    }
+
+    /// Who finishes this handoff.
+    pub fn mode(&self) -> HandoffMode {
+        self.mode
     }
 
     pub fn plan(&self) -> &ThreadPlan {
@@ -179,7 +211,12 @@ impl HandoffFlow {
     /// Records `step`, updating the server's `cache` the way the reference router does, and says which rule the
     /// step broke, if any.
     pub fn apply(&mut self, step: FlowStep<'_>, cache: &mut ThreadCache) -> Result<(), FlowViolation> {
+        if self.mode.server_runs_turn() {
+            return self.apply_server_run(step);
+        }
         match step {
+            // The patched server runs no turn of its own in this mode, and a relay changes nothing here.
+            FlowStep::ServerTurnStarted | FlowStep::ServerTurnCompleted | FlowStep::Relayed => Ok(()),
             FlowStep::ResumeSent(thread) => self.resume_sent(thread, cache),
             FlowStep::ResumeSucceeded(thread) => {
                 // A successful resume of the named thread makes it the server's handoff thread. One that answers
@@ -244,8 +281,83 @@ impl HandoffFlow {
         }
     }
 
-    /// End of the traffic: a handoff that never finalized is a violation.
+    /// The rules of the modes whose server runs the turn: the client's thread requests are its own business, but a
+    /// turn of its own for the handoff runs the work twice, and resolve/finalize belong to another mode.
+    fn apply_server_run(&mut self, step: FlowStep<'_>) -> Result<(), FlowViolation> {
+        let mode = self.mode;
+        match step {
+            FlowStep::ResumeSent(_)
+            | FlowStep::ResumeSucceeded(_)
+            | FlowStep::ResumeFailed(_)
+            | FlowStep::StartSent
+            | FlowStep::StartSucceeded(_) => Ok(()),
+            FlowStep::TurnSent(thread) => {
+                self.turns += 1;
+                Err(FlowViolation::new(
+                    FlowRule::DuplicateHandoffTurn,
+                    format!(
+                        "turn/start into {thread} for a handoff the server runs itself on the voice thread ({mode} \
+                         mode): the delegated work runs twice"
+                    ),
+                ))
+            }
+            FlowStep::Resolved | FlowStep::Finalized => {
+                if step == FlowStep::Resolved {
+                    self.resolves += 1;
+                }
+                let what = if step == FlowStep::Resolved { "resolveHandoff" } else { "finalizeHandoff" };
+                let answer = if mode == HandoffMode::ClientManaged {
+                    "the client relays the server's result with appendText/appendSpeech"
+                } else {
+                    "the server answers the voice model itself"
+                };
+                Err(FlowViolation::new(
+                    FlowRule::HandoffModeMismatch,
+                    format!(
+                        "{what} in a {mode} session, where {answer}; only a client-controlled session \
+                         (clientControlledHandoff on thread/realtime/start, patched server) has resolve/finalize"
+                    ),
+                ))
+            }
+            FlowStep::ServerTurnStarted => {
+                if self.phase == HandoffPhase::AwaitingServerTurn {
+                    self.phase = HandoffPhase::ServerTurn;
+                }
+                Ok(())
+            }
+            FlowStep::ServerTurnCompleted => {
+                if self.phase == HandoffPhase::ServerTurn {
+                    self.phase = HandoffPhase::ServerTurnDone;
+                }
+                Ok(())
+            }
+            FlowStep::Relayed => {
+                self.relays += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// End of the traffic (or, for a handoff the server runs, the next handoff of its voice thread). Client-controlled:
+    /// a handoff that never finalized is a violation. Client-managed: a result the client never relayed once the
+    /// server's turn completed. Server-managed: nothing is expected of the client.
     pub fn finish(&self) -> Result<(), FlowViolation> {
+        match self.mode {
+            HandoffMode::ClientControlled => {}
+            HandoffMode::ServerManaged => return Ok(()),
+            HandoffMode::ClientManaged => {
+                return if self.phase == HandoffPhase::ServerTurnDone && self.relays == 0 {
+                    Err(FlowViolation::new(
+                        FlowRule::UnresolvedHandoff,
+                        "the server's turn for the handoff completed, but the client never relayed its result \
+                         (thread/realtime/appendText or appendSpeech on the voice thread; client-managed mode): the \
+                         voice model was not answered",
+                    ))
+                } else {
+                    Ok(())
+                };
+            }
+        }
         if self.is_finalized() {
             Ok(())
         } else if self.resolves == 0 {
@@ -493,8 +605,63 @@ mod tests {
                 "flow/scratch-fallback",
                 "flow/resume-failure-fallback",
                 "flow/unresolved-handoff",
-                "flow/unattributed-handoff"
+                "flow/unattributed-handoff",
+                "flow/duplicate-handoff-turn",
+                "flow/handoff-mode-mismatch"
             ]
         );
+    }
+
+    #[test]
+    fn server_managed_handoffs_expect_nothing_of_the_client_but_no_turn() {
+        let mut cache = ThreadCache::new();
+        let t = tid("thr_mine");
+        let mut flow = HandoffFlow::server_run(HandoffMode::ServerManaged);
+        assert_eq!(flow.phase(), &HandoffPhase::AwaitingServerTurn);
+        assert!(flow.finish().is_ok(), "nothing is owed before the server's turn");
+        flow.apply(FlowStep::ServerTurnStarted, &mut cache).unwrap();
+        flow.apply(FlowStep::ResumeSent(&t), &mut cache).expect("the client may open threads");
+        flow.apply(FlowStep::ResumeSucceeded(&t), &mut cache).unwrap();
+        assert_eq!(cache.cached(), None, "the router's cache is not the server's business here");
+        assert_eq!(flow.apply(FlowStep::TurnSent(&t), &mut cache).unwrap_err().rule, FlowRule::DuplicateHandoffTurn);
+        assert_eq!(flow.apply(FlowStep::Resolved, &mut cache).unwrap_err().rule, FlowRule::HandoffModeMismatch);
+        assert_eq!(flow.apply(FlowStep::Finalized, &mut cache).unwrap_err().rule, FlowRule::HandoffModeMismatch);
+        flow.apply(FlowStep::ServerTurnCompleted, &mut cache).unwrap();
+        assert_eq!(flow.phase(), &HandoffPhase::ServerTurnDone);
+        assert!(flow.finish().is_ok());
+    }
+
+    #[test]
+    fn client_managed_handoffs_need_the_result_relayed_once_the_server_turn_completed() {
+        let mut cache = ThreadCache::new();
+        let mut flow = HandoffFlow::server_run(HandoffMode::ClientManaged);
+        flow.apply(FlowStep::ServerTurnStarted, &mut cache).unwrap();
+        assert!(flow.finish().is_ok(), "still running when the capture ends: nothing to relay yet");
+        flow.apply(FlowStep::ServerTurnCompleted, &mut cache).unwrap();
+        let violation = flow.finish().unwrap_err();
+        assert_eq!(violation.rule, FlowRule::UnresolvedHandoff);
+        assert!(violation.message.contains("appendText"), "{}", violation.message);
+        flow.apply(FlowStep::Relayed, &mut cache).unwrap();
+        assert!(flow.finish().is_ok());
+        let t = tid("thr_1");
+        assert_eq!(flow.apply(FlowStep::TurnSent(&t), &mut cache).unwrap_err().rule, FlowRule::DuplicateHandoffTurn);
+    }
+
+    #[test]
+    fn client_controlled_handoffs_ignore_server_turns_and_relays() {
+        let mut cache = ThreadCache::new();
+        let mut flow = HandoffFlow::failed();
+        assert_eq!(flow.mode(), HandoffMode::ClientControlled);
+        for step in [FlowStep::ServerTurnStarted, FlowStep::Relayed, FlowStep::ServerTurnCompleted] {
+            flow.apply(step, &mut cache).unwrap();
+        }
+        assert_eq!(flow.phase(), &HandoffPhase::Failed);
+        assert!(flow.finish().is_err(), "still owes its resolve and finalize");
+    }
+
+    #[test]
+    #[should_panic(expected = "HandoffFlow::begin")]
+    fn client_controlled_handoffs_are_planned_not_server_run() {
+        let _ = HandoffFlow::server_run(HandoffMode::ClientControlled);
     }
 }

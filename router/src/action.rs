@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use handoff_flow::ItemAdded;
+use handoff_flow::{HandoffMode, ItemAdded, StartedMode};
 
 use crate::contract::methods::{self, Request};
 use crate::contract::{
@@ -30,9 +30,12 @@ pub enum Input {
     Tick,
     /// The user switched to another context (thread) on `server`: its cached handoff thread is forgotten.
     ContextSwitched { server: String },
+    /// The host app started the voice session `voice_thread` on `voice_server` (`thread/realtime/start`) asking for
+    /// this handoff mode. The router serves client-controlled sessions only and refuses the others.
+    RealtimeStarted { voice_server: String, voice_thread: ThreadId, mode: StartedMode },
 }
 
-/// A server message the router could not make sense of, with the JSON pointer of the offending member.
+/// A message the router could not make sense of, with the JSON pointer of the offending member.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("message from server {server:?} at {pointer:?}: {reason}")]
 pub struct InputError {
@@ -42,6 +45,27 @@ pub struct InputError {
 }
 
 impl Input {
+    /// Classifies one request the host app sends to app-server `server`: a `thread/realtime/start` tells the router
+    /// the session's handoff mode; `Ok(None)` for every other request (the router sends its own).
+    pub fn from_client_request(server: &str, message: &Value) -> Result<Option<Input>, InputError> {
+        let error = |pointer: &str, reason: String| InputError {
+            server: server.to_owned(),
+            pointer: pointer.to_owned(),
+            reason,
+        };
+        if message.get("method").and_then(Value::as_str) != Some(methods::THREAD_REALTIME_START) {
+            return Ok(None);
+        }
+        let params = message.get("params").unwrap_or(&Value::Null);
+        let thread = params
+            .get("threadId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| error("/params/threadId", "thread/realtime/start names no voice thread".to_owned()))?;
+        let voice_thread = ThreadId::new(thread).map_err(|e| error("/params/threadId", e.to_string()))?;
+        let mode = HandoffMode::from_realtime_start(params);
+        Ok(Some(Input::RealtimeStarted { voice_server: server.to_owned(), voice_thread, mode }))
+    }
+
     /// Classifies one message an app-server sent to the client. `Ok(None)` for messages the router has no use for
     /// (requests the server sends to the client, realtime items that are not handoffs).
     pub fn from_server_message(server: &str, message: &Value) -> Result<Option<Input>, InputError> {
@@ -225,6 +249,25 @@ mod tests {
             }
             other => panic!("not rejected: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_realtime_start_says_the_sessions_mode() {
+        let start = json!({"id": 9, "method": "thread/realtime/start", "params": {"threadId": "voice_1",
+            "outputModality": "audio", "clientControlledHandoff": true}});
+        match Input::from_client_request("mac", &start) {
+            Ok(Some(Input::RealtimeStarted { voice_server, voice_thread, mode })) => {
+                assert_eq!((voice_server.as_str(), voice_thread.as_str()), ("mac", "voice_1"));
+                assert_eq!(mode, StartedMode::Mode(HandoffMode::ClientControlled));
+            }
+            other => panic!("not a realtime start: {other:?}"),
+        }
+        let turn = json!({"id": 10, "method": "turn/start", "params": {"threadId": "voice_1", "input": []}});
+        assert_eq!(Input::from_client_request("mac", &turn), Ok(None));
+        let nameless = json!({"id": 11, "method": "thread/realtime/start", "params": {}});
+        assert_eq!(Input::from_client_request("mac", &nameless).unwrap_err().pointer, "/params/threadId");
+        let bad = json!({"id": 12, "method": "thread/realtime/start", "params": {"threadId": "has space"}});
+        assert_eq!(Input::from_client_request("mac", &bad).unwrap_err().pointer, "/params/threadId");
     }
 
     #[test]

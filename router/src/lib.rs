@@ -23,6 +23,15 @@
 //! assert_eq!(sent, [("srv-2", handoff_router::contract::methods::THREAD_RESUME)]);
 //! ```
 //!
+//! **Handoff mode.** The router implements the client-controlled mode of the patched app-server
+//! (`clientControlledHandoff: true` on `thread/realtime/start`): the server emits the `handoff_request` item and
+//! waits, the router runs the work and answers with `resolveHandoff`/`finalizeHandoff`. In the other modes
+//! ([`flow::HandoffMode`]) the server runs the delegated turn itself on the voice thread, so routing would run the
+//! prompt twice and there is nothing to resolve. Give the router the host app's `thread/realtime/start`
+//! ([`Input::from_client_request`], or [`Input::RealtimeStarted`]): a session started in another mode is refused
+//! with an [`Action::ReportError`], and so is each of its handoffs; nothing is sent for them. A voice thread the
+//! router was told nothing about is served as client-controlled.
+//!
 //! [`flow`] (crate `handoff-flow`) holds the per-server thread cache, the per-handoff state machine, handoff item
 //! reading and server name resolution. The router drives its decisions through it, and the validator's flow rules
 //! apply the same transitions to recorded traffic, so the rules and the reference behaviour cannot drift apart.

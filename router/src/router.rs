@@ -12,7 +12,7 @@ use crate::contract::{
     ThreadRealtimeResolveHandoffParams, ThreadResumeParams, ThreadResumeResponse, ThreadStartParams,
     ThreadStartResponse, TurnCompletedNotification, TurnStartParams, TurnStartResponse, TurnStatus, UserInput, methods,
 };
-use crate::flow::{FlowStep, HandoffFlow, ThreadCache, ThreadPlan};
+use crate::flow::{FlowStep, HandoffFlow, HandoffMode, StartedMode, ThreadCache, ThreadPlan};
 
 /// A handoff whose turn shows no progress for this long resolves with a timeout text (protocol-facts.md).
 pub const STREAM_TIMEOUT_MS: u64 = 120_000;
@@ -30,6 +30,8 @@ pub struct Router {
     caches: HashMap<String, ThreadCache>,
     /// Per voice thread: the open handoff and the ones waiting behind it.
     voices: HashMap<ThreadId, VoiceSlot>,
+    /// Voice threads whose session was started in a handoff mode the router cannot serve, with the reason.
+    refused: HashMap<ThreadId, String>,
     /// Requests sent and not yet answered, by (server id, request id).
     pending: HashMap<(String, RequestId), Pending>,
     /// Number of the next request id. Ids are strings `handoff-N`, so they never collide with the integer ids the
@@ -106,6 +108,7 @@ impl Router {
             config,
             caches: HashMap::new(),
             voices: HashMap::new(),
+            refused: HashMap::new(),
             pending: HashMap::new(),
             next_id: 1,
             now_ms: 0,
@@ -144,6 +147,9 @@ impl Router {
                 self.on_notification(&server, &method, params, &mut actions)
             }
             Input::Tick => self.on_tick(&mut actions),
+            Input::RealtimeStarted { voice_server, voice_thread, mode } => {
+                self.on_realtime_started(voice_server, voice_thread, mode, &mut actions)
+            }
             Input::ContextSwitched { server } => {
                 if self.config.servers().iter().any(|known| known.id == server) {
                     self.caches.entry(server).or_default().context_switched();
@@ -156,6 +162,34 @@ impl Router {
         actions
     }
 
+    /// The router implements client-controlled mode: in the other modes the server runs the delegated turn itself
+    /// (routing it would run the prompt twice) and has no resolve/finalize to answer with.
+    fn on_realtime_started(
+        &mut self,
+        voice_server: String,
+        voice_thread: ThreadId,
+        mode: StartedMode,
+        out: &mut Vec<Action>,
+    ) {
+        let asked = match mode {
+            StartedMode::Mode(HandoffMode::ClientControlled) => {
+                self.refused.remove(&voice_thread);
+                return;
+            }
+            StartedMode::Mode(mode) => format!("in {mode} handoff mode"),
+            StartedMode::Conflicting => {
+                "with both clientControlledHandoff and clientManagedHandoffs, two handoff modes at once".to_owned()
+            }
+        };
+        let reason = format!(
+            "voice thread {voice_thread} (server {voice_server}) was started {asked}: the app-server runs its \
+             handoffs itself, and this router implements client-controlled mode only (thread/realtime/start with \
+             clientControlledHandoff: true, patched server); its handoffs are not routed"
+        );
+        out.push(Action::ReportError { message: reason.clone() });
+        self.refused.insert(voice_thread, reason);
+    }
+
     fn on_handoff(
         &mut self,
         voice_server: String,
@@ -163,6 +197,12 @@ impl Router {
         requested: Requested,
         out: &mut Vec<Action>,
     ) {
+        if let Some(reason) = self.refused.get(&voice_thread) {
+            out.push(Action::ReportError {
+                message: format!("handoff {:?} refused: {reason}", requested.handoff_id()),
+            });
+            return;
+        }
         let slot = self.voices.entry(voice_thread.clone()).or_default();
         let handoff_id = requested.handoff_id();
         let duplicate = slot.open.as_ref().is_some_and(|open| open.handoff_id == handoff_id)

@@ -467,3 +467,58 @@ fn a_malformed_handoff_is_answered_with_an_error_not_dropped() {
     let actions = router.handle(0, completed(BIG, "thr_123", "t", "completed"));
     assert_eq!(methods_of(&actions).len(), 4, "h2 resolve + finalize, then h3 resolve + finalize");
 }
+
+/// The `thread/realtime/start` the host app sent for voice_1, as the router reads it.
+fn realtime_started(flags: Value) -> Input {
+    let mut params = json!({"threadId": "voice_1", "outputModality": "audio"});
+    for (flag, value) in flags.as_object().expect("flags") {
+        params[flag] = value.clone();
+    }
+    let request = json!({"id": 1, "method": "thread/realtime/start", "params": params});
+    Input::from_client_request(LOCAL, &request).expect("well-formed").expect("a realtime start")
+}
+
+#[test]
+fn a_session_the_server_runs_itself_is_refused_with_a_clear_error() {
+    for (flags, mode) in [
+        (json!({}), "server-managed"),
+        (json!({"clientManagedHandoffs": true}), "client-managed"),
+        (json!({"clientControlledHandoff": true, "clientManagedHandoffs": true}), "both"),
+    ] {
+        let mut router = router();
+        let actions = router.handle(0, realtime_started(flags));
+        let refusal = errors(&actions);
+        assert_eq!(refusal.len(), 1, "{mode}: {actions:?}");
+        assert!(refusal[0].contains(mode), "{mode}: {}", refusal[0]);
+        assert!(refusal[0].contains("implements client-controlled mode only"), "{}", refusal[0]);
+        assert!(refusal[0].contains("clientControlledHandoff: true"), "names the flag it needs: {}", refusal[0]);
+        // The stock server's item (no server, no thread): nothing is sent for it, and the voice side is not told a
+        // handoff is delegated.
+        let actions = router.handle(1, handoff("call_1", None, None));
+        assert_eq!(methods_of(&actions), Vec::<&str>::new(), "{mode}");
+        let refused = errors(&actions);
+        assert_eq!(refused.len(), 1, "{mode}: {actions:?}");
+        assert!(refused[0].starts_with("handoff \"call_1\" refused: voice thread voice_1"), "{}", refused[0]);
+        assert!(actions.iter().all(|action| !matches!(action, Action::SetVoicePhase { .. })), "{actions:?}");
+        assert!(router.open_handoffs().is_empty());
+        // Another voice thread is not affected.
+        let actions = router.handle(2, handoff_on("voice_2", "h2", None, None));
+        assert_eq!(methods_of(&actions), [methods::THREAD_START], "{mode}");
+    }
+}
+
+#[test]
+fn a_client_controlled_session_is_served_and_lifts_an_earlier_refusal() {
+    let mut served = router();
+    assert_eq!(
+        errors(&served.handle(0, realtime_started(json!({"clientControlledHandoff": true})))),
+        Vec::<String>::new()
+    );
+    assert_eq!(methods_of(&served.handle(1, handoff("h1", Some("bigpc"), Some("thr_1")))), [methods::THREAD_RESUME]);
+
+    let mut restarted = router();
+    assert_eq!(errors(&restarted.handle(0, realtime_started(json!({})))).len(), 1);
+    // The host app restarts the session in the mode the router serves.
+    restarted.handle(1, realtime_started(json!({"clientControlledHandoff": true})));
+    assert_eq!(methods_of(&restarted.handle(2, handoff("h1", None, None))), [methods::THREAD_START]);
+}

@@ -10,6 +10,11 @@ fn methods_sent(harness: &Harness) -> Vec<(String, &'static str)> {
     harness.sent().into_iter().map(|(server, method, _)| (server, method)).collect()
 }
 
+/// The flow note of a router capture: the harness records no `thread/realtime/start`.
+const CLIENT_CONTROLLED_NOTE: &str = "handoff mode inferred client-controlled for voice thread(s) voice_1 (server \
+                                      local-mac): no thread/realtime/start recorded; the client sent \
+                                      resolveHandoff/finalizeHandoff on the voice thread";
+
 fn rules(findings: &[handoff_flow::FlowFinding]) -> Vec<&'static str> {
     findings.iter().map(|finding| finding.rule).collect()
 }
@@ -50,7 +55,8 @@ fn seed_flow_continue_that_session_on_bigpc() {
 
     let (findings, notes) = harness.check();
     assert_eq!(findings, [], "capture:\n{}", harness.jsonl());
-    assert_eq!(notes, Vec::<String>::new());
+    // The harness records no thread/realtime/start: the router's resolve/finalize show the client-controlled mode.
+    assert_eq!(notes, [CLIENT_CONTROLLED_NOTE]);
     assert!(harness.router.open_handoffs().is_empty());
 }
 
@@ -170,7 +176,8 @@ fn a_recorder_dump_without_responses_is_checked_on_request_order() {
         notes,
         [
             "server bigpc: no responses recorded; flow checked on request order",
-            "server local-mac: no responses recorded; flow checked on request order"
+            "server local-mac: no responses recorded; flow checked on request order",
+            CLIENT_CONTROLLED_NOTE
         ]
     );
 }

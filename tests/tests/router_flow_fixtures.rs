@@ -61,9 +61,59 @@ fn the_recorder_dump_is_checked_on_request_order() {
         notes,
         [
             "server bigpc: no responses recorded; flow checked on request order",
-            "server local: no responses recorded; flow checked on request order"
+            "server local: no responses recorded; flow checked on request order",
+            "handoff mode inferred client-controlled for voice thread(s) voice_1 (server local): no \
+             thread/realtime/start recorded; the client sent resolveHandoff/finalizeHandoff on the voice thread"
         ]
     );
+}
+
+/// The mode notes of a fixture.
+fn mode_notes(kind: &str, name: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/traffic").join(kind).join(name);
+    let (_, notes) = flow_diagnostics(&fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+    notes.into_iter().filter(|note| note.starts_with("handoff mode ")).collect()
+}
+
+#[test]
+fn a_session_without_its_realtime_start_gets_its_mode_inferred_and_noted() {
+    let voice = "01a24111-450f-7872-82e0-7303847a9082 (server laptop)";
+    assert_eq!(
+        mode_notes("valid", "flow-server-managed-inferred.jsonl"),
+        [format!(
+            "handoff mode inferred server-managed for voice thread(s) {voice}: no thread/realtime/start recorded; the \
+             server ran its own turn on the voice thread after the handoff item"
+        )]
+    );
+    let voice = "01a24198-12e4-7ba3-979a-991ab5a5b58f (server laptop)";
+    assert_eq!(
+        mode_notes("valid", "flow-client-managed-inferred.jsonl"),
+        [format!(
+            "handoff mode inferred client-managed for voice thread(s) {voice}: no thread/realtime/start recorded; the \
+             server ran its own turn on the voice thread after the handoff item, and the client relayed with \
+             appendText/appendSpeech"
+        )]
+    );
+    assert_eq!(
+        mode_notes("valid", "flow-start-new-thread.jsonl"),
+        ["handoff mode inferred client-controlled for voice thread(s) voice_1 (server local): no \
+          thread/realtime/start recorded; the client sent resolveHandoff/finalizeHandoff on the voice thread"]
+    );
+    // Learned from the start request: nothing to note.
+    for name in ["flow-server-managed.jsonl", "flow-client-managed.jsonl", "flow-client-controlled-started.jsonl"] {
+        assert_eq!(mode_notes("valid", name), Vec::<String>::new(), "{name}");
+    }
+}
+
+#[test]
+fn the_readme_lists_every_flow_rule() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).expect("README");
+    for rule in handoff_flow::FlowRule::ALL {
+        assert!(readme.contains(&format!("`{}`", rule.id())), "README does not list {rule}");
+    }
+    for mode in handoff_flow::HandoffMode::ALL {
+        assert!(readme.contains(&format!("| {} |", mode.name())), "README's mode table has no row for {mode}");
+    }
 }
 
 #[test]

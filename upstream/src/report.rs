@@ -137,14 +137,9 @@ fn render_types_human(types: &TypeReport, out: &mut String) {
             current = Some(&finding.def);
             let _ = writeln!(out, "\n{} (x-upstream {}; {})", finding.def, finding.upstream, finding.usage.describe());
         }
-        let _ = writeln!(
-            out,
-            "  {}[{}] {}: {}",
-            finding.class.as_str(),
-            finding.kind.id(),
-            finding.pointer,
-            finding.message
-        );
+        let line =
+            handoff_schema::compat::finding_line(finding.class, finding.kind.id(), &finding.pointer, &finding.message);
+        let _ = writeln!(out, "  {line}");
     }
     let breaking = types.breaking().count();
     let _ = writeln!(

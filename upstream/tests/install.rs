@@ -6,31 +6,14 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+
+use tempfile::TempDir;
 
 use handoff_upstream::{InstallError, Installer, codex_binary_in_node_modules};
 
 /// A scratch directory removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "handoff-upstream-{name}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+fn scratch(name: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("handoff-upstream-{name}-")).tempdir().unwrap()
 }
 
 fn script(path: &Path, body: &str) {
@@ -88,9 +71,9 @@ fn leftovers(cache: &Path) -> Vec<String> {
 
 #[test]
 fn installs_once_then_reuses_the_complete_install() {
-    let scratch = Scratch::new("reuse");
-    let cache = scratch.0.join("cache");
-    let installer = Installer::new().with_cache_root(&cache).with_npm(working_npm(&scratch.0, false));
+    let scratch = scratch("reuse");
+    let cache = scratch.path().join("cache");
+    let installer = Installer::new().with_cache_root(&cache).with_npm(working_npm(scratch.path(), false));
 
     let first = installer.install("1.2.3").unwrap();
     assert_eq!(first.version, "1.2.3");
@@ -98,40 +81,40 @@ fn installs_once_then_reuses_the_complete_install() {
     assert_eq!(first.codex, first.dir.join("node_modules").join(codex_binary_in_node_modules().unwrap()));
     assert_eq!(first.schema_dir, first.dir.join("schema"));
     assert!(first.codex.is_file() && first.schema_dir.join("ClientRequest.json").is_file());
-    let npm_args = fs::read_to_string(scratch.0.join("npm.log")).unwrap();
+    let npm_args = fs::read_to_string(scratch.path().join("npm.log")).unwrap();
     assert!(npm_args.starts_with("install --no-audit --no-fund --prefix "), "{npm_args}");
     assert!(npm_args.trim_end().ends_with(" @openai/codex@1.2.3"), "{npm_args}");
 
     let second = installer.install("1.2.3").unwrap();
     assert_eq!(second, first);
-    assert_eq!(runs(&scratch.0.join("npm.log")), 1, "npm ran again for a complete install");
-    assert_eq!(runs(&scratch.0.join("codex.log")), 1, "the schema was generated again");
+    assert_eq!(runs(&scratch.path().join("npm.log")), 1, "npm ran again for a complete install");
+    assert_eq!(runs(&scratch.path().join("codex.log")), 1, "the schema was generated again");
     assert_eq!(leftovers(&cache), ["1.2.3"], "temporary dirs left behind");
 }
 
 #[test]
 fn an_install_not_finished_by_the_installer_is_redone() {
-    let scratch = Scratch::new("incomplete");
-    let cache = scratch.0.join("cache");
+    let scratch = scratch("incomplete");
+    let cache = scratch.path().join("cache");
     let binary = codex_binary_in_node_modules().unwrap();
     // What an interrupted npm run writing straight into place would leave: the binary, but no completion marker.
     let stale = cache.join("codex/1.2.3");
     script(&stale.join("node_modules").join(&binary), "exit 1\n");
     fs::write(stale.join("half-written"), "").unwrap();
-    let installer = Installer::new().with_cache_root(&cache).with_npm(working_npm(&scratch.0, false));
+    let installer = Installer::new().with_cache_root(&cache).with_npm(working_npm(scratch.path(), false));
 
     let installation = installer.install("1.2.3").unwrap();
-    assert_eq!(runs(&scratch.0.join("npm.log")), 1);
+    assert_eq!(runs(&scratch.path().join("npm.log")), 1);
     assert!(!installation.dir.join("half-written").exists(), "the incomplete install was taken over");
     assert!(installation.schema_dir.join("ClientRequest.json").is_file());
 }
 
 #[test]
 fn a_failing_npm_leaves_nothing_that_looks_installed() {
-    let scratch = Scratch::new("npm-fails");
-    let cache = scratch.0.join("cache");
+    let scratch = scratch("npm-fails");
+    let cache = scratch.path().join("cache");
     let npm = fake_npm(
-        &scratch.0,
+        scratch.path(),
         "mkdir -p \"$prefix/node_modules/@openai\"\necho 'npm error code ECONNRESET' >&2\necho 'npm error network aborted' >&2\nexit 1\n",
     );
     let error = Installer::new().with_cache_root(&cache).with_npm(npm).install("1.2.3").unwrap_err();
@@ -152,9 +135,9 @@ fn npm_saying_etarget_or_e404_means_not_on_the_registry() {
         ("ETARGET", "npm error notarget No matching version found for @openai/codex@9.9.9."),
         ("E404", "npm error 404 Not Found - GET https://registry.npmjs.org/@openai%2fcodex"),
     ] {
-        let scratch = Scratch::new("not-found");
-        let npm = fake_npm(&scratch.0, &format!("echo 'npm error code {code}' >&2\necho '{line}' >&2\nexit 1\n"));
-        let cache = scratch.0.join("cache");
+        let scratch = scratch("not-found");
+        let npm = fake_npm(scratch.path(), &format!("echo 'npm error code {code}' >&2\necho '{line}' >&2\nexit 1\n"));
+        let cache = scratch.path().join("cache");
         match Installer::new().with_cache_root(&cache).with_npm(npm).install("9.9.9") {
             Err(InstallError::NotOnRegistry { version, detail }) => {
                 assert_eq!(version, "9.9.9");
@@ -168,10 +151,10 @@ fn npm_saying_etarget_or_e404_means_not_on_the_registry() {
 
 #[test]
 fn a_missing_npm_is_reported_as_such() {
-    let scratch = Scratch::new("no-npm");
+    let scratch = scratch("no-npm");
     let error = Installer::new()
-        .with_cache_root(scratch.0.join("cache"))
-        .with_npm(scratch.0.join("no/such/npm"))
+        .with_cache_root(scratch.path().join("cache"))
+        .with_npm(scratch.path().join("no/such/npm"))
         .install("1.2.3")
         .unwrap_err();
     assert!(matches!(error, InstallError::NpmMissing { .. }), "{error:?}");
@@ -180,9 +163,9 @@ fn a_missing_npm_is_reported_as_such() {
 
 #[test]
 fn an_install_without_the_platform_binary_is_refused() {
-    let scratch = Scratch::new("no-binary");
-    let cache = scratch.0.join("cache");
-    let npm = fake_npm(&scratch.0, "mkdir -p \"$prefix/node_modules/@openai/codex\"\n");
+    let scratch = scratch("no-binary");
+    let cache = scratch.path().join("cache");
+    let npm = fake_npm(scratch.path(), "mkdir -p \"$prefix/node_modules/@openai/codex\"\n");
     match Installer::new().with_cache_root(&cache).with_npm(npm).install("1.2.3") {
         Err(InstallError::BinaryMissing { version, path }) => {
             assert_eq!(version, "1.2.3");
@@ -195,9 +178,9 @@ fn an_install_without_the_platform_binary_is_refused() {
 
 #[test]
 fn a_failed_schema_generation_is_reported_and_retried_without_reinstalling() {
-    let scratch = Scratch::new("schema-fails");
-    let cache = scratch.0.join("cache");
-    let installer = Installer::new().with_cache_root(&cache).with_npm(working_npm(&scratch.0, true));
+    let scratch = scratch("schema-fails");
+    let cache = scratch.path().join("cache");
+    let installer = Installer::new().with_cache_root(&cache).with_npm(working_npm(scratch.path(), true));
     match installer.install("1.2.3") {
         Err(InstallError::SchemaGeneration { version, detail, .. }) => {
             assert_eq!(version, "1.2.3");
@@ -218,30 +201,30 @@ fn a_failed_schema_generation_is_reported_and_retried_without_reinstalling() {
 
     // The codex binary works again (say, a fixed environment): the npm install is reused, the schema generated.
     let codex = release.join("node_modules").join(codex_binary_in_node_modules().unwrap());
-    script(&codex, &codex_body(&scratch.0.join("codex.log"), false));
+    script(&codex, &codex_body(&scratch.path().join("codex.log"), false));
     let installation = installer.install("1.2.3").unwrap();
     assert!(installation.schema_dir.join("ClientRequest.json").is_file());
-    assert_eq!(runs(&scratch.0.join("npm.log")), 1);
-    assert_eq!(runs(&scratch.0.join("codex.log")), 2);
+    assert_eq!(runs(&scratch.path().join("npm.log")), 1);
+    assert_eq!(runs(&scratch.path().join("codex.log")), 2);
 }
 
 #[test]
 fn a_version_that_is_not_one_exact_release_never_reaches_npm() {
-    let scratch = Scratch::new("bad-version");
-    let npm = fake_npm(&scratch.0, "exit 0\n");
+    let scratch = scratch("bad-version");
+    let npm = fake_npm(scratch.path(), "exit 0\n");
     for version in ["latest", "^0.171.0", "../../etc"] {
         let error =
-            Installer::new().with_cache_root(scratch.0.join("cache")).with_npm(&npm).install(version).unwrap_err();
+            Installer::new().with_cache_root(scratch.path().join("cache")).with_npm(&npm).install(version).unwrap_err();
         assert!(matches!(error, InstallError::InvalidVersion { .. }), "{version}: {error:?}");
     }
-    assert_eq!(runs(&scratch.0.join("npm.log")), 0);
+    assert_eq!(runs(&scratch.path().join("npm.log")), 0);
 }
 
 /// The real npm and registry: a release that does not exist is told apart from other npm failures.
 #[test]
 fn the_real_registry_has_no_bogus_release() {
-    let scratch = Scratch::new("registry");
-    let cache = scratch.0.join("cache");
+    let scratch = scratch("registry");
+    let cache = scratch.path().join("cache");
     match Installer::new().with_cache_root(&cache).install("0.0.0-handoff-no-such-release") {
         Err(InstallError::NotOnRegistry { version, detail }) => {
             assert_eq!(version, "0.0.0-handoff-no-such-release");

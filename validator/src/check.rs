@@ -141,7 +141,11 @@ fn read_entry(text: &str) -> Option<Prepared> {
         "in" => FlowDirection::ServerToClient,
         _ => return None,
     };
-    Some(Prepared::Entry(Box::new(EntryParts { direction, server_id: entry.server_id.into_owned(), message: entry.json.0 })))
+    Some(Prepared::Entry(Box::new(EntryParts {
+        direction,
+        server_id: entry.server_id.into_owned(),
+        message: entry.json.0,
+    })))
 }
 
 pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unterminated: bool) -> Prepared {

@@ -402,8 +402,9 @@ impl<'c> Expect<'c> {
                     seen |= bit;
                     let field = &s.fields[i];
                     match self.grab {
-                        Some((name, grabbed)) if field.wire == name => map
-                            .next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), grabbed })?,
+                        Some((name, grabbed)) if field.wire == name => {
+                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), grabbed })?
+                        }
                         _ => map.next_value_seed(self.inner(&field.ty, field.nullable))?,
                     }
                 }

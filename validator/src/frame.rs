@@ -203,8 +203,10 @@ impl FramePass {
             .iter()
             .zip(&flow_reads)
             .map(|(m, &reads)| {
+                // A request whose params the flow rules read whole (`flow::reads_params`) is never typed.
                 let typed = m.direction == handoff_schema::Direction::ClientRequest
-                    && m.params.as_deref().is_some_and(|def| requires_thread(ir, def));
+                    && m.params.as_deref().is_some_and(|def| requires_thread(ir, def))
+                    && !flow::reads_params(&m.name);
                 reads && !typed
             })
             .collect();

@@ -662,5 +662,8 @@ pub fn phase_name(phase: &HandoffPhase) -> String {
         HandoffPhase::TurnSent(thread) => format!("TurnSent({})", thread.as_str()),
         HandoffPhase::Failed => "Failed".to_owned(),
         HandoffPhase::Finalized => "Finalized".to_owned(),
+        HandoffPhase::AwaitingServerTurn => "AwaitingServerTurn".to_owned(),
+        HandoffPhase::ServerTurn => "ServerTurn".to_owned(),
+        HandoffPhase::ServerTurnDone => "ServerTurnDone".to_owned(),
     }
 }

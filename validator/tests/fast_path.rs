@@ -68,14 +68,19 @@ fn the_compiled_check_is_actually_taken() {
     assert!(cleared(&schemas, &bad).is_none());
     assert_eq!(run(&schemas, bad.as_bytes(), true, false).diagnostics.len(), 1);
     // Requests the flow rules do not read, and every response, are cleared with what capture order needs.
-    let start = r#"{"ts_ms":1,"dir":"out","server_id":"local","json":{"id":3,"method":"thread/realtime/start","params":{"threadId":"voice_1"}}}"#;
+    let stop = r#"{"ts_ms":1,"dir":"out","server_id":"local","json":{"id":3,"method":"thread/realtime/stop","params":{"threadId":"voice_1"}}}"#;
     let answer = r#"{"ts_ms":2,"dir":"in","server_id":"local","json":"{\"id\":3,\"result\":{}}"}"#;
     let error = r#"{"id":"9","error":{"code":-32600,"message":"no such thread"}}"#;
     assert!(
-        matches!(cleared(&schemas, start), Some(Cleared::Request { method, .. }) if schemas.ir.methods[method].name == "thread/realtime/start"),
+        matches!(cleared(&schemas, stop), Some(Cleared::Request { method, .. }) if schemas.ir.methods[method].name == "thread/realtime/stop"),
         "{:?}",
-        cleared(&schemas, start)
+        cleared(&schemas, stop)
     );
+    // The flow rules read a realtime start whole (its flags say the session's handoff mode): cleared, and parsed
+    // into a `Value` in capture order.
+    let realtime_start =
+        r#"{"id":5,"method":"thread/realtime/start","params":{"threadId":"voice_1","clientManagedHandoffs":true}}"#;
+    assert!(matches!(cleared(&schemas, realtime_start), Some(Cleared::FlowValue { id: Some(_), .. })));
     // A message written as a JSON string is read from its unescaped copy: its strings are copies.
     assert!(
         matches!(cleared(&schemas, answer), Some(Cleared::Response { result: Some(Text::Owned(r)), .. }) if &*r == "{}")

@@ -8,13 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
-use handoff_schema::{Contract, SCHEMA_PATH, compat};
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-}
+use crate::ReportFormat as Format;
+use handoff_schema::{Contract, SCHEMA_PATH, compat};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -47,6 +47,15 @@ enum Command {
     Verdicts(verdicts_cmd::Args),
 }
 
+/// How `compat` and `upstream` print their report.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Findings grouped by def, one line each, then a verdict line.
+    Human,
+    /// One JSON document (README "Schema evolution").
+    Json,
+}
+
 fn main() -> ExitCode {
     // clap prints usage and exits 2 on unknown subcommands and bad flags.
     let cli = Cli::parse();

@@ -13,17 +13,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+
+use crate::ReportFormat as Format;
 use handoff_schema::{Contract, SCHEMA_PATH};
 use handoff_upstream::report::{Comparison, Mode, render_human, render_json};
 use handoff_upstream::upstream_schema::UpstreamSchema;
 use handoff_upstream::{methods, types};
 use serde_json::Value;
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-}
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -1,10 +1,10 @@
 //! `cargo xtask compat` exit codes, run as the built binary: 0 compatible (or declared by a major bump),
 //! 1 breaking, 2 bad input.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use handoff_schema::{Contract, SCHEMA_JSON};
+use tempfile::TempDir;
 
 struct Run {
     code: Option<i32>,
@@ -22,22 +22,12 @@ fn xtask(args: &[&str]) -> Run {
 }
 
 /// A scratch directory per test, so tests running in parallel do not share files; removed when dropped.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn scratch(test: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("xtask-compat-cli-{test}-")).tempdir().unwrap()
 }
 
-fn scratch(test: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("xtask-compat-cli-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-fn write(dir: &Scratch, name: &str, text: &str) -> String {
-    let path = dir.0.join(name);
+fn write(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_owned()
 }
@@ -114,10 +104,10 @@ fn bad_input_exits_2() {
     }
 }
 
-fn git(dir: &Scratch, args: &[&str]) {
+fn git(dir: &TempDir, args: &[&str]) {
     let status = Command::new("git")
         .arg("-C")
-        .arg(&dir.0)
+        .arg(dir.path())
         .args(["-c", "user.name=compat test", "-c", "user.email=compat@example.invalid", "-c", "commit.gpgsign=false"])
         .args(args)
         .output()
@@ -130,8 +120,8 @@ fn git(dir: &Scratch, args: &[&str]) {
 #[test]
 fn default_old_schema_follows_git_history() {
     let repo = scratch("git");
-    std::fs::create_dir_all(repo.0.join("schema")).unwrap();
-    let schema = repo.0.join("schema/protocol.schema.json");
+    std::fs::create_dir_all(repo.path().join("schema")).unwrap();
+    let schema = repo.path().join("schema/protocol.schema.json");
     let schema_arg = schema.to_str().unwrap().to_owned();
     let compat = |extra: &[&str]| xtask(&[&["compat", "--schema", &schema_arg], extra].concat());
     git(&repo, &["init", "-q", "-b", "main"]);

@@ -1,11 +1,12 @@
 //! `cargo xtask upstream`, run as the built binary against hand-written upstream schema directories (and, for the
 //! registry error, the real npm): exit 0 in line, 1 differences under `--check`, 2 bad input.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use handoff_schema::SCHEMA_JSON;
 use serde_json::{Value, json};
+use tempfile::TempDir;
 
 struct Run {
     code: Option<i32>,
@@ -28,19 +29,8 @@ fn xtask(args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 /// A scratch directory per test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(test: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("xtask-upstream-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
+fn scratch(test: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("xtask-upstream-cli-{test}-")).tempdir().unwrap()
 }
 
 fn path(p: &Path) -> &str {
@@ -85,9 +75,9 @@ fn upstream_like_canonical(dir: &Path) {
 #[test]
 fn check_fails_on_a_missing_upstream_method_and_passes_once_upstream_restores_it() {
     let dir = scratch("restore");
-    let upstream = dir.0.join("upstream-schema");
+    let upstream = dir.path().join("upstream-schema");
     upstream_like_canonical(&upstream);
-    let schema_path = dir.0.join("protocol.schema.json");
+    let schema_path = dir.path().join("protocol.schema.json");
     std::fs::write(&schema_path, SCHEMA_JSON).unwrap();
     let args = |extra: &[&'static str]| -> Vec<String> {
         let mut args: Vec<String> = ["upstream", "--upstream-schema", path(&upstream), "--schema", path(&schema_path)]
@@ -143,11 +133,11 @@ fn check_fails_on_a_missing_upstream_method_and_passes_once_upstream_restores_it
 #[test]
 fn methods_upstream_lacks_are_removed_unless_their_origin_is_marked() {
     let dir = scratch("origin");
-    let upstream = dir.0.join("upstream-schema");
+    let upstream = dir.path().join("upstream-schema");
     upstream_like_canonical(&upstream);
     let mut schema: Value = serde_json::from_str(SCHEMA_JSON).unwrap();
     schema["x-rpc"]["legacy/thing"] = json!({"direction": "client_request"});
-    let schema_path = dir.0.join("protocol.schema.json");
+    let schema_path = dir.path().join("protocol.schema.json");
     std::fs::write(&schema_path, serde_json::to_string_pretty(&schema).unwrap() + "\n").unwrap();
     let base = ["upstream", "--upstream-schema", path(&upstream), "--schema", path(&schema_path)];
 
@@ -167,17 +157,17 @@ fn methods_upstream_lacks_are_removed_unless_their_origin_is_marked() {
 #[test]
 fn bad_input_exits_2_with_a_clear_message() {
     let dir = scratch("bad");
-    let schema_path = dir.0.join("protocol.schema.json");
+    let schema_path = dir.path().join("protocol.schema.json");
     std::fs::write(&schema_path, SCHEMA_JSON).unwrap();
-    let not_json = dir.0.join("not-json");
+    let not_json = dir.path().join("not-json");
     upstream_like_canonical(&not_json);
     std::fs::write(not_json.join("ServerRequest.json"), "{ not json").unwrap();
-    let no_methods = dir.0.join("no-methods");
+    let no_methods = dir.path().join("no-methods");
     upstream_like_canonical(&no_methods);
     std::fs::write(no_methods.join("ClientRequest.json"), r#"{"definitions": {}}"#).unwrap();
-    let missing = dir.0.join("missing");
-    let cache = dir.0.join("cache");
-    let empty_path = dir.0.join("empty-path");
+    let missing = dir.path().join("missing");
+    let cache = dir.path().join("cache");
+    let empty_path = dir.path().join("empty-path");
     std::fs::create_dir_all(&empty_path).unwrap();
 
     // (extra arguments, environment, what stderr must say)

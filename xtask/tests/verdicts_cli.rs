@@ -1,17 +1,16 @@
 //! The command-line contract of `cargo xtask verdicts DIR`: exit 2 when a language's file is missing or
 //! unreadable, 1 on a disagreement, with the table on stdout.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("xtask-verdicts-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+use tempfile::TempDir;
+
+fn scratch(name: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("xtask-verdicts-{name}-")).tempdir().unwrap()
 }
 
-fn verdicts(dir: &PathBuf, extra: &[&str]) -> Output {
+fn verdicts(dir: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .arg("verdicts")
         .arg(dir)
@@ -23,7 +22,7 @@ fn verdicts(dir: &PathBuf, extra: &[&str]) -> Output {
 #[test]
 fn a_missing_language_file_exits_2_naming_it() {
     let dir = scratch("missing");
-    let output = verdicts(&dir, &[]);
+    let output = verdicts(dir.path(), &[]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("rust.jsonl") && stderr.contains("cannot read"), "{stderr}");
@@ -32,8 +31,8 @@ fn a_missing_language_file_exits_2_naming_it() {
 #[test]
 fn a_malformed_line_exits_2_naming_file_and_line() {
     let dir = scratch("malformed");
-    std::fs::write(dir.join("kotlin.jsonl"), "{\"suite\":\"tool_calls\"}\n").unwrap();
-    let output = verdicts(&dir, &["--languages", "kotlin"]);
+    std::fs::write(dir.path().join("kotlin.jsonl"), "{\"suite\":\"tool_calls\"}\n").unwrap();
+    let output = verdicts(dir.path(), &["--languages", "kotlin"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("kotlin.jsonl: line 1:"), "{stderr}");
@@ -45,8 +44,8 @@ fn a_disagreement_exits_1_with_the_table() {
     // Call 0 of tool_calls.json is a valid `codex` call; refusing it is a disagreement, and every other case
     // has no verdict at all.
     let line = r#"{"suite":"tool_calls","case":"0","accepted":false,"tool":null,"error_kind":"unknown_tool"}"#;
-    std::fs::write(dir.join("swift.jsonl"), format!("{line}\n")).unwrap();
-    let output = verdicts(&dir, &["--languages", "swift"]);
+    std::fs::write(dir.path().join("swift.jsonl"), format!("{line}\n")).unwrap();
+    let output = verdicts(dir.path(), &["--languages", "swift"]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -61,5 +60,5 @@ fn a_disagreement_exits_1_with_the_table() {
 #[test]
 fn an_unknown_language_is_a_usage_error() {
     let dir = scratch("unknown");
-    assert_eq!(verdicts(&dir, &["--languages", "cobol"]).status.code(), Some(2));
+    assert_eq!(verdicts(dir.path(), &["--languages", "cobol"]).status.code(), Some(2));
 }

@@ -4,6 +4,7 @@
 //! The JSON-RPC method table of the app-server protocol: a constant per method name, a lookup table with
 //! direction and types, and marker types that tie the handoff-flow methods to their params and results.
 //! Code that sends or matches a method uses these, never a string literal.
+
 /// Who sends a method, and whether it is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {

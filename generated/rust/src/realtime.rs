@@ -3,8 +3,8 @@
 
 //! The realtime voice model's side of the contract: the function tools to declare in `session.update`,
 //! the prompt guidance to send as its `instructions`, and a parser of the calls the model makes.
-use crate::ConstraintError;
 
+use crate::ConstraintError;
 use ::serde_json::Value;
 
 /// The `tools` array of a realtime `session.update`, as JSON text (`generated/realtime/tools.json`).
@@ -443,6 +443,7 @@ impl JsonKind {
             Self::Any => true,
         }
     }
+
     fn expected(self) -> &'static str {
         match self {
             Self::String => "a string",

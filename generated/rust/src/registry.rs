@@ -3,6 +3,7 @@
 
 //! Every generated type by its schema name, for tools that pick a type at run time (contract tests,
 //! validators, debugging consoles).
+
 /// One generated type.
 #[derive(Debug, Clone, Copy)]
 pub struct TypeEntry {

@@ -40,7 +40,7 @@ export interface RealtimeFunctionCallItem {
 export type RealtimeFunctionCallItemType = "function_call";
 
 /**
- * The `handoff_request` item: the voice model called the delegation tool and the client must run the task on a Codex server and report back with resolveHandoff and finalizeHandoff.
+ * The `handoff_request` item: the voice model called the delegation tool. What follows depends on the session's handoff mode (see ThreadRealtimeStartParams). The patched server in client-controlled mode sends it with `server` (and `thread_id` when the model named a thread) and waits: the client must run the task on a Codex server and report back with resolveHandoff and finalizeHandoff. The stock server (0.171.0, tool `background_agent`) sends it without `server` and `thread_id`, `handoff_id` being the function call id, and runs the delegated turn on the voice thread itself (server-managed, or client-managed when the client relays the result with appendText/appendSpeech): for the client it is a notice, not a task.
  *
  * Open object: the app-server adds members over time; unknown members are allowed.
  *
@@ -187,7 +187,7 @@ export interface ThreadRealtimeResolveHandoffResponse {
 }
 
 /**
- * Params of `thread/realtime/start` (experimental): start a voice session on a thread.
+ * Params of `thread/realtime/start` (experimental): start a voice session on a thread. Its flags choose the session's handoff mode, that is who finishes a `handoff_request`: `clientControlledHandoff: true` (patched server, litter fork): client-controlled, the server only emits the item and the client runs the task and answers with resolveHandoff and finalizeHandoff (the mode the reference router implements); upstream's `clientManagedHandoffs: true` (not modelled here, send it through `extra`): client-managed, the server runs the delegated turn on the voice thread itself but sends the voice model nothing, and the client relays the result with thread/realtime/appendText or appendSpeech; neither flag (every server's default): server-managed, the server runs the delegated turn on the voice thread and answers the voice model itself. The stock server (0.171.0) ignores `clientControlledHandoff` and has no resolveHandoff/finalizeHandoff.
  *
  * Open object: the app-server adds members over time; unknown members are allowed.
  *
@@ -199,7 +199,7 @@ export interface ThreadRealtimeStartParams {
    */
   threadId: ThreadId;
   /**
-   * The client runs handoffs itself and reports back with resolveHandoff/finalizeHandoff (litter fork); omitted when false.
+   * Client-controlled handoff mode (patched server, litter fork): the server only emits the `handoff_request` item; the client runs the task and reports back with resolveHandoff/finalizeHandoff. Omitted when false. The stock server ignores it and runs the delegated turn itself; upstream's own flag, `clientManagedHandoffs`, leaves only the relaying of that turn's result to the client.
    */
   clientControlledHandoff?: boolean | null;
   /**

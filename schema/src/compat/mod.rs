@@ -189,6 +189,19 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// The finding as one line of human output (see [`finding_line`]).
+    pub fn line(&self) -> String {
+        finding_line(self.class, self.kind.id(), &self.pointer, &self.message)
+    }
+}
+
+/// One finding as a line of human output, `class[kind] pointer: message`: the compat report and the upstream
+/// comparison group these lines under their def, so both read alike.
+pub fn finding_line(class: Class, kind: &str, pointer: &str, message: &str) -> String {
+    format!("{}[{kind}] {pointer}: {message}", class.as_str())
+}
+
 /// All changes between two contracts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {

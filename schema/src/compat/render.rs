@@ -27,14 +27,7 @@ pub fn render_human(report: &Report, old_source: &str, new_source: &str) -> Stri
             };
             let _ = writeln!(out, "\n{} ({what})", finding.def);
         }
-        let _ = writeln!(
-            out,
-            "  {}[{}] {}: {}",
-            finding.class.as_str(),
-            finding.kind.id(),
-            finding.pointer,
-            finding.message
-        );
+        let _ = writeln!(out, "  {}", finding.line());
     }
     let breaking = report.breaking().count();
     let compatible = report.findings.len() - breaking;

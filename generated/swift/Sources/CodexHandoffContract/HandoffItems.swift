@@ -78,7 +78,7 @@ public enum RealtimeFunctionCallItemType: String, Codable, Sendable, Hashable, C
     case functionCall = "function_call"
 }
 
-/// The `handoff_request` item: the voice model called the delegation tool and the client must run the task on a Codex server and report back with resolveHandoff and finalizeHandoff.
+/// The `handoff_request` item: the voice model called the delegation tool. What follows depends on the session's handoff mode (see ThreadRealtimeStartParams). The patched server in client-controlled mode sends it with `server` (and `thread_id` when the model named a thread) and waits: the client must run the task on a Codex server and report back with resolveHandoff and finalizeHandoff. The stock server (0.171.0, tool `background_agent`) sends it without `server` and `thread_id`, `handoff_id` being the function call id, and runs the delegated turn on the voice thread itself (server-managed, or client-managed when the client relays the result with appendText/appendSpeech): for the client it is a notice, not a task.
 ///
 /// - Remark: Generated from `#/$defs/RealtimeHandoffRequested`.
 public struct RealtimeHandoffRequested: Codable, Sendable, Hashable {
@@ -503,7 +503,7 @@ public struct ThreadRealtimeResolveHandoffResponse: Codable, Sendable, Hashable 
     }
 }
 
-/// Params of `thread/realtime/start` (experimental): start a voice session on a thread.
+/// Params of `thread/realtime/start` (experimental): start a voice session on a thread. Its flags choose the session's handoff mode, that is who finishes a `handoff_request`: `clientControlledHandoff: true` (patched server, litter fork): client-controlled, the server only emits the item and the client runs the task and answers with resolveHandoff and finalizeHandoff (the mode the reference router implements); upstream's `clientManagedHandoffs: true` (not modelled here, send it through `extra`): client-managed, the server runs the delegated turn on the voice thread itself but sends the voice model nothing, and the client relays the result with thread/realtime/appendText or appendSpeech; neither flag (every server's default): server-managed, the server runs the delegated turn on the voice thread and answers the voice model itself. The stock server (0.171.0) ignores `clientControlledHandoff` and has no resolveHandoff/finalizeHandoff.
 ///
 /// - Remark: Generated from `#/$defs/ThreadRealtimeStartParams`.
 public struct ThreadRealtimeStartParams: Codable, Sendable, Hashable {
@@ -511,7 +511,7 @@ public struct ThreadRealtimeStartParams: Codable, Sendable, Hashable {
     ///
     /// - Remark: Generated from `#/$defs/ThreadRealtimeStartParams/properties/threadId`.
     public var threadId: ThreadId
-    /// The client runs handoffs itself and reports back with resolveHandoff/finalizeHandoff (litter fork); omitted when false.
+    /// Client-controlled handoff mode (patched server, litter fork): the server only emits the `handoff_request` item; the client runs the task and reports back with resolveHandoff/finalizeHandoff. Omitted when false. The stock server ignores it and runs the delegated turn itself; upstream's own flag, `clientManagedHandoffs`, leaves only the relaying of that turn's result to the client.
     ///
     /// - Remark: Generated from `#/$defs/ThreadRealtimeStartParams/properties/clientControlledHandoff`.
     public var clientControlledHandoff: Bool?
