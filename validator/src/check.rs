@@ -861,7 +861,7 @@ fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
 /// The app-server message of a frame: the entry's `json` (an object, or a string holding one) or the bare message.
 fn message_value(frame: &[u8]) -> Option<Value> {
     let mut value: Value = serde_json::from_slice(frame).ok()?;
-    let Some(object) = value.as_object_mut() else { return None };
+    let object = value.as_object_mut()?;
     if !(object.contains_key("json") && object.contains_key("dir")) {
         return Some(value);
     }
