@@ -179,7 +179,7 @@ fn area_rs(ir: &Ir, group: Group) -> Result<TokenStream, CodegenError> {
 fn type_tokens(ir: &Ir, def: &TypeDef) -> Result<TokenStream, CodegenError> {
     Ok(match &def.kind {
         TypeKind::Struct(s) => structs::struct_tokens(ir, def, s)?,
-        TypeKind::StringEnum(e) => enums::enum_tokens(def, e),
+        TypeKind::StringEnum(e) => enums::enum_tokens(def, e)?,
         TypeKind::TaggedUnion(u) => unions::tagged_union_tokens(ir, def, u)?,
         TypeKind::UntaggedUnion(u) => unions::untagged_union_tokens(ir, def, u),
         TypeKind::Newtype(n) => newtypes::newtype_tokens(def, n),

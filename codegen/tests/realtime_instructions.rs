@@ -106,9 +106,22 @@ fn instructions_mention_every_tool() {
 }
 
 #[test]
+fn instructions_never_name_a_tool_the_app_server_declares() {
+    let ir = contract().ir;
+    let text = template();
+    let not_offered: Vec<_> = ir.realtime_tools.iter().filter(|t| !t.offered()).collect();
+    assert!(!not_offered.is_empty(), "the contract lists background_agent as declared by the app-server");
+    for tool in not_offered {
+        assert!(!tool_like_names(&text).contains(&tool.name), "instructions name `{}`", tool.name);
+        assert!(!text.contains(&tool.name), "instructions mention `{}`", tool.name);
+    }
+}
+
+#[test]
 fn tool_descriptions_refer_only_to_tools_and_members_that_exist() {
     let (tools, parameters) = tools_and_parameters();
-    for tool in &contract().ir.realtime_tools {
+    // The descriptions the model reads: those of the offered tools.
+    for tool in contract().ir.offered_tools() {
         for name in tool_like_names(&tool.description) {
             assert!(
                 tools.contains(&name) || parameters.contains(&name),

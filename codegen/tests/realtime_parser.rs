@@ -183,18 +183,24 @@ fn integer_constraints_of_other_tools_are_checked_too() {
 }
 
 #[test]
-fn parse_tool_call_dispatches_by_name_and_alias() {
+fn parse_tool_call_dispatches_by_name() {
     let call = parse_tool_call("codex", r#"{"server":"bigpc","prompt":"p","thread_id":"thr_1"}"#).unwrap();
     assert_eq!(call, ToolCall::Codex(codex("bigpc", "p", Some("thr_1"))));
     assert_eq!(call.name(), "codex");
-    // Upstream's later name for the delegation tool parses as `codex` and reports the canonical name.
-    let call = parse_tool_call("background_agent", r#"{"server":"bigpc","prompt":"p"}"#).unwrap();
-    assert_eq!(call, ToolCall::Codex(codex("bigpc", "p", None)));
-    assert_eq!(call.name(), "codex");
-    // Errors under an alias name the canonical tool.
+    // The stock app-server's own tool is a tool of its own, with the prompt only: no server, no thread to continue.
+    let call = parse_tool_call("background_agent", r#"{"prompt":"run the tests"}"#).unwrap();
     assert_eq!(
-        parse_tool_call("background_agent", r#"{"prompt":"p"}"#),
-        Err(ToolCallError::MissingMember { tool: "codex", member: "server" })
+        call,
+        ToolCall::BackgroundAgent(codex_handoff_contract::BackgroundAgentArguments::new("run the tests".into()))
+    );
+    assert_eq!(call.name(), "background_agent");
+    assert_eq!(
+        parse_tool_call("background_agent", r#"{"server":"bigpc","prompt":"p"}"#),
+        Err(ToolCallError::UnknownMember { tool: "background_agent", member: "server".into() })
+    );
+    assert_eq!(
+        parse_tool_call("background_agent", "{}"),
+        Err(ToolCallError::MissingMember { tool: "background_agent", member: "prompt" })
     );
     assert!(matches!(parse_tool_call("list_servers", "{}"), Ok(ToolCall::ListServers(_))));
     assert!(matches!(
@@ -220,6 +226,18 @@ fn unknown_tools_are_named_with_the_known_ones() {
     for tool in realtime::TOOLS {
         assert!(message.contains(tool.name), "{message} lacks {}", tool.name);
     }
+}
+
+#[test]
+fn only_offered_tools_are_declared_to_the_model() {
+    let declared: serde_json::Value = serde_json::from_str(realtime::TOOLS_JSON).unwrap();
+    let declared: Vec<&str> = declared.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let offered: Vec<&str> = realtime::TOOLS.iter().filter(|t| t.offered).map(|t| t.name).collect();
+    assert_eq!(declared, offered);
+    // The stock server declares `background_agent` itself; the client's model gets `codex` instead.
+    let background = realtime::TOOLS.iter().find(|t| t.name == "background_agent").expect("recognised");
+    assert!(!background.offered);
+    assert!(realtime::TOOLS.iter().any(|t| t.name == "codex" && t.offered));
 }
 
 #[test]

@@ -103,8 +103,11 @@ fn the_shape_check_rejects_what_the_realtime_api_would() {
 fn tools_follow_the_ir_order_and_names_are_unique() {
     let ir = contract().ir;
     let names: Vec<String> = tools().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect();
-    let expected: Vec<String> = ir.realtime_tools.iter().map(|t| t.name.clone()).collect();
+    let expected: Vec<String> = ir.offered_tools().map(|t| t.name.clone()).collect();
     assert_eq!(names, expected);
+    // The stock app-server declares `background_agent` itself: the client must not declare it a second time.
+    assert!(ir.realtime_tool("background_agent").is_some_and(|t| !t.offered()));
+    assert!(!names.iter().any(|n| n == "background_agent"), "tools.json declares background_agent");
     let unique: BTreeSet<&String> = names.iter().collect();
     assert_eq!(unique.len(), names.len(), "duplicate tool names: {names:?}");
     for name in ["codex", "list_servers", "list_sessions", "read_session", "run_on_server"] {
@@ -201,6 +204,8 @@ fn inlined_parameters_agree_with_the_canonical_defs() {
         json!({}),
         json!({"server": "bigpc"}),
         json!({"server": "bigpc", "prompt": "p"}),
+        json!({"prompt": "p"}),
+        json!({"prompt": 7}),
         json!({"server": "bigpc", "prompt": "p", "thread_id": "thr_1"}),
         json!({"server": "bigpc", "prompt": "p", "thread_id": "a/b"}),
         json!({"server": "bigpc", "thread_id": "thr_1"}),

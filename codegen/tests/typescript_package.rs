@@ -1,10 +1,12 @@
-//! Structure of the generated TypeScript package. The compiler check (`tsc --strict`) and the runtime check of
-//! the guards against the message fixtures run in `.ci/run` (tests/typescript/guards.test.mjs); these tests
-//! pin what a reader of the schema expects to find, without a node toolchain.
+//! What the TypeScript compiler and the node tests cannot see. The package's behaviour is checked in `.ci/run`:
+//! `tsc --strict` over the package, `tests/typescript/types_check.ts` (presence, open enums, the method table's
+//! types) and `tests/typescript/guards.test.mjs` (guards and parsers against the message and tool-call fixtures,
+//! the method table against the schema's `x-rpc`, the realtime constants against generated/realtime). Left here:
+//! a schema the canonical package never holds (all four presence states in one object), the package manifest,
+//! and the backend's refusal of a def named like a global the guards use.
 
-use handoff_codegen::{Output, header, realtime, typescript};
+use handoff_codegen::{Output, header, typescript};
 use handoff_schema::{Contract, Ir};
-use heck::ToShoutySnakeCase;
 use serde_json::{Value, json};
 
 fn canonical_ir() -> Ir {
@@ -26,17 +28,6 @@ fn sources(output: &Output) -> Vec<(&str, &str)> {
     output.files.iter().filter(|f| f.path.ends_with(".ts")).map(|f| (f.path.as_str(), f.contents.as_str())).collect()
 }
 
-/// Files that declare `name` as an exported type.
-fn declaring_files<'a>(output: &'a Output, name: &str) -> Vec<&'a str> {
-    let interface = format!("export interface {name} {{");
-    let alias = format!("export type {name} =");
-    sources(output)
-        .into_iter()
-        .filter(|(_, text)| text.lines().any(|line| line.starts_with(&interface) || line.starts_with(&alias)))
-        .map(|(path, _)| path)
-        .collect()
-}
-
 /// The lines of one interface's body.
 fn interface_body<'a>(output: &'a Output, name: &str) -> Vec<&'a str> {
     let opening = format!("export interface {name} {{");
@@ -49,27 +40,6 @@ fn interface_body<'a>(output: &'a Output, name: &str) -> Vec<&'a str> {
         }
     }
     panic!("interface {name} not found")
-}
-
-#[test]
-fn every_def_is_declared_exactly_once() {
-    let ir = canonical_ir();
-    let output = generate(&ir);
-    for name in ir.types.keys() {
-        assert_eq!(declaring_files(&output, name).len(), 1, "{name}: {:?}", declaring_files(&output, name));
-    }
-}
-
-#[test]
-fn optional_and_nullable_members_stay_apart() {
-    let output = generate(&canonical_ir());
-    let codex = interface_body(&output, "CodexToolArguments");
-    assert!(codex.contains(&"  server: string;"), "{codex:?}");
-    assert!(codex.contains(&"  prompt: string;"));
-    // Optional but never null: `thread_id: null` is invalid per the schema.
-    assert!(codex.contains(&"  thread_id?: ThreadId;"));
-    let dynamic = interface_body(&output, "DynamicToolCallParams");
-    assert!(dynamic.contains(&"  namespace?: string | null;"), "{dynamic:?}");
 }
 
 #[test]
@@ -113,106 +83,6 @@ fn all_four_presence_states_render_distinctly() {
 }
 
 #[test]
-fn enums_and_unions_become_literal_and_discriminated_unions() {
-    let output = generate(&canonical_ir());
-    let all: String = sources(&output).into_iter().map(|(_, text)| text).collect();
-    assert!(all.contains(
-        "export type TurnStatus = \"completed\" | \"interrupted\" | \"failed\" | \"inProgress\" | (string & {});\n"
-    ));
-    // Open union: the fallback member stays.
-    assert!(all.contains("export type RealtimeItem = RealtimeHandoffRequested | RealtimeOtherItem;\n"));
-    assert!(all.contains("export type UserInput = TextUserInput | OtherUserInput;\n"));
-    // Closed union: no fallback.
-    assert!(all.contains("export type DynamicToolCallContentItem = InputTextContentItem | InputImageContentItem;\n"));
-    assert!(all.contains("export type RequestId = string | number;\n"));
-    assert!(all.contains("export type RealtimeHandoffRequestedType = \"handoff_request\";\n"));
-    assert!(all.contains("export type ThreadId = string;\n"));
-}
-
-#[test]
-fn every_method_has_a_constant_and_a_table_entry() {
-    let ir = canonical_ir();
-    let output = generate(&ir);
-    let methods = file(&output, "src/methods.ts");
-    assert!(methods.contains("export const THREAD_RESUME = \"thread/resume\";\n"));
-    assert!(methods.contains("  [THREAD_RESUME]: ThreadResumeParams;\n"));
-    assert!(methods.contains("  [THREAD_RESUME]: ThreadResumeResponse;\n"));
-    let list = &methods[methods.find("export const METHODS = [").unwrap()..];
-    let list = &list[..list.find("] as const;").unwrap()];
-    assert_eq!(list.lines().count() - 1, ir.methods.len());
-    for method in &ir.methods {
-        let constant = method.ident.to_shouty_snake_case();
-        let quoted = serde_json::to_string(&method.name).unwrap();
-        assert!(methods.contains(&format!("export const {constant} = {quoted};\n")), "{}", method.name);
-        assert!(list.contains(&format!("  {constant},\n")), "{} not in METHODS", method.name);
-        assert!(methods.contains(&format!("  [{constant}]: \"{}\",\n", method.direction.wire())));
-    }
-}
-
-#[test]
-fn every_type_has_a_guard_and_every_tool_a_parser() {
-    let ir = canonical_ir();
-    let output = generate(&ir);
-    let guards = file(&output, "src/guards.ts");
-    for name in ir.types.keys() {
-        assert!(guards.contains(&format!("export function is{name}(value: unknown): value is {name} {{")), "{name}");
-    }
-    // The ThreadId rule and the legacy spellings of `server` come from the schema, not from hand-written code.
-    assert!(guards.contains("pattern: new RegExp(\"^[A-Za-z0-9][A-Za-z0-9_.:-]*$\", \"u\"),"));
-    assert!(guards.contains("minLength: 1,\n    maxLength: 128,"));
-    assert!(guards.contains("aliases: [\"server_hint\", \"serverHint\"]"));
-    let realtime_ts = file(&output, "src/realtime.ts");
-    for tool in &ir.realtime_tools {
-        let ty = &tool.arguments;
-        assert!(realtime_ts.contains(&format!("export function parse{ty}(argumentsJson: string): Decoded<{ty}> {{")));
-    }
-    assert!(realtime_ts.contains("    case \"codex\":\n    case \"background_agent\": {\n"));
-}
-
-#[test]
-fn realtime_constants_carry_the_realtime_backend_text() {
-    let ir = canonical_ir();
-    let output = generate(&ir);
-    let realtime_ts = file(&output, "src/realtime.ts");
-    let start = realtime_ts.find("export const TOOLS = ").unwrap() + "export const TOOLS = ".len();
-    let end = realtime_ts[start..].find(" as const;").unwrap();
-    let tools: Value = serde_json::from_str(&realtime_ts[start..start + end]).expect("TOOLS is a JSON literal");
-    let expected: Value = serde_json::from_str(&realtime::tools_json(&ir).unwrap()).unwrap();
-    assert_eq!(tools, expected);
-    // The template literal holds the template with `\`, backquote and `${` escaped, nothing else changed.
-    let start = realtime_ts.find("export const INSTRUCTIONS_TEMPLATE = `").unwrap()
-        + "export const INSTRUCTIONS_TEMPLATE = `".len();
-    let end = realtime_ts[start..].find("`;\n").unwrap();
-    let unescaped = realtime_ts[start..start + end].replace("\\`", "`").replace("\\${", "${").replace("\\\\", "\\");
-    assert_eq!(unescaped, realtime::instructions_template(&ir).unwrap());
-}
-
-#[test]
-fn imports_name_types_their_modules_declare() {
-    let output = generate(&canonical_ir());
-    for (path, text) in sources(&output) {
-        // Join wrapped import lists onto one line first.
-        let flat = text.replace(",\n  ", ", ").replace("{\n  ", "{ ").replace(",\n} from", " } from");
-        for line in flat.lines() {
-            if let Some(rest) = line.strip_prefix("export * from \"./") {
-                let module = rest.strip_suffix(".js\";").expect("relative .js export");
-                file(&output, &format!("src/{module}.ts"));
-            }
-            let Some(rest) = line.strip_prefix("import type { ") else { continue };
-            let (names, from) = rest.split_once(" } from \"./").expect("import shape");
-            let module = from.strip_suffix(".js\";").expect("relative .js import");
-            let target = file(&output, &format!("src/{module}.ts"));
-            for name in names.split(", ") {
-                let declared = target.contains(&format!("export interface {name} {{"))
-                    || target.contains(&format!("export type {name} ="))
-                    || target.contains(&format!("export type {name}<"));
-                assert!(declared, "{path} imports {name} from {module}, which does not declare it");
-            }
-        }
-    }
-}
-
-#[test]
 fn every_file_says_it_is_generated_and_the_compiler_is_pinned() {
     let ir = canonical_ir();
     let output = generate(&ir);
@@ -231,12 +101,6 @@ fn every_file_says_it_is_generated_and_the_compiler_is_pinned() {
     for module in ["methods", "guards", "realtime", "toolArguments", "commonTypes"] {
         assert!(index.contains(&format!("export * from \"./{module}.js\";\n")), "{module}");
     }
-}
-
-#[test]
-fn output_is_deterministic() {
-    let ir = canonical_ir();
-    assert_eq!(generate(&ir), generate(&ir));
 }
 
 #[test]

@@ -10,11 +10,21 @@ use serde_json::Value;
 
 use crate::capture::REALTIME;
 
+/// One error of the plain validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureError {
+    /// The frame's capture line.
+    pub line: u64,
+    pub rule: String,
+    /// `line N rule pointer: message`.
+    pub text: String,
+}
+
 /// What the checks found in one capture.
 #[derive(Debug, Default)]
 pub struct CaptureFindings {
-    /// Errors of the plain (non-strict) validation, rendered `line rule pointer: message`.
-    pub errors: Vec<String>,
+    /// Errors of the plain (non-strict) validation.
+    pub errors: Vec<CaptureError>,
     /// Strict warnings, counted per rule.
     pub strict_warnings: BTreeMap<String, usize>,
     /// Frames decoded with a generated type.
@@ -36,7 +46,8 @@ pub fn check_capture(schemas: &Schemas, name: &str, text: &str) -> anyhow::Resul
         .with_context(|| format!("validating {name}"))?;
     for diagnostic in plain.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
         let pointer = if diagnostic.pointer.is_empty() { "-" } else { &diagnostic.pointer };
-        findings.errors.push(format!("line {} {} {pointer}: {}", diagnostic.line, diagnostic.rule, diagnostic.message));
+        let text = format!("line {} {} {pointer}: {}", diagnostic.line, diagnostic.rule, diagnostic.message);
+        findings.errors.push(CaptureError { line: diagnostic.line, rule: diagnostic.rule.clone(), text });
     }
     let strict = Config { strict: true, ..Config::default() };
     let report =

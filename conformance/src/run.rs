@@ -36,6 +36,8 @@ pub struct ScenarioOutcome {
     /// The capture file.
     pub capture: PathBuf,
     pub findings: CaptureFindings,
+    /// How many of the validator's errors the scenario provoked on purpose (and expected).
+    pub provoked_errors: usize,
     /// Why the scenario failed (naming scenario, step and frame); `None` when it passed.
     pub failure: Option<String>,
 }
@@ -52,6 +54,17 @@ impl RunSummary {
     pub fn failed(&self) -> usize {
         self.scenarios.iter().filter(|scenario| scenario.failure.is_some()).count()
     }
+}
+
+/// A validator error a scenario provokes on purpose at one frame (a request the client must not send, sent to
+/// show what the real server answers): it must be reported exactly there, and it is then no failure.
+#[derive(Debug, Clone)]
+pub(crate) struct ProvokedError {
+    /// The frame's capture line.
+    pub line: u64,
+    pub rule: &'static str,
+    /// Why the frame breaks the rule, for the report.
+    pub why: String,
 }
 
 /// Everything a scenario needs to start servers and mocks.
@@ -160,24 +173,26 @@ async fn run_scenarios(workspace: &Workspace, schemas: &Schemas) -> anyhow::Resu
     let mut outcomes = Vec::new();
     let (recorder, mut facts) = (Recorder::new(r::SERVERS), Vec::new());
     let played = r::play(workspace, &recorder, &mut facts).await;
-    outcomes.push(finish(workspace, schemas, (r::NAME, r::TITLE), &recorder, facts, played)?);
+    outcomes.push(finish(workspace, schemas, (r::NAME, r::TITLE), &recorder, facts, &[], played)?);
     let (recorder, mut facts) = (Recorder::new(s::SERVERS), Vec::new());
     let played = s::play(workspace, &recorder, &mut facts).await;
-    outcomes.push(finish(workspace, schemas, (s::NAME, s::TITLE), &recorder, facts, played)?);
-    let (recorder, mut facts) = (Recorder::new(u::SERVERS), Vec::new());
-    let played = u::play(workspace, &recorder, &mut facts).await;
-    outcomes.push(finish(workspace, schemas, (u::NAME, u::TITLE), &recorder, facts, played)?);
+    outcomes.push(finish(workspace, schemas, (s::NAME, s::TITLE), &recorder, facts, &[], played)?);
+    let (recorder, mut facts, mut provoked) = (Recorder::new(u::SERVERS), Vec::new(), Vec::new());
+    let played = u::play(workspace, &recorder, &mut facts, &mut provoked).await;
+    outcomes.push(finish(workspace, schemas, (u::NAME, u::TITLE), &recorder, facts, &provoked, played)?);
     Ok(outcomes)
 }
 
 /// Writes the capture (also when the scenario failed, to look at), then validates and decodes it. A failed step,
-/// a validator error or a decode failure is the scenario's failure; only I/O problems are errors of the run.
+/// a validator error other than the `provoked` ones, a provoked one not reported, or a decode failure is the
+/// scenario's failure; only I/O problems are errors of the run.
 fn finish(
     workspace: &Workspace,
     schemas: &Schemas,
     (scenario, title): (&'static str, &'static str),
     recorder: &Recorder,
-    facts: Vec<String>,
+    mut facts: Vec<String>,
+    provoked: &[ProvokedError],
     played: anyhow::Result<()>,
 ) -> anyhow::Result<ScenarioOutcome> {
     let file_name = format!("{}.jsonl", scenario.to_lowercase());
@@ -185,14 +200,33 @@ fn finish(
     let capture = recorder.text();
     std::fs::write(&path, &capture).with_context(|| format!("writing {}", path.display()))?;
     let findings = check_capture(schemas, &file_name, &capture)?;
+    let is_provoked = |line: u64, rule: &str| provoked.iter().any(|p| p.line == line && p.rule == rule);
+    let unexpected: Vec<&str> =
+        findings.errors.iter().filter(|e| !is_provoked(e.line, &e.rule)).map(|e| e.text.as_str()).collect();
+    let missed: Vec<String> = provoked
+        .iter()
+        .filter(|p| !findings.errors.iter().any(|e| e.line == p.line && e.rule == p.rule))
+        .map(|p| format!("capture line {}: no {} ({})", p.line, p.rule, p.why))
+        .collect();
+    for p in provoked.iter().filter(|p| findings.errors.iter().any(|e| e.line == p.line && e.rule == p.rule)) {
+        facts.push(format!("the validator reports {} at capture line {}, as it must: {}", p.rule, p.line, p.why));
+    }
+    let provoked_errors = findings.errors.len() - unexpected.len();
     let failure = if let Err(error) = played {
         Some(format!("{error:#}"))
-    } else if !findings.errors.is_empty() {
+    } else if !unexpected.is_empty() {
         Some(format!(
             "scenario {scenario}, step 'validate the capture': the validator found {} error(s) in {}:\n  {}",
-            findings.errors.len(),
+            unexpected.len(),
             path.display(),
-            findings.errors.join("\n  ")
+            unexpected.join("\n  ")
+        ))
+    } else if !missed.is_empty() {
+        Some(format!(
+            "scenario {scenario}, step 'validate the capture': the validator missed {} provoked error(s) in {}:\n  {}",
+            missed.len(),
+            path.display(),
+            missed.join("\n  ")
         ))
     } else if !findings.decode_failures.is_empty() {
         Some(format!(
@@ -204,7 +238,7 @@ fn finish(
     } else {
         None
     };
-    Ok(ScenarioOutcome { name: scenario, title, facts, capture: path, findings, failure })
+    Ok(ScenarioOutcome { name: scenario, title, facts, capture: path, findings, provoked_errors, failure })
 }
 
 /// Wraps a step's error with the scenario and step names.

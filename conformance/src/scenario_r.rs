@@ -35,7 +35,10 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut
     let voice_thread = in_step(NAME, "thread/start", start_thread(&mut server).await)?;
     let update = in_step(NAME, "thread/realtime/start", start_realtime(&mut server, &mut voice, &voice_thread).await)?;
     let tools = in_step(NAME, "session.update tools", declared_tools(&update))?;
-    facts.push(format!("session.update declares the tools: {}", tools.join(", ")));
+    facts.push(format!(
+        "session.update declares the tools: {}; background_agent's parameters are the contract's BackgroundAgentArguments",
+        tools.join(", ")
+    ));
 
     model.push(Reply::text(&REPLY));
     in_step(NAME, "the model calls background_agent", {
@@ -135,12 +138,52 @@ fn declared_tools(update: &Frame) -> anyhow::Result<Vec<String>> {
         .unwrap_or_default();
     members.sort();
     ensure!(members == ["prompt"], "background_agent takes {members:?}, not just `prompt` ({})", update.describe());
+    // The contract's def of the tool, rendered as a tool's parameters, is what the server declares (the prose of
+    // the descriptions aside: the contract words them itself).
+    let contract = handoff_schema::Contract::canonical().map_err(|error| anyhow!("the contract: {error}"))?;
+    let tool = contract.ir.realtime_tool("background_agent").context("the contract lacks background_agent")?;
+    ensure!(
+        !tool.offered(),
+        "the contract offers background_agent in tools.json, which the stock server declares itself"
+    );
+    let ours = handoff_codegen::realtime::parameters_schema(&contract.ir, tool)
+        .map_err(|error| anyhow!("rendering the contract's background_agent parameters: {error}"))?;
+    let theirs = background.get("parameters").cloned().unwrap_or_default();
+    ensure!(
+        without_descriptions(&theirs) == without_descriptions(&ours),
+        "the server's background_agent parameters {theirs} differ from the contract's {} {ours} ({})",
+        tool.arguments,
+        update.describe()
+    );
     ensure!(
         !names.iter().any(|name| name == "codex"),
         "the stock server declares a `codex` tool ({})",
         update.describe()
     );
     Ok(names)
+}
+
+/// A JSON Schema with every `description` keyword removed, to compare structure only (a member named
+/// `description` under `properties` stays).
+fn without_descriptions(schema: &Value) -> Value {
+    let Value::Object(object) = schema else { return schema.clone() };
+    let mut kept = serde_json::Map::new();
+    for (key, value) in object {
+        match (key.as_str(), value) {
+            ("description", _) => {}
+            ("properties", Value::Object(members)) => {
+                let members = members.iter().map(|(name, member)| (name.clone(), without_descriptions(member)));
+                kept.insert(key.clone(), Value::Object(members.collect()));
+            }
+            (_, Value::Array(items)) => {
+                kept.insert(key.clone(), Value::Array(items.iter().map(without_descriptions).collect()));
+            }
+            _ => {
+                kept.insert(key.clone(), without_descriptions(value));
+            }
+        }
+    }
+    Value::Object(kept)
 }
 
 /// The `handoff_request` item on the voice thread, decoded with the generated types.

@@ -13,7 +13,7 @@ use crate::app_server::AppServer;
 use crate::capture::{Frame, Recorder};
 use crate::mock_model::{ModelMock, Reply};
 use crate::mock_voice::{VoiceMock, function_call_done};
-use crate::run::{Workspace, in_step};
+use crate::run::{ProvokedError, Workspace, in_step};
 use crate::scenario_r::{start_realtime_with, start_thread};
 
 pub(crate) const NAME: &str = "U";
@@ -25,7 +25,13 @@ const QUIET: Duration = Duration::from_secs(2);
 const PROMPT: &str = "check the deploy status on bigpc";
 const REPLY: &str = "The deploy finished at 12:00.";
 
-pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut Vec<String>) -> anyhow::Result<()> {
+/// `provoked`: the validator errors the probes of the fork's methods must cause (see [`ProvokedError`]).
+pub(crate) async fn play(
+    workspace: &Workspace,
+    recorder: &Recorder,
+    facts: &mut Vec<String>,
+    provoked: &mut Vec<ProvokedError>,
+) -> anyhow::Result<()> {
     let dir = workspace.scenario_dir(NAME)?;
     let model = ModelMock::start().await?;
     let mut voice = VoiceMock::start(recorder.clone()).await?;
@@ -104,13 +110,21 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut
     )?;
     facts.push(format!("appendSpeech → the model gets: {}", kinds.join(", ")));
 
+    // A client-managed session has no resolve/finalize: the probes break `flow/handoff-mode-mismatch` on purpose, to
+    // record the stock server's answer, and the validator must say so at exactly these frames.
     for method in ["thread/realtime/resolveHandoff", "thread/realtime/finalizeHandoff"] {
         let step = format!("the stock server and {method}");
         let mut params = json!({"threadId": voice_thread});
         if method.ends_with("resolveHandoff") {
             params["toolCallOutput"] = json!(REPLY);
         }
-        let answer = in_step(NAME, &step, server.call(method, params, WAIT).await)?;
+        let (id, request) = in_step(NAME, &step, server.request(method, params).await)?;
+        provoked.push(ProvokedError {
+            line: request.line,
+            rule: handoff_router::flow::FlowRule::HandoffModeMismatch.id(),
+            why: format!("{method} in a client-managed session, sent to record the stock server's answer"),
+        });
+        let answer = in_step(NAME, &step, server.answer(&json!(id), method, WAIT).await)?;
         let error = in_step(
             NAME,
             &step,

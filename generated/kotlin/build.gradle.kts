@@ -9,7 +9,7 @@ plugins {
 }
 
 group = "dev.codex.handoff"
-version = "2.0.0"
+version = "3.0.0"
 
 repositories {
     mavenCentral()

@@ -39,6 +39,11 @@ impl Ir {
         self.realtime_tools.iter().find(|t| t.name == name || t.aliases.iter().any(|a| a == name))
     }
 
+    /// The tools the contract offers to the voice model ([`RealtimeTool::offered`]), in schema order.
+    pub fn offered_tools(&self) -> impl Iterator<Item = &RealtimeTool> {
+        self.realtime_tools.iter().filter(|t| t.offered())
+    }
+
     /// The area of every type, by type name (each def's [`TypeDef::group`]).
     pub fn groups(&self) -> BTreeMap<String, Group> {
         self.types.values().map(|def| (def.name.clone(), def.group)).collect()
@@ -556,11 +561,44 @@ pub struct RpcMethod {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RealtimeTool {
     pub name: String,
-    /// Other names recordings may show for the same tool (`background_agent`).
+    /// Other names recordings may show for the same tool; calls under them are calls of this tool.
     pub aliases: Vec<String>,
     pub description: String,
     /// The struct type of its arguments.
     pub arguments: String,
+    /// Who declares it to the voice model (the entry's `declared_by`).
+    pub declared_by: ToolDeclarer,
+}
+
+impl RealtimeTool {
+    /// Whether the contract offers it to the voice model: in `tools.json` and the prompt guidance. A tool the
+    /// app-server declares itself is only recognised (parsers, validator), never offered.
+    pub fn offered(&self) -> bool {
+        self.declared_by == ToolDeclarer::Client
+    }
+}
+
+/// Who declares a realtime tool to the voice model: `declared_by` of an `x-realtime-tools` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ToolDeclarer {
+    /// The client app, in the `session.update` it sends (`tools.json`) and the guidance: the default.
+    #[default]
+    Client,
+    /// The app-server, on its own (the stock server's `background_agent`). The contract describes the tool so
+    /// its calls in recordings are recognised and checked; a client that declared it too would offer it twice.
+    AppServer,
+}
+
+impl ToolDeclarer {
+    pub const ALL: [ToolDeclarer; 2] = [ToolDeclarer::Client, ToolDeclarer::AppServer];
+
+    /// The value of `declared_by` in the schema.
+    pub fn wire(self) -> &'static str {
+        match self {
+            ToolDeclarer::Client => "client",
+            ToolDeclarer::AppServer => "app-server",
+        }
+    }
 }
 
 #[cfg(test)]

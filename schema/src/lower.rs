@@ -568,7 +568,7 @@ fn lower_tools(node: Option<&Value>, types: &BTreeMap<String, TypeDef>) -> Resul
     for (index, tool) in list.iter().enumerate() {
         let pointer = format!("/x-realtime-tools/{index}");
         let obj = as_object(tool, &pointer)?;
-        check_keywords(obj, &pointer, &["name", "arguments", "aliases"], &["description"])?;
+        check_keywords(obj, &pointer, &["name", "arguments", "aliases", "declared_by"], &["description"])?;
         let name = required_str(obj, &pointer, "name")?.to_owned();
         let description = description(obj, &pointer)?;
         let arguments = required_str(obj, &pointer, "arguments")?;
@@ -588,9 +588,20 @@ fn lower_tools(node: Option<&Value>, types: &BTreeMap<String, TypeDef>) -> Resul
                 return Err(SchemaError::invalid(&pointer, format!("tool name `{candidate}` is used twice")));
             }
         }
-        tools.push(RealtimeTool { name, aliases, description, arguments });
+        let declared_by = declared_by(obj, &pointer)?;
+        tools.push(RealtimeTool { name, aliases, description, arguments, declared_by });
     }
     Ok(tools)
+}
+
+/// `declared_by` of a tool entry: `client` (the default) or `app-server`.
+fn declared_by(obj: &Map<String, Value>, pointer: &str) -> Result<ToolDeclarer> {
+    let Some(value) = obj.get("declared_by") else { return Ok(ToolDeclarer::default()) };
+    let wires: Vec<&str> = ToolDeclarer::ALL.iter().map(|d| d.wire()).collect();
+    let error =
+        || SchemaError::invalid(&format!("{pointer}/declared_by"), format!("must be one of {}", wires.join(", ")));
+    let wire = value.as_str().ok_or_else(error)?;
+    ToolDeclarer::ALL.into_iter().find(|d| d.wire() == wire).ok_or_else(error)
 }
 
 fn string_enum(obj: &Map<String, Value>, pointer: &str) -> Result<StringEnumDef> {

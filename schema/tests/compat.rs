@@ -582,6 +582,23 @@ const CASES: &[Case] = &[
         expect: &[("x-realtime-tools", "tool-renamed", C)],
     },
     Case {
+        name: "tool now declared by the app-server",
+        old: keep,
+        new: |d| d["x-realtime-tools"][0]["declared_by"] = json!("app-server"),
+        expect: &[("x-realtime-tools", "tool-declarer-changed", C)],
+    },
+    Case {
+        name: "tool alias split off as a tool of its own",
+        old: keep,
+        new: |d| {
+            d["x-realtime-tools"][0].as_object_mut().unwrap().shift_remove("aliases");
+            d["x-realtime-tools"].as_array_mut().unwrap().push(json!({
+                "name": "legacy_act", "arguments": "#/$defs/Args", "description": "Other.", "declared_by": "app-server"
+            }));
+        },
+        expect: &[("x-realtime-tools", "tool-added", C), ("x-realtime-tools", "tool-alias-removed", B)],
+    },
+    Case {
         name: "tool description changed",
         old: keep,
         new: |d| d["x-realtime-tools"][0]["description"] = json!("Act now."),

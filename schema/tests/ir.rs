@@ -1,6 +1,8 @@
 //! Lowering, one construct at a time, on small hand-written schemas; and the errors for what the IR cannot hold.
 
-use handoff_schema::{Contract, Direction, EnumOrigin, Openness, Presence, Primitive, SchemaError, TypeKind, TypeRef};
+use handoff_schema::{
+    Contract, Direction, EnumOrigin, Openness, Presence, Primitive, SchemaError, ToolDeclarer, TypeKind, TypeRef,
+};
 use serde_json::{Value, json};
 
 /// A minimal valid document around `defs`, with one method whose params are `Params` when that def exists.
@@ -293,6 +295,11 @@ fn the_rpc_table_and_tools_are_checked() {
         {"name": "background_agent", "description": "d", "arguments": "#/$defs/Args"}
     ]);
     assert_eq!(invalid_at(&doc), "/x-realtime-tools/1");
+    doc["x-realtime-tools"] = json!([
+        {"name": "codex", "description": "d", "arguments": "#/$defs/Args"},
+        {"name": "background_agent", "description": "d", "arguments": "#/$defs/Args", "declared_by": "server"}
+    ]);
+    assert_eq!(invalid_at(&doc), "/x-realtime-tools/1/declared_by");
 }
 
 #[test]
@@ -308,7 +315,14 @@ fn the_canonical_schema_lowers_with_the_handoff_types() {
         (resume.params.as_deref(), resume.result.as_deref()),
         (Some("ThreadResumeParams"), Some("ThreadResumeResponse"))
     );
-    assert_eq!(ir.realtime_tool("background_agent").unwrap().name, "codex");
+    // The stock server's own tool is recognised with its own arguments, and never offered by the client.
+    let background = ir.realtime_tool("background_agent").unwrap();
+    assert_eq!(
+        (background.name.as_str(), background.arguments.as_str()),
+        ("background_agent", "BackgroundAgentArguments")
+    );
+    assert_eq!(background.declared_by, ToolDeclarer::AppServer);
+    assert!(ir.realtime_tool("codex").unwrap().offered());
     let TypeKind::Struct(codex) = &ir.type_def("CodexToolArguments").kind else { panic!() };
     assert!(codex.closed);
     let server = codex.fields.iter().find(|f| f.wire_name == "server").unwrap();

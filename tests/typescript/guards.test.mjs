@@ -121,15 +121,18 @@ test("parseToolCall gives the verdict of every call in tests/fixtures/realtime/t
   }
 });
 
-test("parseToolCall dispatches by tool name and alias", () => {
+test("parseToolCall dispatches by tool name", () => {
   const args = JSON.stringify({ server: "bigpc", prompt: "run the tests", thread_id: "thr_123" });
-  for (const name of ["codex", "background_agent"]) {
-    const call = contract.parseToolCall(name, args);
-    assert.deepEqual(call, {
-      ok: true,
-      value: { name: "codex", arguments: { server: "bigpc", prompt: "run the tests", thread_id: "thr_123" } },
-    });
-  }
+  assert.deepEqual(contract.parseToolCall("codex", args), {
+    ok: true,
+    value: { name: "codex", arguments: { server: "bigpc", prompt: "run the tests", thread_id: "thr_123" } },
+  });
+  // The stock app-server's own tool: the prompt only, under its own name.
+  assert.deepEqual(contract.parseToolCall("background_agent", JSON.stringify({ prompt: "run the tests" })), {
+    ok: true,
+    value: { name: "background_agent", arguments: { prompt: "run the tests" } },
+  });
+  assert.equal(contract.parseToolCall("background_agent", args).ok, false);
   assert.deepEqual(contract.parseToolCall("list_sessions", JSON.stringify({ server_id: "bigpc", limit: 5 })), {
     ok: true,
     value: { name: "list_sessions", arguments: { server: "bigpc", limit: 5 } },
@@ -173,6 +176,28 @@ test("the method table lists the handoff methods with their directions", () => {
   assert.deepEqual([...contract.METHODS].sort(), [...contract.METHODS]);
   assert.equal(contract.METHOD_DIRECTIONS["thread/realtime/itemAdded"], "server_notification");
   assert.equal(contract.METHOD_DIRECTIONS["item/tool/call"], "server_request");
+});
+
+// Read from the schema file itself, so these expectations do not come from the generator.
+const schema = JSON.parse(readFileSync(join(root, "schema", "protocol.schema.json"), "utf8"));
+
+test("the method table is the schema's x-rpc table, sorted, with each method's direction", () => {
+  const rpc = schema["x-rpc"];
+  assert.deepEqual([...contract.METHODS], Object.keys(rpc).sort());
+  for (const [name, { direction }] of Object.entries(rpc)) {
+    assert.equal(contract.METHOD_DIRECTIONS[name], direction, name);
+  }
+});
+
+test("every schema def has a guard, and every realtime tool a parser of its arguments", () => {
+  for (const def of Object.keys(schema.$defs)) {
+    assert.equal(typeof contract[`is${def}`], "function", `is${def} missing`);
+  }
+  assert.ok(contract.TOOLS.length > 0);
+  for (const tool of contract.TOOLS) {
+    // A tool without a parser would be an "unknown tool"; one with a parser reads the arguments and finds them broken.
+    assert.match(contract.parseToolCall(tool.name, "{").error, /not valid JSON/, tool.name);
+  }
 });
 
 // The package's verdict on every fixture case, in the cross-language format of `cargo xtask verdicts`

@@ -55,8 +55,12 @@ fn print_summary(options: &Options, summary: &RunSummary) {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let provoked = match scenario.provoked_errors {
+            0 => String::new(),
+            n => format!(" ({n} provoked on purpose, as expected)"),
+        };
         println!(
-            "  validator: {} error(s); strict warnings: {} ({warnings}); decoded {} frame(s) with the generated types, {} refused",
+            "  validator: {} error(s){provoked}; strict warnings: {} ({warnings}); decoded {} frame(s) with the generated types, {} refused",
             findings.errors.len(),
             findings.strict_total(),
             findings.decoded,

@@ -76,7 +76,9 @@ pub(crate) fn realtime_file(ir: &Ir) -> Result<KotlinFile, CodegenError> {
          public const val SERVERS_SLOT: String = {}\n\n",
         string_literal(SERVERS_SLOT)
     ));
-    out.push_str("    /** The canonical name of each tool, in the order [TOOLS_JSON] declares them. */\n");
+    out.push_str(
+        "    /**\n     * The canonical name of each tool the parser recognises, in schema order: the offered ones as [TOOLS_JSON]\n     * declares them, and those the app-server declares itself (`background_agent`).\n     */\n",
+    );
     let names: Vec<String> = ir.realtime_tools.iter().map(|t| string_literal(&t.name)).collect();
     out.push_str(&format!("    public val TOOL_NAMES: List<String> = listOf({})\n\n", names.join(", ")));
     out.push_str("    /** Legacy tool names recordings show, mapped to the canonical name. */\n");

@@ -54,8 +54,9 @@ public sealed interface ToolCall {
     out.push_str("}\n\n");
     let declared: Vec<&str> = ir.realtime_tools.iter().map(|t| t.name.as_str()).collect();
     out.push_str(
-        "/**\n * Parses a `function_call` of the voice model: its `name` (a tool, or an alias such as `background_agent`\n \
-         * for `codex`) and its `arguments` JSON string. Throws [ToolCallException] when the call is not valid.\n */\n",
+        "/**\n * Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such\n \
+         * as `background_agent`, or an alias) and its `arguments` JSON string. Throws [ToolCallException] when the\n \
+         * call is not valid.\n */\n",
     );
     out.push_str("public fun parseToolCall(name: String, argumentsJson: String): ToolCall = when (name) {\n");
     let mut tables = String::new();

@@ -37,8 +37,9 @@ pub fn instructions_template(ir: &Ir) -> Result<String, CodegenError> {
     let (codex, list_sessions, read_session, list_servers) =
         (&codex.name, &list_sessions.name, &read_session.name, &list_servers.name);
 
+    // Only the offered tools: the guidance never names one the model was not given.
     let tool_list: String =
-        ir.realtime_tools.iter().map(|t| format!("- `{}`: {}\n", t.name, single_line(&t.description))).collect();
+        ir.offered_tools().map(|t| format!("- `{}`: {}\n", t.name, single_line(&t.description))).collect();
 
     Ok(format!(
         "# Codex voice handoff
@@ -94,12 +95,16 @@ fn single_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// An offered tool the guidance names; one the schema lacks, or lists as declared by the app-server, is an error.
 fn tool<'a>(ir: &'a Ir, name: &str) -> Result<&'a RealtimeTool, CodegenError> {
-    ir.realtime_tools.iter().find(|t| t.name == name).ok_or_else(|| CodegenError::Unsupported {
+    ir.offered_tools().find(|t| t.name == name).ok_or_else(|| CodegenError::Unsupported {
         backend: BACKEND,
         type_name: name.to_owned(),
         pointer: "/x-realtime-tools".to_owned(),
-        reason: format!("the prompt guidance tells the model to use tool `{name}`, but the schema does not list it"),
+        reason: format!(
+            "the prompt guidance tells the model to use tool `{name}`, but the schema does not offer it (missing, or \
+             `declared_by: app-server`)"
+        ),
     })
 }
 

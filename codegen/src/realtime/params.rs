@@ -11,9 +11,11 @@ use serde_json::{Map, Value, json};
 use super::BACKEND;
 use crate::CodegenError;
 
-/// The exact text of `generated/realtime/tools.json`: pretty-printed, trailing newline, tools in schema order.
+/// The exact text of `generated/realtime/tools.json`: pretty-printed, trailing newline, the offered tools in schema
+/// order. A tool the app-server declares itself (`declared_by: app-server`) is left out: the client declaring it
+/// too would give the model the same tool twice.
 pub fn tools_json(ir: &Ir) -> Result<String, CodegenError> {
-    let tools = ir.realtime_tools.iter().map(|tool| tool_value(ir, tool)).collect::<Result<Vec<_>, _>>()?;
+    let tools = ir.offered_tools().map(|tool| tool_value(ir, tool)).collect::<Result<Vec<_>, _>>()?;
     let mut text = serde_json::to_string_pretty(&Value::Array(tools))
         .map_err(|e| CodegenError::Render { backend: BACKEND, reason: e.to_string() })?;
     text.push('\n');

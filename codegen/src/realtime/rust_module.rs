@@ -25,8 +25,9 @@ pub fn rust_module(ir: &Ir) -> Result<TokenStream, CodegenError> {
         quote!(#[doc = #doc] pub const #constant: &str = #name;)
     });
     let infos = tools.iter().map(|t| {
-        let (constant, aliases, arguments) = (&t.constant, &t.tool.aliases, &t.tool.arguments);
-        quote!(ToolInfo { name: tool_names::#constant, aliases: &[#(#aliases),*], arguments: #arguments },)
+        let (constant, aliases, arguments, offered) =
+            (&t.constant, &t.tool.aliases, &t.tool.arguments, t.tool.offered());
+        quote!(ToolInfo { name: tool_names::#constant, aliases: &[#(#aliases),*], arguments: #arguments, offered: #offered },)
     });
     let variants = tools.iter().map(|t| {
         let (variant, ty) = (&t.variant, &t.arguments_type);
@@ -128,9 +129,12 @@ pub fn rust_module(ir: &Ir) -> Result<TokenStream, CodegenError> {
             pub aliases: &'static [&'static str],
             /// The type of its arguments.
             pub arguments: &'static str,
+            /// Whether the client offers it to the model ([`TOOLS_JSON`], the guidance). `false` for a tool the
+            /// app-server declares itself (`background_agent`): its calls parse, but a client must not declare it.
+            pub offered: bool,
         }
 
-        /// Every tool, in the order `TOOLS_JSON` declares them.
+        /// Every tool the parser recognises, in schema order; the offered ones in the order `TOOLS_JSON` declares them.
         pub static TOOLS: &[ToolInfo] = &[ #(#infos)* ];
 
         /// A parsed function call of the voice model.
@@ -209,8 +213,8 @@ pub fn rust_module(ir: &Ir) -> Result<TokenStream, CodegenError> {
 
         impl ::std::error::Error for ToolCallError {}
 
-        /// Parses a `function_call` item of the voice model: its `name` (a tool or one of its aliases, such as
-        /// `background_agent` for `codex`) and its `arguments` JSON string.
+        /// Parses a `function_call` item of the voice model: its `name` (a tool, offered or declared by the
+        /// app-server such as `background_agent`, or one of a tool's aliases) and its `arguments` JSON string.
         pub fn parse_tool_call(name: &str, arguments: &str) -> ::std::result::Result<ToolCall, ToolCallError> {
             match name {
                 #(#dispatch_arms)*
@@ -395,7 +399,12 @@ impl<'a> ToolTokens<'a> {
         } else {
             format!(" Also called `{}`.", self.tool.aliases.join("`, `"))
         };
-        let doc = format!(" Parses the `arguments` string of a `{}` call.{aliases}", self.tool.name);
+        let declared = if self.tool.offered() {
+            ""
+        } else {
+            " The app-server declares this tool to the model itself; it is not in `TOOLS_JSON`."
+        };
+        let doc = format!(" Parses the `arguments` string of a `{}` call.{aliases}{declared}", self.tool.name);
         Ok(quote! {
             static #table: &[Member] = &[ #(#members)* ];
 

@@ -108,7 +108,7 @@ extension Realtime {{
     /// A function call of the voice model, parsed: the tool under its canonical name, with its arguments.
     public enum ToolCall: Sendable, Hashable {{
 {cases}
-        /// The tool's canonical name (`codex` for a call named `background_agent`).
+        /// The tool's canonical name (also for a call made under one of its aliases).
         public var name: String {{
             switch self {{
 {names}            }}
@@ -153,13 +153,14 @@ extension Realtime {{
         }}
     }}
 
-    /// Every name the voice model may call a tool by (legacy aliases included), to its canonical name.
+    /// Every name the voice model may call a tool by (legacy aliases included, and tools the app-server declares
+    /// itself such as `background_agent`), to its canonical name.
     public static let toolNames: [String: String] = [
 {spellings}    ]
 
-    /// Parses a `function_call` of the voice model: its `name` (a tool, or an alias such as `background_agent`)
-    /// and its `arguments` JSON text. Legacy member spellings are accepted, constraints checked, unknown and
-    /// repeated members refused.
+    /// Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such
+    /// as `background_agent`, or an alias) and its `arguments` JSON text. Legacy member spellings are accepted,
+    /// constraints checked, unknown and repeated members refused.
     ///
     /// - Throws: `ToolCallError`, whose `kind` says why.
     public static func parseToolCall(name: String, arguments: String) throws -> ToolCall {{

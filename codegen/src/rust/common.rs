@@ -57,9 +57,13 @@ pub(super) fn rust_type(ty: &TypeRef) -> TokenStream {
             let item = rust_type(item);
             quote!(::std::vec::Vec<#item>)
         }
+        // serde_json's `Map` holds only JSON values (and keeps their order); typed values go in a `BTreeMap`.
+        TypeRef::Map(value) if **value == TypeRef::Any => {
+            quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>)
+        }
         TypeRef::Map(value) => {
             let value = rust_type(value);
-            quote!(::serde_json::Map<::std::string::String, #value>)
+            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
         }
         TypeRef::Any => quote!(::serde_json::Value),
     }

@@ -1,12 +1,14 @@
 //! String enums, closed and open.
 
+use crate::CodegenError;
 use handoff_schema::{EnumOrigin, StringEnumDef, TypeDef, UNKNOWN_CASE};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::BACKEND;
 use super::common::{type_doc, type_ident, variant_ident};
 
-pub(super) fn enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream {
+pub(super) fn enum_tokens(def: &TypeDef, e: &StringEnumDef) -> Result<TokenStream, CodegenError> {
     if e.openness.is_open() {
         return open_enum_tokens(def, e);
     }
@@ -26,7 +28,7 @@ pub(super) fn enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream {
         quote!(Self::#variant => #wire,)
     });
     let default_derive = is_tag.then(|| quote!(Default,));
-    quote! {
+    Ok(quote! {
         #doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #default_derive ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         pub enum #name { #(#variants)* }
@@ -43,15 +45,24 @@ pub(super) fn enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream {
                 f.write_str(self.as_str())
             }
         }
-    }
+    })
 }
 
 /// An enum the client decodes: values this contract version does not list are kept in `Unknown`, so a newer
 /// app-server never makes a message unreadable, and written back unchanged.
-pub(super) fn open_enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream {
+pub(super) fn open_enum_tokens(def: &TypeDef, e: &StringEnumDef) -> Result<TokenStream, CodegenError> {
     let doc = type_doc(def);
     let name = type_ident(&def.name);
     let unknown = variant_ident(UNKNOWN_CASE);
+    // Lowering refuses such a value; a hand-built IR could still hold one.
+    if let Some(value) = e.values.iter().find(|v| variant_ident(&v.name) == unknown) {
+        return Err(CodegenError::Unsupported {
+            backend: BACKEND,
+            type_name: def.name.clone(),
+            pointer: def.pointer.clone(),
+            reason: format!("the value `{}` clashes with the `{unknown}` case that keeps unlisted values", value.wire),
+        });
+    }
     let variants = e.values.iter().map(|value| {
         let variant = variant_ident(&value.name);
         let value_doc = format!(" `{}`", value.wire);
@@ -71,7 +82,7 @@ pub(super) fn open_enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream 
     let wires: Vec<&str> = e.values.iter().map(|v| v.wire.as_str()).collect();
     let schema_json = serde_json::json!({ "type": "string", "enum": wires, "description": def.doc }).to_string();
     let type_name = &def.name;
-    quote! {
+    Ok(quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
@@ -141,5 +152,5 @@ pub(super) fn open_enum_tokens(def: &TypeDef, e: &StringEnumDef) -> TokenStream 
                     .expect("an object schema")
             }
         }
-    }
+    })
 }

@@ -40,7 +40,9 @@ pub(crate) fn realtime_file(ir: &Ir, placement: &BTreeMap<String, Group>) -> Res
     ));
     out.push_str(&render_instructions(NO_SERVERS_LINE));
 
-    out.push_str("\n/** The canonical name of each tool. */\nexport const TOOL_NAMES = {\n");
+    out.push_str(
+        "\n/** The canonical name of each tool the parser recognises; {@link TOOLS} declares the offered ones. */\nexport const TOOL_NAMES = {\n",
+    );
     for tool in &ir.realtime_tools {
         out.push_str(&format!("  {}: {},\n", tool.name.to_shouty_snake_case(), string_literal(&tool.name)));
     }
@@ -120,10 +122,10 @@ fn parser(tool: &RealtimeTool) -> String {
     )
 }
 
-/// `parseToolCall(name, argumentsJson)`: dispatch on the tool name, aliases (`background_agent`) included.
+/// `parseToolCall(name, argumentsJson)`: dispatch on the tool name, aliases and app-server-declared tools included.
 fn dispatcher(ir: &Ir) -> String {
     let mut out = String::from(
-        "\n/**\n * Parses a `function_call` of the voice model: its `name` (a tool, or an alias such as `background_agent`\n * for `codex`) and its `arguments` JSON string. The call comes back under the tool's canonical name.\n */\n",
+        "\n/**\n * Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such as\n * `background_agent`, or an alias) and its `arguments` JSON string. The call comes back under the tool's canonical\n * name.\n */\n",
     );
     out.push_str(
         "export function parseToolCall(name: string, argumentsJson: string): Decoded<ToolCall> {\n  switch (name) {\n",

@@ -5,7 +5,7 @@
 //!
 //! The canonical contract between a realtime voice model, a mobile Codex client and a Codex app-server for handing a spoken request to a coding agent and continuing a chosen thread. Every generated type, tool list and validator rule derives from this file.
 //!
-//! Contract version 2.0.0. Every type derives `serde` and `schemars::JsonSchema` and uses the exact wire names; open objects keep unknown members in `extra`, closed ones reject them.
+//! Contract version 3.0.0. Every type derives `serde` and `schemars::JsonSchema` and uses the exact wire names; open objects keep unknown members in `extra`, closed ones reject them.
 
 #[rustfmt::skip]
 pub mod methods;

@@ -91,6 +91,8 @@ pub mod tool_names {
     pub const RUN_ON_SERVER: &str = "run_on_server";
     /// `codex`
     pub const CODEX: &str = "codex";
+    /// `background_agent`
+    pub const BACKGROUND_AGENT: &str = "background_agent";
 }
 
 /// One realtime tool of the contract.
@@ -102,34 +104,48 @@ pub struct ToolInfo {
     pub aliases: &'static [&'static str],
     /// The type of its arguments.
     pub arguments: &'static str,
+    /// Whether the client offers it to the model ([`TOOLS_JSON`], the guidance). `false` for a tool the
+    /// app-server declares itself (`background_agent`): its calls parse, but a client must not declare it.
+    pub offered: bool,
 }
 
-/// Every tool, in the order `TOOLS_JSON` declares them.
+/// Every tool the parser recognises, in schema order; the offered ones in the order `TOOLS_JSON` declares them.
 pub static TOOLS: &[ToolInfo] = &[
     ToolInfo {
         name: tool_names::LIST_SERVERS,
         aliases: &[],
         arguments: "ListServersArguments",
+        offered: true,
     },
     ToolInfo {
         name: tool_names::LIST_SESSIONS,
         aliases: &[],
         arguments: "ListSessionsArguments",
+        offered: true,
     },
     ToolInfo {
         name: tool_names::READ_SESSION,
         aliases: &[],
         arguments: "ReadSessionArguments",
+        offered: true,
     },
     ToolInfo {
         name: tool_names::RUN_ON_SERVER,
         aliases: &[],
         arguments: "RunOnServerArguments",
+        offered: true,
     },
     ToolInfo {
         name: tool_names::CODEX,
-        aliases: &["background_agent"],
+        aliases: &[],
         arguments: "CodexToolArguments",
+        offered: true,
+    },
+    ToolInfo {
+        name: tool_names::BACKGROUND_AGENT,
+        aliases: &[],
+        arguments: "BackgroundAgentArguments",
+        offered: false,
     },
 ];
 
@@ -146,6 +162,8 @@ pub enum ToolCall {
     RunOnServer(crate::RunOnServerArguments),
     /// A `codex` call.
     Codex(crate::CodexToolArguments),
+    /// A `background_agent` call.
+    BackgroundAgent(crate::BackgroundAgentArguments),
 }
 
 impl ToolCall {
@@ -157,6 +175,7 @@ impl ToolCall {
             Self::ReadSession(_) => tool_names::READ_SESSION,
             Self::RunOnServer(_) => tool_names::RUN_ON_SERVER,
             Self::Codex(_) => tool_names::CODEX,
+            Self::BackgroundAgent(_) => tool_names::BACKGROUND_AGENT,
         }
     }
 }
@@ -199,7 +218,7 @@ impl ::std::fmt::Display for ToolCallError {
             Self::UnknownTool { name } => {
                 write!(
                     f,
-                    "unknown realtime tool `{name}`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex"
+                    "unknown realtime tool `{name}`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex, background_agent"
                 )
             }
             Self::InvalidJson { tool, message } => {
@@ -261,8 +280,8 @@ impl ToolCallError {
 }
 
 impl ::std::error::Error for ToolCallError {}
-/// Parses a `function_call` item of the voice model: its `name` (a tool or one of its aliases, such as
-/// `background_agent` for `codex`) and its `arguments` JSON string.
+/// Parses a `function_call` item of the voice model: its `name` (a tool, offered or declared by the
+/// app-server such as `background_agent`, or one of a tool's aliases) and its `arguments` JSON string.
 pub fn parse_tool_call(
     name: &str,
     arguments: &str,
@@ -280,8 +299,9 @@ pub fn parse_tool_call(
         "run_on_server" => {
             parse_run_on_server_arguments(arguments).map(ToolCall::RunOnServer)
         }
-        "codex" | "background_agent" => {
-            parse_codex_arguments(arguments).map(ToolCall::Codex)
+        "codex" => parse_codex_arguments(arguments).map(ToolCall::Codex),
+        "background_agent" => {
+            parse_background_agent_arguments(arguments).map(ToolCall::BackgroundAgent)
         }
         other => {
             Err(ToolCallError::UnknownTool {
@@ -411,11 +431,29 @@ static CODEX_MEMBERS: &[Member] = &[
     },
 ];
 
-/// Parses the `arguments` string of a `codex` call. Also called `background_agent`.
+/// Parses the `arguments` string of a `codex` call.
 pub fn parse_codex_arguments(
     arguments: &str,
 ) -> ::std::result::Result<crate::CodexToolArguments, ToolCallError> {
     parse_arguments(tool_names::CODEX, CODEX_MEMBERS, arguments)
+}
+
+static BACKGROUND_AGENT_MEMBERS: &[Member] = &[
+    Member {
+        wire: "prompt",
+        aliases: &[],
+        required: true,
+        nullable: false,
+        kind: JsonKind::String,
+        check: ::std::option::Option::None,
+    },
+];
+
+/// Parses the `arguments` string of a `background_agent` call. The app-server declares this tool to the model itself; it is not in `TOOLS_JSON`.
+pub fn parse_background_agent_arguments(
+    arguments: &str,
+) -> ::std::result::Result<crate::BackgroundAgentArguments, ToolCallError> {
+    parse_arguments(tool_names::BACKGROUND_AGENT, BACKGROUND_AGENT_MEMBERS, arguments)
 }
 
 /// The JSON type a member must have. The set is fixed; which kinds occur depends on the schema's tools.

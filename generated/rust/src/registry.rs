@@ -31,6 +31,11 @@ pub static TYPES: &[TypeEntry] = &[
         round_trip: round_trip::<crate::AgentMessageDeltaNotification>,
     },
     TypeEntry {
+        name: "BackgroundAgentArguments",
+        json_schema: || ::schemars::schema_for!(crate ::BackgroundAgentArguments),
+        round_trip: round_trip::<crate::BackgroundAgentArguments>,
+    },
+    TypeEntry {
         name: "CodexToolArguments",
         json_schema: || ::schemars::schema_for!(crate ::CodexToolArguments),
         round_trip: round_trip::<crate::CodexToolArguments>,

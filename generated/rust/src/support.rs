@@ -4,7 +4,7 @@
 //! Items the generated types share.
 
 /// Version of the contract schema these types were generated from (`x-version`).
-pub const CONTRACT_VERSION: &str = "2.0.0";
+pub const CONTRACT_VERSION: &str = "3.0.0";
 
 /// A value broke a constraint of its schema type (pattern, length, range, excluded value).
 #[derive(Debug, Clone, PartialEq, Eq)]

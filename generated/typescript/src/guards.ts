@@ -4,6 +4,7 @@
 // Runtime guards for every contract type, driven by a table generated from the schema.
 
 import type {
+  BackgroundAgentArguments,
   CodexToolArguments,
   ListServersArguments,
   ListSessionsArguments,
@@ -74,6 +75,7 @@ import type { ThreadId } from "./commonTypes.js";
 /** The name of every contract type. */
 export type TypeName =
   | "AgentMessageDeltaNotification"
+  | "BackgroundAgentArguments"
   | "CodexToolArguments"
   | "DynamicToolCallContentItem"
   | "DynamicToolCallParams"
@@ -420,6 +422,13 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
       { wire: "delta", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
     ],
   },
+  BackgroundAgentArguments: {
+    kind: "struct",
+    closed: true,
+    fields: [
+      { wire: "prompt", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
+    ],
+  },
   CodexToolArguments: {
     kind: "struct",
     closed: true,
@@ -589,6 +598,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
     closed: false,
     fields: [
       { wire: "type", value: { kind: "ref", type: "RealtimeFunctionCallItemType" }, required: true, nullable: false, aliases: [] },
+      { wire: "id", value: { kind: "string" }, required: false, nullable: false, aliases: [] },
       { wire: "name", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
       { wire: "call_id", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
       { wire: "arguments", value: { kind: "string" }, required: true, nullable: false, aliases: [] },
@@ -843,6 +853,13 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
  */
 export function isAgentMessageDeltaNotification(value: unknown): value is AgentMessageDeltaNotification {
   return conforms("AgentMessageDeltaNotification", value);
+}
+
+/**
+ * True when `value` is a valid {@link BackgroundAgentArguments} (canonical wire form).
+ */
+export function isBackgroundAgentArguments(value: unknown): value is BackgroundAgentArguments {
+  return conforms("BackgroundAgentArguments", value);
 }
 
 /**

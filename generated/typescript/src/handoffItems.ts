@@ -7,7 +7,7 @@ import type { DynamicToolSpec } from "./dynamicTools.js";
 import type { ThreadId } from "./commonTypes.js";
 
 /**
- * A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `response.output_item.done`).
+ * A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `conversation.item.done` — the event upstream's app-server acts on — and `response.output_item.done`).
  *
  * Open object: the app-server adds members over time; unknown members are allowed.
  *
@@ -18,6 +18,10 @@ export interface RealtimeFunctionCallItem {
    * Item kind tag, always `function_call`.
    */
   type: RealtimeFunctionCallItemType;
+  /**
+   * The conversation item's id; upstream's app-server passes it on as the `handoff_request` item's `item_id`.
+   */
+  id?: string;
   /**
    * Name of the called tool, one of `x-realtime-tools`.
    */

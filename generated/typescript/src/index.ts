@@ -4,11 +4,11 @@
 /**
  * Codex realtime handoff contract
  *
- * Contract version 2.0.0.
+ * Contract version 3.0.0.
  */
 
 /** Version of the contract schema this package was generated from (`x-version`). */
-export const CONTRACT_VERSION = "2.0.0";
+export const CONTRACT_VERSION = "3.0.0";
 
 export * from "./toolArguments.js";
 export * from "./handoffItems.js";

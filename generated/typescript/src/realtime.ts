@@ -4,6 +4,7 @@
 // The realtime voice model's tools, its prompt guidance, and parsers of its function calls.
 
 import type {
+  BackgroundAgentArguments,
   CodexToolArguments,
   ListServersArguments,
   ListSessionsArguments,
@@ -191,13 +192,14 @@ export function renderInstructions(servers: readonly ServerInfo[]): string {
   return INSTRUCTIONS_TEMPLATE.replace(SERVERS_SLOT, () => list);
 }
 
-/** The canonical name of each tool. */
+/** The canonical name of each tool the parser recognises; {@link TOOLS} declares the offered ones. */
 export const TOOL_NAMES = {
   LIST_SERVERS: "list_servers",
   LIST_SESSIONS: "list_sessions",
   READ_SESSION: "read_session",
   RUN_ON_SERVER: "run_on_server",
   CODEX: "codex",
+  BACKGROUND_AGENT: "background_agent",
 } as const;
 
 /** A parsed function call of the voice model, by canonical tool name. */
@@ -206,7 +208,8 @@ export type ToolCall =
   | { readonly name: "list_sessions"; readonly arguments: ListSessionsArguments }
   | { readonly name: "read_session"; readonly arguments: ReadSessionArguments }
   | { readonly name: "run_on_server"; readonly arguments: RunOnServerArguments }
-  | { readonly name: "codex"; readonly arguments: CodexToolArguments };
+  | { readonly name: "codex"; readonly arguments: CodexToolArguments }
+  | { readonly name: "background_agent"; readonly arguments: BackgroundAgentArguments };
 
 /**
  * Reads the `arguments` JSON string of a `list_servers` call: legacy member spellings accepted, constraints (such as the thread id's pattern and length) checked, unknown members refused.
@@ -244,8 +247,16 @@ export function parseCodexToolArguments(argumentsJson: string): Decoded<CodexToo
 }
 
 /**
- * Parses a `function_call` of the voice model: its `name` (a tool, or an alias such as `background_agent`
- * for `codex`) and its `arguments` JSON string. The call comes back under the tool's canonical name.
+ * Reads the `arguments` JSON string of a `background_agent` call: legacy member spellings accepted, constraints (such as the thread id's pattern and length) checked, unknown members refused.
+ */
+export function parseBackgroundAgentArguments(argumentsJson: string): Decoded<BackgroundAgentArguments> {
+  return decodeArguments<BackgroundAgentArguments>("BackgroundAgentArguments", argumentsJson);
+}
+
+/**
+ * Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such as
+ * `background_agent`, or an alias) and its `arguments` JSON string. The call comes back under the tool's canonical
+ * name.
  */
 export function parseToolCall(name: string, argumentsJson: string): Decoded<ToolCall> {
   switch (name) {
@@ -269,11 +280,15 @@ export function parseToolCall(name: string, argumentsJson: string): Decoded<Tool
       if (!decoded.ok) return failed("run_on_server", decoded);
       return { ok: true, value: { name: "run_on_server", arguments: decoded.value } };
     }
-    case "codex":
-    case "background_agent": {
+    case "codex": {
       const decoded = parseCodexToolArguments(argumentsJson);
       if (!decoded.ok) return failed("codex", decoded);
       return { ok: true, value: { name: "codex", arguments: decoded.value } };
+    }
+    case "background_agent": {
+      const decoded = parseBackgroundAgentArguments(argumentsJson);
+      if (!decoded.ok) return failed("background_agent", decoded);
+      return { ok: true, value: { name: "background_agent", arguments: decoded.value } };
     }
     default:
       return { ok: false, kind: "unknown_tool", error: `unknown tool ${JSON.stringify(name)}` };

@@ -124,6 +124,7 @@ pub enum ChangeKind {
     ToolRenamed,
     ToolAliasAdded,
     ToolAliasRemoved,
+    ToolDeclarerChanged,
 }
 
 impl ChangeKind {
@@ -169,6 +170,7 @@ impl ChangeKind {
             ToolRenamed => "tool-renamed",
             ToolAliasAdded => "tool-alias-added",
             ToolAliasRemoved => "tool-alias-removed",
+            ToolDeclarerChanged => "tool-declarer-changed",
         }
     }
 }

@@ -103,14 +103,27 @@ pub fn diff_tools(old: &Ir, new: &Ir, out: &mut Vec<Change>) {
             let message = format!("realtime tool `{}` also answers to `{alias}`", new_tool.name);
             push(out, &format!("{pointer}/aliases"), ChangeKind::ToolAliasAdded, Effect::NONE, message);
         }
+        if tool.declared_by != new_tool.declared_by {
+            // Calls decode the same either way; only who offers the tool to the model moved.
+            let message = format!(
+                "realtime tool `{}` is now declared to the model by the {} (was: the {}); tools.json {} it",
+                new_tool.name,
+                new_tool.declared_by.wire(),
+                tool.declared_by.wire(),
+                if new_tool.offered() { "now offers" } else { "no longer offers" }
+            );
+            push(out, &format!("{pointer}/declared_by"), ChangeKind::ToolDeclarerChanged, Effect::NONE, message);
+        }
         if tool.description != new_tool.description {
             let message = format!("description of realtime tool `{}` changed (the model reads it)", new_tool.name);
             push(out, &format!("{pointer}/description"), ChangeKind::DocChanged, Effect::NONE, message);
         }
     }
     for tool in &new.realtime_tools {
-        let known =
-            old.realtime_tool(&tool.name).is_some() || tool.aliases.iter().any(|a| old.realtime_tool(a).is_some());
+        // Known under its own name, or renamed (an old tool's name kept as its alias). A name that was only an
+        // alias of another tool is a tool of its own now: added.
+        let named = |name: &str| old.realtime_tools.iter().any(|t| t.name == name);
+        let known = named(&tool.name) || tool.aliases.iter().any(|a| named(a));
         if !known {
             let message = format!("realtime tool `{}` added", tool.name);
             push(out, &pointer_of(new, &tool.name), ChangeKind::ToolAdded, Effect::NONE, message);

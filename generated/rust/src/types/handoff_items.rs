@@ -5,7 +5,7 @@
 
 use crate::{ConstraintError, DynamicToolSpec, ThreadId};
 
-/// A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `response.output_item.done`).
+/// A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `conversation.item.done` — the event upstream's app-server acts on — and `response.output_item.done`).
 ///
 /// Schema: `/$defs/RealtimeFunctionCallItem`
 #[derive(
@@ -23,6 +23,16 @@ pub struct RealtimeFunctionCallItem {
     /// Schema: `/$defs/RealtimeFunctionCallItem/properties/type`
     #[serde(rename = "type")]
     pub type_: RealtimeFunctionCallItemType,
+    /// The conversation item's id; upstream's app-server passes it on as the `handoff_request` item's `item_id`.
+    ///
+    /// Schema: `/$defs/RealtimeFunctionCallItem/properties/id`
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::non_null"
+    )]
+    #[schemars(with = "::std::string::String")]
+    pub id: ::std::option::Option<::std::string::String>,
     /// Name of the called tool, one of `x-realtime-tools`.
     ///
     /// Schema: `/$defs/RealtimeFunctionCallItem/properties/name`
@@ -49,6 +59,7 @@ impl RealtimeFunctionCallItem {
     ) -> Self {
         RealtimeFunctionCallItem {
             type_: ::std::default::Default::default(),
+            id: ::std::option::Option::None,
             name,
             call_id,
             arguments,

@@ -5,6 +5,37 @@
 
 use crate::{ConstraintError, ThreadId};
 
+/// Arguments of the `background_agent` function tool that the stock Codex app-server (0.171.0) declares to the voice model itself: the request in the user's own words, nothing else (no server, no thread to continue). The server turns a call into a `handoff_request` item and runs the delegated turn on the realtime session's own thread.
+///
+/// Schema: `/$defs/BackgroundAgentArguments`
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct BackgroundAgentArguments {
+    /// The user's request, passed on in their own words.
+    ///
+    /// Schema: `/$defs/BackgroundAgentArguments/properties/prompt`
+    pub prompt: ::std::string::String,
+}
+
+impl BackgroundAgentArguments {
+    /// A value with the required members; optional members absent.
+    pub fn new(prompt: ::std::string::String) -> Self {
+        BackgroundAgentArguments { prompt }
+    }
+}
+
+crate::support::object_only!(BackgroundAgentArguments);
+
 /// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread. Only an app-server with the client-controlled-handoff patch acts on it: the stock app-server (0.171.0, checked by `cargo xtask conformance`) declares `background_agent` with `prompt` only and ignores a call named `codex`, `server` and `thread_id` included (no item, no turn, no answer to the model).
 ///
 /// Schema: `/$defs/CodexToolArguments`

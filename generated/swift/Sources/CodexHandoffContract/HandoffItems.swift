@@ -3,7 +3,7 @@
 
 // Realtime conversation items (the `handoff_request` item) and the `thread/realtime/*` messages that carry a handoff.
 
-/// A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `response.output_item.done`).
+/// A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `conversation.item.done` — the event upstream's app-server acts on — and `response.output_item.done`).
 ///
 /// - Remark: Generated from `#/$defs/RealtimeFunctionCallItem`.
 public struct RealtimeFunctionCallItem: Codable, Sendable, Hashable {
@@ -11,6 +11,10 @@ public struct RealtimeFunctionCallItem: Codable, Sendable, Hashable {
     ///
     /// - Remark: Generated from `#/$defs/RealtimeFunctionCallItem/properties/type`.
     public var type: RealtimeFunctionCallItemType
+    /// The conversation item's id; upstream's app-server passes it on as the `handoff_request` item's `item_id`.
+    ///
+    /// - Remark: Generated from `#/$defs/RealtimeFunctionCallItem/properties/id`.
+    public var id: String?
     /// Name of the called tool, one of `x-realtime-tools`.
     ///
     /// - Remark: Generated from `#/$defs/RealtimeFunctionCallItem/properties/name`.
@@ -29,12 +33,14 @@ public struct RealtimeFunctionCallItem: Codable, Sendable, Hashable {
     /// Creates a value from its members; optional members default to nil.
     public init(
         type: RealtimeFunctionCallItemType = .functionCall,
+        id: String? = nil,
         name: String,
         callId: String,
         arguments: String,
         extra: [String: JSONValue] = [:]
     ) {
         self.type = type
+        self.id = id
         self.name = name
         self.callId = callId
         self.arguments = arguments
@@ -44,17 +50,19 @@ public struct RealtimeFunctionCallItem: Codable, Sendable, Hashable {
     /// The members' names on the wire.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case type = "type"
+        case id = "id"
         case name = "name"
         case callId = "call_id"
         case arguments = "arguments"
     }
 
     /// Member names the properties read, aliases included; every other member goes to `extra`.
-    static let knownMembers: Set<String> = ["arguments", "call_id", "name", "type"]
+    static let knownMembers: Set<String> = ["arguments", "call_id", "id", "name", "type"]
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.type = try container.decode(RealtimeFunctionCallItemType.self, forKey: .type)
+        self.id = try container.decodeIfPresent(String.self, forKey: .id, nullable: false)
         self.name = try container.decode(String.self, forKey: .name)
         self.callId = try container.decode(String.self, forKey: .callId)
         self.arguments = try container.decode(String.self, forKey: .arguments)
@@ -64,6 +72,7 @@ public struct RealtimeFunctionCallItem: Codable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.type, forKey: .type)
+        try container.encodeIfPresent(self.id, forKey: .id)
         try container.encode(self.name, forKey: .name)
         try container.encode(self.callId, forKey: .callId)
         try container.encode(self.arguments, forKey: .arguments)

@@ -218,8 +218,10 @@ extension Realtime {
         case runOnServer(RunOnServerArguments)
         /// A `codex` call.
         case codex(CodexToolArguments)
+        /// A `background_agent` call.
+        case backgroundAgent(BackgroundAgentArguments)
 
-        /// The tool's canonical name (`codex` for a call named `background_agent`).
+        /// The tool's canonical name (also for a call made under one of its aliases).
         public var name: String {
             switch self {
             case .listServers: return "list_servers"
@@ -227,6 +229,7 @@ extension Realtime {
             case .readSession: return "read_session"
             case .runOnServer: return "run_on_server"
             case .codex: return "codex"
+            case .backgroundAgent: return "background_agent"
             }
         }
     }
@@ -269,19 +272,20 @@ extension Realtime {
         }
     }
 
-    /// Every name the voice model may call a tool by (legacy aliases included), to its canonical name.
+    /// Every name the voice model may call a tool by (legacy aliases included, and tools the app-server declares
+    /// itself such as `background_agent`), to its canonical name.
     public static let toolNames: [String: String] = [
         "list_servers": "list_servers",
         "list_sessions": "list_sessions",
         "read_session": "read_session",
         "run_on_server": "run_on_server",
         "codex": "codex",
-        "background_agent": "codex",
+        "background_agent": "background_agent",
     ]
 
-    /// Parses a `function_call` of the voice model: its `name` (a tool, or an alias such as `background_agent`)
-    /// and its `arguments` JSON text. Legacy member spellings are accepted, constraints checked, unknown and
-    /// repeated members refused.
+    /// Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such
+    /// as `background_agent`, or an alias) and its `arguments` JSON text. Legacy member spellings are accepted,
+    /// constraints checked, unknown and repeated members refused.
     ///
     /// - Throws: `ToolCallError`, whose `kind` says why.
     public static func parseToolCall(name: String, arguments: String) throws -> ToolCall {
@@ -299,6 +303,8 @@ extension Realtime {
             return .runOnServer(try decodeToolArguments(RunOnServerArguments.self, tool: "run_on_server", arguments: arguments))
         case "codex":
             return .codex(try decodeToolArguments(CodexToolArguments.self, tool: "codex", arguments: arguments))
+        case "background_agent":
+            return .backgroundAgent(try decodeToolArguments(BackgroundAgentArguments.self, tool: "background_agent", arguments: arguments))
         default:
             throw ToolCallError(kind: .unknownTool, tool: nil, message: "unknown tool \"\(name)\"")
         }

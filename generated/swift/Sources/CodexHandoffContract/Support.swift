@@ -6,7 +6,7 @@ import Foundation
 /// Facts about the contract these types were generated from.
 public enum HandoffContract {
     /// Version of the contract schema (`x-version`); its major number is raised for breaking changes.
-    public static let version = "2.0.0"
+    public static let version = "3.0.0"
 }
 
 /// Any JSON value: members whose shape the app-server owns and the handoff flow does not use, and the unknown

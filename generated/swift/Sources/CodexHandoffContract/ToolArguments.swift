@@ -3,6 +3,42 @@
 
 // Arguments of the realtime voice model's function tools (`codex`, `list_sessions`, ...).
 
+/// Arguments of the `background_agent` function tool that the stock Codex app-server (0.171.0) declares to the voice model itself: the request in the user's own words, nothing else (no server, no thread to continue). The server turns a call into a `handoff_request` item and runs the delegated turn on the realtime session's own thread.
+///
+/// - Remark: Generated from `#/$defs/BackgroundAgentArguments`.
+public struct BackgroundAgentArguments: Codable, Sendable, Hashable {
+    /// The user's request, passed on in their own words.
+    ///
+    /// - Remark: Generated from `#/$defs/BackgroundAgentArguments/properties/prompt`.
+    public var prompt: String
+
+    /// Creates a value from its members; optional members default to nil.
+    public init(
+        prompt: String
+    ) {
+        self.prompt = prompt
+    }
+
+    /// The members' names on the wire.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case prompt = "prompt"
+    }
+
+    /// Member names this closed object accepts, aliases included; any other member is a decoding error.
+    static let knownMembers: Set<String> = ["prompt"]
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(known: Self.knownMembers, typeName: "BackgroundAgentArguments")
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.prompt = try container.decode(String.self, forKey: .prompt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.prompt, forKey: .prompt)
+    }
+}
+
 /// Arguments of the realtime `codex` function tool: delegate a task to a Codex coding agent on one of the connected servers, optionally continuing an existing thread. Only an app-server with the client-controlled-handoff patch acts on it: the stock app-server (0.171.0, checked by `cargo xtask conformance`) declares `background_agent` with `prompt` only and ignores a call named `codex`, `server` and `thread_id` included (no item, no turn, no answer to the model).
 ///
 /// - Remark: Generated from `#/$defs/CodexToolArguments`.

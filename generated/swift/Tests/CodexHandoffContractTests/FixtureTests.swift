@@ -13,6 +13,7 @@ final class FixtureTests: XCTestCase {
     static var codecs: [String: Codec] {
         [
             "AgentMessageDeltaNotification": roundTrip(CodexHandoffContract.AgentMessageDeltaNotification.self),
+            "BackgroundAgentArguments": roundTrip(CodexHandoffContract.BackgroundAgentArguments.self),
             "CodexToolArguments": roundTrip(CodexHandoffContract.CodexToolArguments.self),
             "DynamicToolCallContentItem": roundTrip(CodexHandoffContract.DynamicToolCallContentItem.self),
             "DynamicToolCallParams": roundTrip(CodexHandoffContract.DynamicToolCallParams.self),

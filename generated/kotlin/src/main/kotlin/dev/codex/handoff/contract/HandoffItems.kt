@@ -25,7 +25,7 @@ import kotlinx.serialization.json.JsonPrimitive
 // Realtime conversation items (the `handoff_request` item) and the `thread/realtime/*` messages that carry a handoff.
 
 /**
- * A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `response.output_item.done`).
+ * A completed function call of the voice model, as a realtime conversation item (`conversation.item.created`, `conversation.item.done` — the event upstream's app-server acts on — and `response.output_item.done`).
  *
  * Schema: `/$defs/RealtimeFunctionCallItem`.
  */
@@ -36,6 +36,10 @@ public data class RealtimeFunctionCallItem(
      * Item kind tag, always `function_call`.
      */
     @Required @EncodeDefault @SerialName("type") public val type: RealtimeFunctionCallItemType = RealtimeFunctionCallItemType.FUNCTION_CALL,
+    /**
+     * The conversation item's id; upstream's app-server passes it on as the `handoff_request` item's `item_id`.
+     */
+    @SerialName("id") public val id: String? = null,
     /**
      * Name of the called tool, one of `x-realtime-tools`.
      */
@@ -57,8 +61,8 @@ public object RealtimeFunctionCallItemSerializer : KSerializer<RealtimeFunctionC
     private val SHAPE: ObjectShape = ObjectShape(
         "RealtimeFunctionCallItem",
         open = true,
-        spellings = mapOf("type" to listOf("type"), "name" to listOf("name"), "call_id" to listOf("call_id"), "arguments" to listOf("arguments")),
-        notNull = setOf(),
+        spellings = mapOf("type" to listOf("type"), "id" to listOf("id"), "name" to listOf("name"), "call_id" to listOf("call_id"), "arguments" to listOf("arguments")),
+        notNull = setOf("id"),
         keptNull = setOf(),
     )
 

@@ -168,11 +168,14 @@ Only pass a `thread_id` that `list_sessions` or `read_session` gave you; never m
     /** The placeholder in [INSTRUCTIONS_TEMPLATE] that [renderInstructions] replaces. */
     public const val SERVERS_SLOT: String = "{{servers}}"
 
-    /** The canonical name of each tool, in the order [TOOLS_JSON] declares them. */
-    public val TOOL_NAMES: List<String> = listOf("list_servers", "list_sessions", "read_session", "run_on_server", "codex")
+    /**
+     * The canonical name of each tool the parser recognises, in schema order: the offered ones as [TOOLS_JSON]
+     * declares them, and those the app-server declares itself (`background_agent`).
+     */
+    public val TOOL_NAMES: List<String> = listOf("list_servers", "list_sessions", "read_session", "run_on_server", "codex", "background_agent")
 
     /** Legacy tool names recordings show, mapped to the canonical name. */
-    public val TOOL_ALIASES: Map<String, String> = mapOf("background_agent" to "codex")
+    public val TOOL_ALIASES: Map<String, String> = mapOf()
 
     /**
      * [INSTRUCTIONS_TEMPLATE] with the slot replaced by one line per server: `- name (id: id, local)`, the id only

@@ -48,11 +48,16 @@ public sealed interface ToolCall {
     public data class Codex(public val arguments: CodexToolArguments) : ToolCall {
         override val name: String get() = "codex"
     }
+
+    public data class BackgroundAgent(public val arguments: BackgroundAgentArguments) : ToolCall {
+        override val name: String get() = "background_agent"
+    }
 }
 
 /**
- * Parses a `function_call` of the voice model: its `name` (a tool, or an alias such as `background_agent`
- * for `codex`) and its `arguments` JSON string. Throws [ToolCallException] when the call is not valid.
+ * Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such
+ * as `background_agent`, or an alias) and its `arguments` JSON string. Throws [ToolCallException] when the
+ * call is not valid.
  */
 public fun parseToolCall(name: String, argumentsJson: String): ToolCall = when (name) {
     "list_servers" -> ToolCall.ListServers(
@@ -67,12 +72,15 @@ public fun parseToolCall(name: String, argumentsJson: String): ToolCall = when (
     "run_on_server" -> ToolCall.RunOnServer(
         decodeArguments("run_on_server", RUN_ON_SERVER_MEMBERS, RunOnServerArguments.serializer(), argumentsJson),
     )
-    "codex", "background_agent" -> ToolCall.Codex(
+    "codex" -> ToolCall.Codex(
         decodeArguments("codex", CODEX_MEMBERS, CodexToolArguments.serializer(), argumentsJson),
+    )
+    "background_agent" -> ToolCall.BackgroundAgent(
+        decodeArguments("background_agent", BACKGROUND_AGENT_MEMBERS, BackgroundAgentArguments.serializer(), argumentsJson),
     )
     else -> throw ToolCallException(
         "unknown_tool",
-        "unknown realtime tool `" + name + "`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex",
+        "unknown realtime tool `" + name + "`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex, background_agent",
     )
 }
 
@@ -98,6 +106,10 @@ private val CODEX_MEMBERS: List<ArgumentMember> = listOf(
     ArgumentMember("server", listOf("server_hint", "serverHint"), required = true, nullable = false, JsonKind.STRING),
     ArgumentMember("prompt", listOf(), required = true, nullable = false, JsonKind.STRING),
     ArgumentMember("thread_id", listOf(), required = false, nullable = false, JsonKind.STRING) { value -> ThreadId((value as JsonPrimitive).content) },
+)
+
+private val BACKGROUND_AGENT_MEMBERS: List<ArgumentMember> = listOf(
+    ArgumentMember("prompt", listOf(), required = true, nullable = false, JsonKind.STRING),
 )
 
 /** The JSON type a member must have. */

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll
 /** Every type's serializer, by its schema name. */
 private val SERIALIZERS: Map<String, KSerializer<*>> = mapOf(
     "AgentMessageDeltaNotification" to serializer<AgentMessageDeltaNotification>(),
+    "BackgroundAgentArguments" to serializer<BackgroundAgentArguments>(),
     "CodexToolArguments" to serializer<CodexToolArguments>(),
     "DynamicToolCallContentItem" to serializer<DynamicToolCallContentItem>(),
     "DynamicToolCallParams" to serializer<DynamicToolCallParams>(),
@@ -131,6 +132,7 @@ private val OPEN_OBJECTS: Set<String> = setOf(
 private val NOT_NULL_MEMBERS: Map<String, List<String>> = mapOf(
     "CodexToolArguments" to listOf("thread_id"),
     "ListSessionsArguments" to listOf("server", "limit"),
+    "RealtimeFunctionCallItem" to listOf("id"),
     "Thread" to listOf("turns"),
     "Turn" to listOf("status", "items"),
 )
