@@ -114,6 +114,31 @@ pub struct FlowCheck {
     bare_attributed: Vec<String>,
     /// Handoffs reported as `flow/unattributed-handoff`.
     unattributed: u64,
+    /// The handoff the frame being observed belongs to, and whether that frame ended it ([`Self::observe_traced`]).
+    touched: Option<usize>,
+    ended: Option<usize>,
+}
+
+/// What one frame did to a handoff, for reports that draw handoffs (the timeline): the checker's own attribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowTrace {
+    /// The handoff's ordinal in the capture: 0 for its first handoff item, and so on.
+    pub handoff: usize,
+    /// Set on the frame that opened the handoff (its item).
+    pub opened: Option<TracedHandoff>,
+    /// The handoff's phase after the frame; `None` while it waits behind another handoff of its voice thread.
+    pub phase: Option<HandoffPhase>,
+    /// The frame ended the handoff: its finalize, or the completion of the server's turn for it.
+    pub ended: bool,
+}
+
+/// A handoff as its item opened it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedHandoff {
+    pub handoff_id: String,
+    pub voice_thread: String,
+    /// The server id its work goes to (as attributed; a `server` value no server answers to stays as it is).
+    pub target: String,
 }
 
 /// A handoff whose `server` value no known server answers to (yet).
@@ -136,7 +161,8 @@ struct ServerTrack {
     /// Unanswered resumes and starts of open handoffs, by request id (its JSON text, so `1` and `"1"` differ).
     pending: HashMap<String, PendingRequest>,
     /// Findings that only hold if this server's responses were recorded.
-    deferred: Vec<FlowFinding>,
+    /// Each with its handoff's voice thread: it is held like the others while that thread's mode is undecided.
+    deferred: Vec<(VoiceKey, FlowFinding)>,
 }
 
 /// A handoff's `thread/resume` or `thread/start` waiting for its answer (the only answers that move the flow).
@@ -362,6 +388,28 @@ impl FlowCheck {
         }
     }
 
+    /// As [`Self::observe`], and says which handoff the frame belongs to: the one it is a step of, else the handoff
+    /// open on the frame's server (its notifications while it runs).
+    pub fn observe_traced(&mut self, frame: &FlowFrame<'_>, findings: &mut Vec<FlowFinding>) -> Option<FlowTrace> {
+        self.touched = None;
+        self.ended = None;
+        let opened_before = self.opened;
+        self.observe(frame, findings);
+        let index = self.touched.or_else(|| self.active_on.get(frame.server_id).copied())?;
+        let handoff = self.handoffs.get(&index);
+        let opened = (index >= opened_before).then_some(handoff).flatten().map(|handoff| TracedHandoff {
+            handoff_id: handoff.handoff_id.clone(),
+            voice_thread: handoff.voice.1.clone(),
+            target: handoff.target.clone(),
+        });
+        let phase = match handoff {
+            Some(handoff) => handoff.flow.as_ref().map(|flow| flow.phase().clone()),
+            // Removed by the frame: finalized.
+            None => Some(HandoffPhase::Finalized),
+        };
+        Some(FlowTrace { handoff: index, opened, phase, ended: self.ended == Some(index) })
+    }
+
     /// End of capture: handoffs still open etc. Returns summary notes.
     pub fn finish(mut self, findings: &mut Vec<FlowFinding>) -> Vec<String> {
         // A voice thread whose mode never showed is client-controlled, as the rules always assumed: its held
@@ -585,6 +633,7 @@ impl FlowCheck {
                     return;
                 };
                 voice.relayed = true;
+                self.touched = voice.running.last().or(voice.done.last()).copied();
                 for index in voice.running.iter().chain(&voice.done) {
                     if let Some(flow) = self.handoffs.get_mut(index).and_then(|handoff| handoff.flow.as_mut()) {
                         let _ = flow.apply(FlowStep::Relayed, &mut ThreadCache::new());
@@ -612,6 +661,7 @@ impl FlowCheck {
                 if let (Some(kind), Some(handoff)) = (kind, active) {
                     server.pending.insert(id.text(), PendingRequest { kind, handoff });
                 }
+                self.touched = active;
                 let Some(index) = active else {
                     // The user's own resume or start, outside any handoff: read as a context switch. It may also be
                     // the app reconnecting its voice thread, which switches nothing; the next handoff decides.
@@ -663,7 +713,8 @@ impl FlowCheck {
                         let mut strict_flow = flow.clone();
                         let mut strict_cache = server.cache.clone();
                         if let Err(violation) = strict_flow.apply(FlowStep::TurnSent(thread), &mut strict_cache) {
-                            server.deferred.push(finding(violation, &handoff.handoff_id, THREAD_POINTER));
+                            let found = finding(violation, &handoff.handoff_id, THREAD_POINTER);
+                            server.deferred.push((handoff.voice.clone(), found));
                         }
                         match flow.phase().clone() {
                             HandoffPhase::Resuming(resumed) => {
@@ -703,6 +754,7 @@ impl FlowCheck {
                         Some((mode, _)) if mode.server_runs_turn() => {
                             // Judged by the latest handoff of the session, or by the session's mode alone.
                             let latest = voice.running.last().or(voice.done.last()).copied();
+                            self.touched = latest;
                             let handoff = latest.and_then(|index| self.handoffs.get_mut(&index));
                             let (violation, name) = match handoff {
                                 Some(handoff) => {
@@ -744,6 +796,7 @@ impl FlowCheck {
                     });
                     return;
                 };
+                self.touched = Some(index);
                 let Some(handoff) = self.handoffs.get_mut(&index) else { return };
                 let target_cache = &mut server_track(&mut self.servers, &handoff.target).cache;
                 if let Some(flow) = handoff.flow.as_mut()
@@ -769,12 +822,15 @@ impl FlowCheck {
         let server = server_track(&mut self.servers, server_id);
         if !server.responses_seen {
             server.responses_seen = true;
-            findings.append(&mut server.deferred);
+            for (voice, finding) in std::mem::take(&mut server.deferred) {
+                report(&mut self.voices, &voice, finding, findings);
+            }
         }
         if server.pending.is_empty() {
             return;
         }
         let Some(pending) = server.pending.remove(&id.text()) else { return };
+        self.touched = Some(pending.handoff);
         let Some(flow) = self.handoffs.get_mut(&pending.handoff).and_then(|handoff| handoff.flow.as_mut()) else {
             return;
         };
@@ -811,6 +867,7 @@ impl FlowCheck {
                 let voice_key: VoiceKey = (frame.server_id.to_owned(), item.voice_thread.as_str().to_owned());
                 let index = self.opened;
                 self.opened += 1;
+                self.touched = Some(index);
                 self.handoffs.insert(
                     index,
                     HandoffTrack {
@@ -874,6 +931,7 @@ impl FlowCheck {
                     FlowStep::ServerTurnCompleted
                 };
                 let mut completed = Vec::new();
+                self.touched = voice.running.first().copied();
                 for &index in &voice.running {
                     let Some(handoff) = self.handoffs.get_mut(&index) else { continue };
                     let Some(flow) = handoff.flow.as_mut() else { continue };
@@ -886,12 +944,16 @@ impl FlowCheck {
                     }
                 }
                 voice.running.retain(|index| !completed.contains(index));
+                if let Some(&first) = completed.first() {
+                    self.ended = Some(first);
+                }
                 voice.done.extend(completed);
             }
             methods::THREAD_STARTED => {
                 // The new thread's id, also where no responses are recorded: the start of a handoff succeeded.
                 let Ok(started) = serde_json::from_value::<ThreadStartedNotification>(params.clone()) else { return };
                 let Some(&index) = self.active_on.get(frame.server_id) else { return };
+                self.touched = Some(index);
                 let server = server_track(&mut self.servers, frame.server_id);
                 // Where responses are recorded, the start response names the handoff's thread. The real app-server
                 // sends `thread/started` after its response, so the notification of the user's own thread/start
@@ -917,6 +979,9 @@ impl FlowCheck {
         let voice = voice_track(&mut self.voices, &key.0, &key.1);
         voice.mode = Some((mode, ModeSource::ServerTurn));
         voice.held.clear();
+        for server in self.servers.values_mut() {
+            server.deferred.retain(|(voice, _)| voice != key);
+        }
         let indices: Vec<usize> = voice.open.take().into_iter().chain(voice.queued.drain(..)).collect();
         voice.running.extend(&indices);
         for index in indices {
@@ -961,6 +1026,7 @@ impl FlowCheck {
 
     /// After a finalize: the voice thread's next handoff, if one waits, opens.
     fn close(&mut self, voice_server: &str, voice_thread: &str, index: usize) {
+        self.ended = Some(index);
         if let Some(handoff) = self.handoffs.remove(&index) {
             if self.active_on.get(&handoff.target) == Some(&index) {
                 self.active_on.remove(&handoff.target);
@@ -1756,6 +1822,28 @@ mod tests {
     }
 
     #[test]
+    fn findings_held_for_a_missing_response_follow_the_inferred_mode() {
+        // No response recorded yet: the client-controlled reading of the turn waits for one, and is dropped when
+        // the server's own turn shows it runs the handoff.
+        let entries = vec![
+            handoff("call_1", None, None),
+            start("local", 1),
+            turn("local", 2, "thr_mine"),
+            voice_turn("turn/started"),
+            started("local", 1, "thr_mine"),
+            voice_turn("turn/completed"),
+        ];
+        let (findings, _) = check(&entries);
+        assert_eq!(rules(&findings), [(3, "flow/duplicate-handoff-turn")]);
+        // Without the server's turn the reading stands, once the response shows responses are recorded.
+        let mut client_controlled = entries.clone();
+        client_controlled.remove(5);
+        client_controlled.remove(3);
+        let (findings, _) = check(&client_controlled);
+        assert_eq!(rules(&findings), [(3, "flow/resume-before-turn"), (1, "flow/unresolved-handoff")]);
+    }
+
+    #[test]
     fn resolve_or_finalize_in_a_server_run_session_is_a_mode_mismatch() {
         let mut entries = server_run(Some(json!({})));
         entries.extend([resolve(30, "All pass."), finalize(31)]);
@@ -1849,6 +1937,40 @@ mod tests {
         };
         check.observe(&frame, &mut findings);
         assert!(check.voices.is_empty());
+    }
+
+    #[test]
+    fn traces_say_which_handoff_a_frame_belongs_to_and_its_phase() {
+        let mut entries = seed_flow();
+        entries.push(handoff("h2", Some("bigpc"), None));
+        let mut check = FlowCheck::new();
+        let mut findings = Vec::new();
+        let mut traces = Vec::new();
+        for (at, (dir, server_id, message)) in entries.iter().enumerate() {
+            let direction = if *dir == "out" { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
+            let frame = FlowFrame { server_id, direction, message: FlowMessage::Value(message), position: at as u64 };
+            traces.push(check.observe_traced(&frame, &mut findings));
+        }
+        let opened = traces[0].as_ref().and_then(|trace| trace.opened.clone()).expect("the item opens h1");
+        assert_eq!(
+            (opened.handoff_id.as_str(), opened.voice_thread.as_str(), opened.target.as_str()),
+            ("h1", "voice_1", "bigpc")
+        );
+        let phases: Vec<Option<(usize, Option<HandoffPhase>, bool)>> = traces
+            .iter()
+            .map(|trace| trace.as_ref().map(|trace| (trace.handoff, trace.phase.clone(), trace.ended)))
+            .collect();
+        let t = ThreadId::new("thr_123").expect("valid");
+        assert_eq!(phases[1], Some((0, Some(HandoffPhase::Resuming(t.clone())), false)));
+        assert_eq!(phases[2], Some((0, Some(HandoffPhase::Ready(t.clone())), false)));
+        assert_eq!(phases[3], Some((0, Some(HandoffPhase::TurnSent(t.clone())), false)));
+        let finalized = entries.len() - 3;
+        assert_eq!(phases[finalized], Some((0, Some(HandoffPhase::Finalized), true)));
+        let h2 = traces.last().cloned().flatten().expect("h2 traced");
+        assert_eq!(
+            (h2.handoff, h2.phase, h2.opened.map(|o| o.handoff_id)),
+            (1, Some(HandoffPhase::Ready(t)), Some("h2".into()))
+        );
     }
 
     #[test]

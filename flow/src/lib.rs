@@ -17,7 +17,10 @@ pub mod rules;
 pub mod servers;
 pub mod state;
 
-pub use check::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, reads_method, reads_params};
+pub use check::{
+    FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, FlowTrace, TracedHandoff, reads_method,
+    reads_params,
+};
 pub use item::{HandoffRef, ItemAdded};
 pub use mode::{HandoffMode, StartedMode};
 pub use rules::{FlowRule, FlowSeverity, FlowViolation};

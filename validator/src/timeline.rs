@@ -7,16 +7,15 @@
 //! few thousand rows. Violations come from the validator itself ([`crate::validate_reader`]), so the report marks
 //! exactly what `validate` reports.
 //!
-//! Handoff phases are the router's `HandoffPhase`, replayed through the shared state machine
-//! ([`handoff_flow::HandoffFlow`]) on the frames this module attributes to each handoff: requests to the
-//! handoff's target server while it is open, and the resolve/finalize on its voice thread. The attribution is the
-//! simple one (no queued handoffs, no reconnect heuristics); the verdicts stay the validator's.
+//! Handoffs and their phases (the router's `HandoffPhase`) come from the validator's own flow checker
+//! ([`handoff_flow::FlowCheck::observe_traced`]): the same attribution (server names, queued handoffs, reconnects,
+//! handoff modes) and the same state machine as `validate`; a frame that is no step of a handoff belongs to the
+//! handoff open on its server. The verdicts stay the validator's report.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
-use codex_handoff_contract::ThreadId;
-use handoff_flow::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache};
+use handoff_flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowMessage, HandoffPhase, ServerInfo};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -319,6 +318,7 @@ impl<'s> Builder<'s> {
                     (server.get("id").and_then(Value::as_str), server.get("name").and_then(Value::as_str))
                 {
                     self.names.insert(id.to_owned(), name.to_owned());
+                    self.flows.check.add_servers([ServerInfo::new(id, name)]);
                 }
             }
             return None;
@@ -504,18 +504,15 @@ impl<'s> Builder<'s> {
     }
 }
 
-/// The handoffs of a capture, replayed through the router's state machine for their phases.
+/// The handoffs of a capture as the validator's flow checker attributes them (its [`FlowCheck::observe_traced`]):
+/// the same handoffs, targets, modes and phases as `validate`, from one piece of code.
 #[derive(Default)]
 struct Flows {
-    caches: HashMap<String, ThreadCache>,
-    /// Open handoff per (voice server, voice thread) and per target server.
-    open_by_voice: HashMap<(String, String), usize>,
-    open_on: HashMap<String, usize>,
-    /// Open handoff per voice server (answers to resolve/finalize land there).
-    open_on_voice: HashMap<String, usize>,
-    flows: HashMap<usize, HandoffFlow>,
-    /// Unanswered resumes/starts: (server, id text) → (handoff, resumed thread or None for a start).
-    pending: HashMap<(String, String), (usize, Option<ThreadId>)>,
+    check: FlowCheck,
+    /// Index into [`Timeline::handoffs`] by the checker's handoff ordinal.
+    drawn: HashMap<usize, usize>,
+    /// The checker's findings, not used: the timeline's violations are the validator's report.
+    scratch: Vec<FlowFinding>,
 }
 
 impl Flows {
@@ -529,127 +526,42 @@ impl Flows {
         message: &Value,
         handoffs: &mut Vec<Handoff>,
     ) -> (Option<usize>, Option<String>) {
-        let method = message.get("method").and_then(Value::as_str);
-        let params = message.get("params");
-        let thread = params.and_then(|p| p.get("threadId")).and_then(Value::as_str).and_then(|t| ThreadId::new(t).ok());
-        let id = message.get("id").map(Value::to_string);
-        match (to_server, method) {
-            (false, Some("thread/realtime/itemAdded")) => {
-                let item = params.and_then(|p| p.get("item"));
-                if item.and_then(|i| i.get("type")).and_then(Value::as_str) != Some("handoff_request") {
-                    return (self.open_on.get(server).copied(), None);
-                }
-                let item = item.expect("checked above");
-                let voice = thread.map(ThreadId::into_inner).unwrap_or_default();
-                let target = match item.get("server").and_then(Value::as_str).map(str::trim) {
-                    None | Some("") => server.to_owned(),
-                    Some(local) if local.eq_ignore_ascii_case("local") => server.to_owned(),
-                    Some(named) => named.to_owned(),
-                };
-                let requested = item.get("thread_id").and_then(Value::as_str).and_then(|t| ThreadId::new(t).ok());
-                let index = handoffs.len();
-                let cache = self.caches.entry(target.clone()).or_default();
-                let flow = HandoffFlow::begin(cache, requested.as_ref());
-                let phase = phase_name(flow.phase());
+        let direction = if to_server { FlowDirection::ClientToServer } else { FlowDirection::ServerToClient };
+        let frame = FlowFrame { server_id: server, direction, message: FlowMessage::Value(message), position: line };
+        let trace = self.check.observe_traced(&frame, &mut self.scratch);
+        self.scratch.clear();
+        let Some(trace) = trace else { return (None, None) };
+        let index = match trace.opened {
+            Some(opened) => {
                 handoffs.push(Handoff {
-                    handoff_id: item.get("handoff_id").and_then(Value::as_str).unwrap_or("?").to_owned(),
-                    voice_thread: voice.clone(),
-                    target: target.clone(),
+                    handoff_id: opened.handoff_id,
+                    voice_thread: opened.voice_thread,
+                    target: opened.target,
                     start_line: line,
                     start_anchor: at.to_owned(),
                     end_line: None,
-                    phases: vec![(line, phase.clone())],
+                    phases: Vec::new(),
                     violations: 0,
                 });
-                self.flows.insert(index, flow);
-                self.open_by_voice.insert((server.to_owned(), voice), index);
-                self.open_on.insert(target, index);
-                self.open_on_voice.insert(server.to_owned(), index);
-                (Some(index), Some(phase))
+                self.drawn.insert(trace.handoff, handoffs.len() - 1);
+                handoffs.len() - 1
             }
-            (true, Some(method @ ("thread/resume" | "thread/start" | "turn/start"))) => {
-                let Some(&index) = self.open_on.get(server) else { return (None, None) };
-                let cache = self.caches.entry(server.to_owned()).or_default();
-                let Some(flow) = self.flows.get_mut(&index) else { return (Some(index), None) };
-                let step = match (method, &thread) {
-                    ("thread/start", _) => Some(FlowStep::StartSent),
-                    ("thread/resume", Some(thread)) => Some(FlowStep::ResumeSent(thread)),
-                    ("turn/start", Some(thread)) => Some(FlowStep::TurnSent(thread)),
-                    _ => None,
-                };
-                if let Some(id) = id
-                    && method != "turn/start"
-                {
-                    self.pending
-                        .insert((server.to_owned(), id), (index, thread.clone().filter(|_| method == "thread/resume")));
-                }
-                (Some(index), step.and_then(|step| advance(flow, step, cache, line, &mut handoffs[index])))
-            }
-            (true, Some(method @ ("thread/realtime/resolveHandoff" | "thread/realtime/finalizeHandoff"))) => {
-                let voice = thread.map(ThreadId::into_inner).unwrap_or_default();
-                let Some(&index) = self.open_by_voice.get(&(server.to_owned(), voice.clone())) else {
-                    return (None, None);
-                };
-                let target = handoffs[index].target.clone();
-                let cache = self.caches.entry(target.clone()).or_default();
-                let Some(flow) = self.flows.get_mut(&index) else { return (Some(index), None) };
-                let finalize = method == "thread/realtime/finalizeHandoff";
-                let step = if finalize { FlowStep::Finalized } else { FlowStep::Resolved };
-                let phase = advance(flow, step, cache, line, &mut handoffs[index]);
-                if finalize {
-                    handoffs[index].end_line = Some(line);
-                    self.flows.remove(&index);
-                    self.open_by_voice.remove(&(server.to_owned(), voice));
-                    if self.open_on.get(&target) == Some(&index) {
-                        self.open_on.remove(&target);
-                    }
-                    if self.open_on_voice.get(server) == Some(&index) {
-                        self.open_on_voice.remove(server);
-                    }
-                }
-                (Some(index), phase)
-            }
-            (false, None) => {
-                let Some(id) = id else { return (None, None) };
-                let Some((index, resumed)) = self.pending.remove(&(server.to_owned(), id)) else {
-                    return (self.open_on.get(server).or(self.open_on_voice.get(server)).copied(), None);
-                };
-                let cache = self.caches.entry(server.to_owned()).or_default();
-                let Some(flow) = self.flows.get_mut(&index) else { return (Some(index), None) };
-                let result = message.get("result");
-                let started = result
-                    .and_then(|r| r.pointer("/thread/id"))
-                    .and_then(Value::as_str)
-                    .and_then(|t| ThreadId::new(t).ok());
-                let step = match (&resumed, result, &started) {
-                    (Some(thread), Some(_), _) => Some(FlowStep::ResumeSucceeded(thread)),
-                    (Some(thread), None, _) => Some(FlowStep::ResumeFailed(thread)),
-                    (None, Some(_), Some(started)) => Some(FlowStep::StartSucceeded(started)),
-                    _ => None,
-                };
-                (Some(index), step.and_then(|step| advance(flow, step, cache, line, &mut handoffs[index])))
-            }
-            _ => (self.open_on.get(server).copied(), None),
+            None => match self.drawn.get(&trace.handoff) {
+                Some(&index) => index,
+                None => return (None, None),
+            },
+        };
+        let handoff = &mut handoffs[index];
+        if trace.ended {
+            handoff.end_line = Some(line);
         }
+        let phase = trace.phase.as_ref().map(phase_name);
+        let changed = phase.filter(|phase| handoff.phases.last().map(|(_, last)| last) != Some(phase));
+        if let Some(phase) = &changed {
+            handoff.phases.push((line, phase.clone()));
+        }
+        (Some(index), changed)
     }
-}
-
-/// Applies a step (its violation is the validator's to report) and returns the new phase when it changed.
-fn advance(
-    flow: &mut HandoffFlow,
-    step: FlowStep<'_>,
-    cache: &mut ThreadCache,
-    line: u64,
-    handoff: &mut Handoff,
-) -> Option<String> {
-    let before = flow.phase().clone();
-    let _ = flow.apply(step, cache);
-    if *flow.phase() == before {
-        return None;
-    }
-    let phase = phase_name(flow.phase());
-    handoff.phases.push((line, phase.clone()));
-    Some(phase)
 }
 
 /// The phase as the report writes it: the router's variant name and its thread.

@@ -27,7 +27,9 @@ fn a_failing_flow_fixture_shows_its_handoff_phases_and_violation() {
     let handoff = &timeline.handoffs[0];
     assert_eq!((handoff.handoff_id.as_str(), handoff.target.as_str()), ("h1", "bigpc"));
     let phases: Vec<&str> = handoff.phases.iter().map(|(_, p)| p.as_str()).collect();
-    assert_eq!(phases, ["Planned", "Resuming(thr_123)", "Ready(thr_123)", "Finalized"]);
+    // The flow checker's reading: bigpc has answered nothing when the turn goes out (line 3), so the turn is taken
+    // in request order (the violation waits for the answer on line 4 to show that answers are recorded).
+    assert_eq!(phases, ["Planned", "Resuming(thr_123)", "TurnSent(thr_123)", "Finalized"]);
     assert_eq!((handoff.start_line, handoff.end_line), (1, Some(14)));
     assert_eq!(timeline.violations.len(), 1);
     let violation = &timeline.violations[0];
@@ -215,4 +217,19 @@ fn past_the_row_budget_each_handoff_folds_into_one_row() {
     assert_eq!((tail.kind, tail.handoff, tail.count), (Kind::Elided, Some(handoffs - 1), 36));
     let html = timeline_cli::render(Format::Html, &timeline);
     assert!(html.contains("handoff h999 → bigpc"));
+}
+
+#[test]
+fn a_handoff_the_server_runs_shows_its_server_turn() {
+    let schemas = Schemas::canonical().unwrap();
+    let timeline = timeline_cli::timeline_of(&schemas, &fixture("valid/flow-server-managed.jsonl"));
+    assert_eq!(timeline.handoffs.len(), 1);
+    let handoff = &timeline.handoffs[0];
+    assert_eq!((handoff.handoff_id.as_str(), handoff.target.as_str()), ("call_bg_1", "laptop"));
+    let phases: Vec<(u64, &str)> = handoff.phases.iter().map(|(line, p)| (*line, p.as_str())).collect();
+    assert_eq!(phases, [(20, "AwaitingServerTurn"), (22, "ServerTurn"), (34, "ServerTurnDone")]);
+    assert_eq!((handoff.start_line, handoff.end_line), (20, Some(34)));
+    // The server's own deltas on the voice thread belong to it.
+    let delta = timeline.rows.iter().find(|row| row.label == "item/agentMessage/delta").expect("a delta row");
+    assert_eq!(delta.handoff, Some(0));
 }
