@@ -234,9 +234,12 @@ fn only_offered_tools_are_declared_to_the_model() {
     let declared: Vec<&str> = declared.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     let offered: Vec<&str> = realtime::TOOLS.iter().filter(|t| t.offered).map(|t| t.name).collect();
     assert_eq!(declared, offered);
-    // The stock server declares `background_agent` itself; the client's model gets `codex` instead.
-    let background = realtime::TOOLS.iter().find(|t| t.name == "background_agent").expect("recognised");
-    assert!(!background.offered);
+    // The stock server declares `background_agent` and `remain_silent` itself; the client's model gets `codex`.
+    for name in ["background_agent", "remain_silent"] {
+        let tool = realtime::TOOLS.iter().find(|t| t.name == name).expect("recognised");
+        assert!(!tool.offered, "{name}");
+    }
+    assert!(matches!(parse_tool_call("remain_silent", "{}"), Ok(ToolCall::RemainSilent(_))));
     assert!(realtime::TOOLS.iter().any(|t| t.name == "codex" && t.offered));
 }
 

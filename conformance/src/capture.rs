@@ -85,6 +85,13 @@ impl Recorder {
         Frame { line, json }
     }
 
+    /// The last frame recorded, with its capture line; `None` before the first.
+    pub fn last(&self) -> Option<Frame> {
+        let inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry: Value = serde_json::from_str(inner.lines.last()?).ok()?;
+        Some(Frame { line: inner.lines.len() as u64 + 1, json: entry.get("json").cloned().unwrap_or_default() })
+    }
+
     /// The whole capture: the header line, then one entry per line.
     pub fn text(&self) -> String {
         let inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -12,6 +12,9 @@ use crate::check::{CaptureFindings, check_capture};
 
 /// The whole run must end within this, install excluded (the budget is 3 minutes on 2 cores).
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(170);
+/// One scenario must end within this (each takes a few seconds; every wait in it is bounded on its own too). Three
+/// of them fit in [`RUN_TIMEOUT`], so a stuck scenario is named as such rather than by the whole run's timeout.
+pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(50);
 
 /// What to run against.
 #[derive(Debug, Clone)]
@@ -172,15 +175,33 @@ async fn run_scenarios(workspace: &Workspace, schemas: &Schemas) -> anyhow::Resu
     // Every scenario runs even when an earlier one failed: they share nothing, and all failures are worth seeing.
     let mut outcomes = Vec::new();
     let (recorder, mut facts) = (Recorder::new(r::SERVERS), Vec::new());
-    let played = r::play(workspace, &recorder, &mut facts).await;
+    let played = bounded(r::NAME, &recorder, SCENARIO_TIMEOUT, r::play(workspace, &recorder, &mut facts)).await;
     outcomes.push(finish(workspace, schemas, (r::NAME, r::TITLE), &recorder, facts, &[], played)?);
     let (recorder, mut facts) = (Recorder::new(s::SERVERS), Vec::new());
-    let played = s::play(workspace, &recorder, &mut facts).await;
+    let played = bounded(s::NAME, &recorder, SCENARIO_TIMEOUT, s::play(workspace, &recorder, &mut facts)).await;
     outcomes.push(finish(workspace, schemas, (s::NAME, s::TITLE), &recorder, facts, &[], played)?);
     let (recorder, mut facts, mut provoked) = (Recorder::new(u::SERVERS), Vec::new(), Vec::new());
-    let played = u::play(workspace, &recorder, &mut facts, &mut provoked).await;
+    let played =
+        bounded(u::NAME, &recorder, SCENARIO_TIMEOUT, u::play(workspace, &recorder, &mut facts, &mut provoked)).await;
     outcomes.push(finish(workspace, schemas, (u::NAME, u::TITLE), &recorder, facts, &provoked, played)?);
     Ok(outcomes)
+}
+
+/// A scenario's play, stopped after `limit` with an error naming the scenario and the last frame it recorded
+/// (dropping the play kills its servers and mocks).
+async fn bounded(
+    scenario: &str,
+    recorder: &Recorder,
+    limit: Duration,
+    play: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    match tokio::time::timeout(limit, play).await {
+        Ok(played) => played,
+        Err(_) => {
+            let last = recorder.last().map_or_else(|| "nothing recorded yet".to_owned(), |frame| frame.describe());
+            bail!("scenario {scenario}: did not finish within {limit:?} and was stopped; last frame: {last}")
+        }
+    }
 }
 
 /// Writes the capture (also when the scenario failed, to look at), then validates and decodes it. A failed step,
@@ -244,4 +265,26 @@ fn finish(
 /// Wraps a step's error with the scenario and step names.
 pub(crate) fn in_step<T>(scenario: &str, step: &str, result: anyhow::Result<T>) -> anyhow::Result<T> {
     result.map_err(|error| anyhow::anyhow!("scenario {scenario}, step '{step}': {error:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::capture::{Dir, REALTIME};
+
+    #[tokio::test]
+    async fn a_stuck_scenario_is_stopped_naming_itself_and_its_last_frame() {
+        let recorder = Recorder::new(&[("laptop", "laptop")]);
+        recorder.record(Dir::Out, "laptop", json!({"id": 1, "method": "thread/start", "params": {}}));
+        recorder.record(Dir::In, REALTIME, json!({"type": "session.updated"}));
+        let stuck = std::future::pending::<anyhow::Result<()>>();
+        let error = bounded("S", &recorder, Duration::from_millis(20), stuck).await.unwrap_err().to_string();
+        assert!(error.starts_with("scenario S: did not finish within 20ms"), "{error}");
+        assert!(error.contains("last frame: capture line 3: "), "{error}");
+        assert!(error.contains("session.updated"), "{error}");
+        let done = bounded("R", &recorder, Duration::from_secs(5), async { Ok(()) }).await;
+        assert!(done.is_ok());
+    }
 }

@@ -36,7 +36,7 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut
     let update = in_step(NAME, "thread/realtime/start", start_realtime(&mut server, &mut voice, &voice_thread).await)?;
     let tools = in_step(NAME, "session.update tools", declared_tools(&update))?;
     facts.push(format!(
-        "session.update declares the tools: {}; background_agent's parameters are the contract's BackgroundAgentArguments",
+        "session.update declares the tools: {}: the contract's tools `declared_by: app-server`, each with the parameters of its arguments def",
         tools.join(", ")
     ));
 
@@ -123,43 +123,46 @@ pub(crate) async fn start_realtime_with(
     Ok(update)
 }
 
+/// The tools the stock server declares are exactly the contract's tools `declared_by: app-server`, each with the
+/// parameters the contract renders from its arguments def (the prose of the descriptions aside: the contract words
+/// them itself); `background_agent` takes `prompt` only; no `codex`.
 fn declared_tools(update: &Frame) -> anyhow::Result<Vec<String>> {
     let tools = update.json.pointer("/session/tools").and_then(Value::as_array);
     let tools = tools.ok_or_else(|| anyhow!("session.update has no session.tools ({})", update.describe()))?;
     let names: Vec<String> = tools.iter().filter_map(|tool| tool["name"].as_str().map(str::to_owned)).collect();
-    let background = tools
-        .iter()
-        .find(|tool| tool["name"] == "background_agent")
-        .ok_or_else(|| anyhow!("session.update declares no background_agent tool ({})", update.describe()))?;
-    let mut members: Vec<&str> = background
-        .pointer("/parameters/properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    members.sort();
-    ensure!(members == ["prompt"], "background_agent takes {members:?}, not just `prompt` ({})", update.describe());
-    // The contract's def of the tool, rendered as a tool's parameters, is what the server declares (the prose of
-    // the descriptions aside: the contract words them itself).
-    let contract = handoff_schema::Contract::canonical().map_err(|error| anyhow!("the contract: {error}"))?;
-    let tool = contract.ir.realtime_tool("background_agent").context("the contract lacks background_agent")?;
-    ensure!(
-        !tool.offered(),
-        "the contract offers background_agent in tools.json, which the stock server declares itself"
-    );
-    let ours = handoff_codegen::realtime::parameters_schema(&contract.ir, tool)
-        .map_err(|error| anyhow!("rendering the contract's background_agent parameters: {error}"))?;
-    let theirs = background.get("parameters").cloned().unwrap_or_default();
-    ensure!(
-        without_descriptions(&theirs) == without_descriptions(&ours),
-        "the server's background_agent parameters {theirs} differ from the contract's {} {ours} ({})",
-        tool.arguments,
-        update.describe()
-    );
     ensure!(
         !names.iter().any(|name| name == "codex"),
         "the stock server declares a `codex` tool ({})",
         update.describe()
     );
+    let contract = handoff_schema::Contract::canonical().map_err(|error| anyhow!("the contract: {error}"))?;
+    let server_declared: Vec<&str> =
+        contract.ir.realtime_tools.iter().filter(|t| !t.offered()).map(|t| t.name.as_str()).collect();
+    ensure!(
+        names == server_declared,
+        "the server declares {names:?}; the contract lists {server_declared:?} as declared by the app-server ({})",
+        update.describe()
+    );
+    for declared in tools {
+        let name = declared["name"].as_str().unwrap_or_default();
+        let tool = contract.ir.realtime_tool(name).with_context(|| format!("the contract lacks `{name}`"))?;
+        let ours = handoff_codegen::realtime::parameters_schema(&contract.ir, tool)
+            .map_err(|error| anyhow!("rendering the contract's `{name}` parameters: {error}"))?;
+        let theirs = declared.get("parameters").cloned().unwrap_or_default();
+        ensure!(
+            without_descriptions(&theirs) == without_descriptions(&ours),
+            "the server's `{name}` parameters {theirs} differ from the contract's {} {ours} ({})",
+            tool.arguments,
+            update.describe()
+        );
+    }
+    let background = tools.iter().find(|tool| tool["name"] == "background_agent");
+    let members: Vec<&str> = background
+        .and_then(|tool| tool.pointer("/parameters/properties"))
+        .and_then(Value::as_object)
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    ensure!(members == ["prompt"], "background_agent takes {members:?}, not just `prompt` ({})", update.describe());
     Ok(names)
 }
 

@@ -93,6 +93,8 @@ pub mod tool_names {
     pub const CODEX: &str = "codex";
     /// `background_agent`
     pub const BACKGROUND_AGENT: &str = "background_agent";
+    /// `remain_silent`
+    pub const REMAIN_SILENT: &str = "remain_silent";
 }
 
 /// One realtime tool of the contract.
@@ -147,6 +149,12 @@ pub static TOOLS: &[ToolInfo] = &[
         arguments: "BackgroundAgentArguments",
         offered: false,
     },
+    ToolInfo {
+        name: tool_names::REMAIN_SILENT,
+        aliases: &[],
+        arguments: "RemainSilentArguments",
+        offered: false,
+    },
 ];
 
 /// A parsed function call of the voice model.
@@ -164,6 +172,8 @@ pub enum ToolCall {
     Codex(crate::CodexToolArguments),
     /// A `background_agent` call.
     BackgroundAgent(crate::BackgroundAgentArguments),
+    /// A `remain_silent` call.
+    RemainSilent(crate::RemainSilentArguments),
 }
 
 impl ToolCall {
@@ -176,6 +186,7 @@ impl ToolCall {
             Self::RunOnServer(_) => tool_names::RUN_ON_SERVER,
             Self::Codex(_) => tool_names::CODEX,
             Self::BackgroundAgent(_) => tool_names::BACKGROUND_AGENT,
+            Self::RemainSilent(_) => tool_names::REMAIN_SILENT,
         }
     }
 }
@@ -218,7 +229,7 @@ impl ::std::fmt::Display for ToolCallError {
             Self::UnknownTool { name } => {
                 write!(
                     f,
-                    "unknown realtime tool `{name}`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex, background_agent"
+                    "unknown realtime tool `{name}`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex, background_agent, remain_silent"
                 )
             }
             Self::InvalidJson { tool, message } => {
@@ -302,6 +313,9 @@ pub fn parse_tool_call(
         "codex" => parse_codex_arguments(arguments).map(ToolCall::Codex),
         "background_agent" => {
             parse_background_agent_arguments(arguments).map(ToolCall::BackgroundAgent)
+        }
+        "remain_silent" => {
+            parse_remain_silent_arguments(arguments).map(ToolCall::RemainSilent)
         }
         other => {
             Err(ToolCallError::UnknownTool {
@@ -454,6 +468,15 @@ pub fn parse_background_agent_arguments(
     arguments: &str,
 ) -> ::std::result::Result<crate::BackgroundAgentArguments, ToolCallError> {
     parse_arguments(tool_names::BACKGROUND_AGENT, BACKGROUND_AGENT_MEMBERS, arguments)
+}
+
+static REMAIN_SILENT_MEMBERS: &[Member] = &[];
+
+/// Parses the `arguments` string of a `remain_silent` call. The app-server declares this tool to the model itself; it is not in `TOOLS_JSON`.
+pub fn parse_remain_silent_arguments(
+    arguments: &str,
+) -> ::std::result::Result<crate::RemainSilentArguments, ToolCallError> {
+    parse_arguments(tool_names::REMAIN_SILENT, REMAIN_SILENT_MEMBERS, arguments)
 }
 
 /// The JSON type a member must have. The set is fixed; which kinds occur depends on the schema's tools.

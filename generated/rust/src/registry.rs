@@ -181,6 +181,11 @@ pub static TYPES: &[TypeEntry] = &[
         round_trip: round_trip::<crate::RealtimeOtherItemType>,
     },
     TypeEntry {
+        name: "RemainSilentArguments",
+        json_schema: || ::schemars::schema_for!(crate ::RemainSilentArguments),
+        round_trip: round_trip::<crate::RemainSilentArguments>,
+    },
+    TypeEntry {
         name: "RequestId",
         json_schema: || ::schemars::schema_for!(crate ::RequestId),
         round_trip: round_trip::<crate::RequestId>,

@@ -9,6 +9,7 @@ import type {
   ListServersArguments,
   ListSessionsArguments,
   ReadSessionArguments,
+  RemainSilentArguments,
   RunOnServerArguments,
   SessionListLimit,
 } from "./toolArguments.js";
@@ -105,6 +106,7 @@ export type TypeName =
   | "RealtimeItem"
   | "RealtimeOtherItem"
   | "RealtimeOtherItemType"
+  | "RemainSilentArguments"
   | "RequestId"
   | "RunOnServerArguments"
   | "SessionListLimit"
@@ -639,6 +641,7 @@ const SHAPES: { readonly [T in TypeName]: TypeShape } = {
     pattern: null,
     excluded: ["handoff_request"],
   },
+  RemainSilentArguments: { kind: "struct", closed: true, fields: [] },
   RequestId: { kind: "untagged", variants: [{ kind: "string" }, { kind: "integer" }] },
   RunOnServerArguments: {
     kind: "struct",
@@ -1063,6 +1066,13 @@ export function isRealtimeOtherItem(value: unknown): value is RealtimeOtherItem 
  */
 export function isRealtimeOtherItemType(value: unknown): value is RealtimeOtherItemType {
   return conforms("RealtimeOtherItemType", value);
+}
+
+/**
+ * True when `value` is a valid {@link RemainSilentArguments} (canonical wire form).
+ */
+export function isRemainSilentArguments(value: unknown): value is RemainSilentArguments {
+  return conforms("RemainSilentArguments", value);
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   ListServersArguments,
   ListSessionsArguments,
   ReadSessionArguments,
+  RemainSilentArguments,
   RunOnServerArguments,
 } from "./toolArguments.js";
 import { decodeArguments } from "./guards.js";
@@ -200,6 +201,7 @@ export const TOOL_NAMES = {
   RUN_ON_SERVER: "run_on_server",
   CODEX: "codex",
   BACKGROUND_AGENT: "background_agent",
+  REMAIN_SILENT: "remain_silent",
 } as const;
 
 /** A parsed function call of the voice model, by canonical tool name. */
@@ -209,7 +211,8 @@ export type ToolCall =
   | { readonly name: "read_session"; readonly arguments: ReadSessionArguments }
   | { readonly name: "run_on_server"; readonly arguments: RunOnServerArguments }
   | { readonly name: "codex"; readonly arguments: CodexToolArguments }
-  | { readonly name: "background_agent"; readonly arguments: BackgroundAgentArguments };
+  | { readonly name: "background_agent"; readonly arguments: BackgroundAgentArguments }
+  | { readonly name: "remain_silent"; readonly arguments: RemainSilentArguments };
 
 /**
  * Reads the `arguments` JSON string of a `list_servers` call: legacy member spellings accepted, constraints (such as the thread id's pattern and length) checked, unknown members refused.
@@ -254,6 +257,13 @@ export function parseBackgroundAgentArguments(argumentsJson: string): Decoded<Ba
 }
 
 /**
+ * Reads the `arguments` JSON string of a `remain_silent` call: legacy member spellings accepted, constraints (such as the thread id's pattern and length) checked, unknown members refused.
+ */
+export function parseRemainSilentArguments(argumentsJson: string): Decoded<RemainSilentArguments> {
+  return decodeArguments<RemainSilentArguments>("RemainSilentArguments", argumentsJson);
+}
+
+/**
  * Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such as
  * `background_agent`, or an alias) and its `arguments` JSON string. The call comes back under the tool's canonical
  * name.
@@ -289,6 +299,11 @@ export function parseToolCall(name: string, argumentsJson: string): Decoded<Tool
       const decoded = parseBackgroundAgentArguments(argumentsJson);
       if (!decoded.ok) return failed("background_agent", decoded);
       return { ok: true, value: { name: "background_agent", arguments: decoded.value } };
+    }
+    case "remain_silent": {
+      const decoded = parseRemainSilentArguments(argumentsJson);
+      if (!decoded.ok) return failed("remain_silent", decoded);
+      return { ok: true, value: { name: "remain_silent", arguments: decoded.value } };
     }
     default:
       return { ok: false, kind: "unknown_tool", error: `unknown tool ${JSON.stringify(name)}` };

@@ -87,6 +87,15 @@ export interface ReadSessionArguments {
 }
 
 /**
+ * Arguments of the `remain_silent` function tool that the stock Codex app-server (0.171.0) declares to the voice model itself: none.
+ *
+ * Closed object: unknown members are rejected by `isRemainSilentArguments`.
+ *
+ * Schema: `/$defs/RemainSilentArguments`.
+ */
+export type RemainSilentArguments = Record<string, never>;
+
+/**
  * Arguments of the realtime `run_on_server` function tool: run one shell command on a server and return its output.
  *
  * Closed object: unknown members are rejected by `isRunOnServerArguments`.

@@ -214,6 +214,37 @@ impl ReadSessionArguments {
 
 crate::support::object_only!(ReadSessionArguments);
 
+/// Arguments of the `remain_silent` function tool that the stock Codex app-server (0.171.0) declares to the voice model itself: none.
+///
+/// Schema: `/$defs/RemainSilentArguments`
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct RemainSilentArguments {}
+impl ::std::default::Default for RemainSilentArguments {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RemainSilentArguments {
+    /// A value with the required members; optional members absent.
+    pub fn new() -> Self {
+        RemainSilentArguments {}
+    }
+}
+
+crate::support::object_only!(RemainSilentArguments);
+
 /// Arguments of the realtime `run_on_server` function tool: run one shell command on a server and return its output.
 ///
 /// Schema: `/$defs/RunOnServerArguments`

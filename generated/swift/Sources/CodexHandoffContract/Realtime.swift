@@ -220,6 +220,8 @@ extension Realtime {
         case codex(CodexToolArguments)
         /// A `background_agent` call.
         case backgroundAgent(BackgroundAgentArguments)
+        /// A `remain_silent` call.
+        case remainSilent(RemainSilentArguments)
 
         /// The tool's canonical name (also for a call made under one of its aliases).
         public var name: String {
@@ -230,6 +232,7 @@ extension Realtime {
             case .runOnServer: return "run_on_server"
             case .codex: return "codex"
             case .backgroundAgent: return "background_agent"
+            case .remainSilent: return "remain_silent"
             }
         }
     }
@@ -281,6 +284,7 @@ extension Realtime {
         "run_on_server": "run_on_server",
         "codex": "codex",
         "background_agent": "background_agent",
+        "remain_silent": "remain_silent",
     ]
 
     /// Parses a `function_call` of the voice model: its `name` (a tool, offered or declared by the app-server such
@@ -305,6 +309,8 @@ extension Realtime {
             return .codex(try decodeToolArguments(CodexToolArguments.self, tool: "codex", arguments: arguments))
         case "background_agent":
             return .backgroundAgent(try decodeToolArguments(BackgroundAgentArguments.self, tool: "background_agent", arguments: arguments))
+        case "remain_silent":
+            return .remainSilent(try decodeToolArguments(RemainSilentArguments.self, tool: "remain_silent", arguments: arguments))
         default:
             throw ToolCallError(kind: .unknownTool, tool: nil, message: "unknown tool \"\(name)\"")
         }

@@ -202,6 +202,25 @@ public struct ReadSessionArguments: Codable, Sendable, Hashable {
     }
 }
 
+/// Arguments of the `remain_silent` function tool that the stock Codex app-server (0.171.0) declares to the voice model itself: none.
+///
+/// - Remark: Generated from `#/$defs/RemainSilentArguments`.
+public struct RemainSilentArguments: Codable, Sendable, Hashable {
+    /// Creates a value from its members; optional members default to nil.
+    public init() {}
+
+    /// Member names this closed object accepts, aliases included; any other member is a decoding error.
+    static let knownMembers: Set<String> = []
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(known: Self.knownMembers, typeName: "RemainSilentArguments")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: AnyCodingKey.self)
+    }
+}
+
 /// Arguments of the realtime `run_on_server` function tool: run one shell command on a server and return its output.
 ///
 /// - Remark: Generated from `#/$defs/RunOnServerArguments`.

@@ -43,6 +43,7 @@ final class FixtureTests: XCTestCase {
             "RealtimeItem": roundTrip(CodexHandoffContract.RealtimeItem.self),
             "RealtimeOtherItem": roundTrip(CodexHandoffContract.RealtimeOtherItem.self),
             "RealtimeOtherItemType": roundTrip(CodexHandoffContract.RealtimeOtherItemType.self),
+            "RemainSilentArguments": roundTrip(CodexHandoffContract.RemainSilentArguments.self),
             "RequestId": roundTrip(CodexHandoffContract.RequestId.self),
             "RunOnServerArguments": roundTrip(CodexHandoffContract.RunOnServerArguments.self),
             "SessionListLimit": roundTrip(CodexHandoffContract.SessionListLimit.self),

@@ -172,7 +172,7 @@ Only pass a `thread_id` that `list_sessions` or `read_session` gave you; never m
      * The canonical name of each tool the parser recognises, in schema order: the offered ones as [TOOLS_JSON]
      * declares them, and those the app-server declares itself (`background_agent`).
      */
-    public val TOOL_NAMES: List<String> = listOf("list_servers", "list_sessions", "read_session", "run_on_server", "codex", "background_agent")
+    public val TOOL_NAMES: List<String> = listOf("list_servers", "list_sessions", "read_session", "run_on_server", "codex", "background_agent", "remain_silent")
 
     /** Legacy tool names recordings show, mapped to the canonical name. */
     public val TOOL_ALIASES: Map<String, String> = mapOf()

@@ -154,6 +154,14 @@ public object ReadSessionArgumentsSerializer : KSerializer<ReadSessionArguments>
 }
 
 /**
+ * Arguments of the `remain_silent` function tool that the stock Codex app-server (0.171.0) declares to the voice model itself: none.
+ *
+ * Schema: `/$defs/RemainSilentArguments`.
+ */
+@Serializable
+public data object RemainSilentArguments
+
+/**
  * Arguments of the realtime `run_on_server` function tool: run one shell command on a server and return its output.
  *
  * Schema: `/$defs/RunOnServerArguments`.

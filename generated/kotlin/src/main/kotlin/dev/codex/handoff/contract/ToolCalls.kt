@@ -52,6 +52,10 @@ public sealed interface ToolCall {
     public data class BackgroundAgent(public val arguments: BackgroundAgentArguments) : ToolCall {
         override val name: String get() = "background_agent"
     }
+
+    public data class RemainSilent(public val arguments: RemainSilentArguments) : ToolCall {
+        override val name: String get() = "remain_silent"
+    }
 }
 
 /**
@@ -78,9 +82,12 @@ public fun parseToolCall(name: String, argumentsJson: String): ToolCall = when (
     "background_agent" -> ToolCall.BackgroundAgent(
         decodeArguments("background_agent", BACKGROUND_AGENT_MEMBERS, BackgroundAgentArguments.serializer(), argumentsJson),
     )
+    "remain_silent" -> ToolCall.RemainSilent(
+        decodeArguments("remain_silent", REMAIN_SILENT_MEMBERS, RemainSilentArguments.serializer(), argumentsJson),
+    )
     else -> throw ToolCallException(
         "unknown_tool",
-        "unknown realtime tool `" + name + "`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex, background_agent",
+        "unknown realtime tool `" + name + "`; the contract declares list_servers, list_sessions, read_session, run_on_server, codex, background_agent, remain_silent",
     )
 }
 
@@ -110,6 +117,9 @@ private val CODEX_MEMBERS: List<ArgumentMember> = listOf(
 
 private val BACKGROUND_AGENT_MEMBERS: List<ArgumentMember> = listOf(
     ArgumentMember("prompt", listOf(), required = true, nullable = false, JsonKind.STRING),
+)
+
+private val REMAIN_SILENT_MEMBERS: List<ArgumentMember> = listOf(
 )
 
 /** The JSON type a member must have. */

@@ -57,6 +57,7 @@ private val SERIALIZERS: Map<String, KSerializer<*>> = mapOf(
     "RealtimeItem" to serializer<RealtimeItem>(),
     "RealtimeOtherItem" to serializer<RealtimeOtherItem>(),
     "RealtimeOtherItemType" to serializer<RealtimeOtherItemType>(),
+    "RemainSilentArguments" to serializer<RemainSilentArguments>(),
     "RequestId" to serializer<RequestId>(),
     "RunOnServerArguments" to serializer<RunOnServerArguments>(),
     "SessionListLimit" to serializer<SessionListLimit>(),
