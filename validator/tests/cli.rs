@@ -207,3 +207,21 @@ fn server_names_from_the_command_line_attribute_handoffs() {
     let error = Cli::try_parse_from(["validate", "--server", "bigpc", &path]).err().expect("refused");
     assert!(error.to_string().contains("is not ID=NAME"), "{error}");
 }
+
+#[test]
+fn an_inferred_handoff_mode_is_a_printed_note_and_leaves_the_exit_code_alone() {
+    let paths = [fixture("valid/flow-server-managed-inferred.jsonl")];
+    let (code, out, _) = invoke(&args(Format::Human, &paths));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(": note: handoff mode inferred server-managed for voice thread(s) "),
+        "the note names the mode it assumed: {out}"
+    );
+    // Learned from the start request: no note.
+    let (code, out, _) = invoke(&args(Format::Human, &[fixture("valid/flow-server-managed.jsonl")]));
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("handoff mode"), "{out}");
+    let (_, json, _) = invoke(&args(Format::Json, &paths));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(report["notes"][0]["message"].as_str().unwrap().starts_with("handoff mode inferred server-managed"));
+}
