@@ -8,7 +8,7 @@ use handoff_validator::Schemas;
 
 use crate::app_server::Launch;
 use crate::capture::Recorder;
-use crate::check::{CaptureFindings, check_capture};
+use crate::check::{CaptureError, CaptureFindings, check_capture};
 
 /// The whole run must end within this, install excluded (the budget is 3 minutes on 2 cores).
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(170);
@@ -221,17 +221,12 @@ fn finish(
     let capture = recorder.text();
     std::fs::write(&path, &capture).with_context(|| format!("writing {}", path.display()))?;
     let findings = check_capture(schemas, &file_name, &capture)?;
-    let is_provoked = |line: u64, rule: &str| provoked.iter().any(|p| p.line == line && p.rule == rule);
-    let unexpected: Vec<&str> =
-        findings.errors.iter().filter(|e| !is_provoked(e.line, &e.rule)).map(|e| e.text.as_str()).collect();
-    let missed: Vec<String> = provoked
-        .iter()
-        .filter(|p| !findings.errors.iter().any(|e| e.line == p.line && e.rule == p.rule))
-        .map(|p| format!("capture line {}: no {} ({})", p.line, p.rule, p.why))
-        .collect();
-    for p in provoked.iter().filter(|p| findings.errors.iter().any(|e| e.line == p.line && e.rule == p.rule)) {
+    let Sorted { unexpected, reported, missed } = sort_errors(&findings.errors, provoked);
+    for p in &reported {
         facts.push(format!("the validator reports {} at capture line {}, as it must: {}", p.rule, p.line, p.why));
     }
+    let missed: Vec<String> =
+        missed.iter().map(|p| format!("capture line {}: no {} ({})", p.line, p.rule, p.why)).collect();
     let provoked_errors = findings.errors.len() - unexpected.len();
     let failure = if let Err(error) = played {
         Some(format!("{error:#}"))
@@ -262,6 +257,30 @@ fn finish(
     Ok(ScenarioOutcome { name: scenario, title, facts, capture: path, findings, provoked_errors, failure })
 }
 
+/// A capture's validator errors against the ones the scenario provoked.
+struct Sorted<'a> {
+    /// Errors nobody provoked: the scenario fails on them.
+    unexpected: Vec<&'a str>,
+    /// Provoked errors the validator reported at their frame.
+    reported: Vec<&'a ProvokedError>,
+    /// Provoked errors it did not report there: the scenario fails on them too.
+    missed: Vec<&'a ProvokedError>,
+}
+
+fn sort_errors<'a>(errors: &'a [CaptureError], provoked: &'a [ProvokedError]) -> Sorted<'a> {
+    let matches = |e: &CaptureError, p: &ProvokedError| e.line == p.line && e.rule == p.rule;
+    let (reported, missed) = provoked.iter().partition(|p| errors.iter().any(|e| matches(e, p)));
+    Sorted {
+        unexpected: errors
+            .iter()
+            .filter(|e| !provoked.iter().any(|p| matches(e, p)))
+            .map(|e| e.text.as_str())
+            .collect(),
+        reported,
+        missed,
+    }
+}
+
 /// Wraps a step's error with the scenario and step names.
 pub(crate) fn in_step<T>(scenario: &str, step: &str, result: anyhow::Result<T>) -> anyhow::Result<T> {
     result.map_err(|error| anyhow::anyhow!("scenario {scenario}, step '{step}': {error:#}"))
@@ -273,6 +292,26 @@ mod tests {
 
     use super::*;
     use crate::capture::{Dir, REALTIME};
+
+    #[test]
+    fn provoked_errors_must_be_reported_at_their_frame_and_excuse_nothing_else() {
+        let error =
+            |line: u64, rule: &str| CaptureError { line, rule: rule.to_owned(), text: format!("line {line} {rule}") };
+        let provoke = |line: u64, rule: &'static str| ProvokedError { line, rule, why: "probe".to_owned() };
+        let errors =
+            [error(39, "flow/handoff-mode-mismatch"), error(40, "schema"), error(41, "flow/unresolved-handoff")];
+        let provoked = [
+            provoke(39, "flow/handoff-mode-mismatch"),
+            provoke(41, "flow/handoff-mode-mismatch"),
+            provoke(50, "flow/handoff-mode-mismatch"),
+        ];
+        let sorted = sort_errors(&errors, &provoked);
+        assert_eq!(sorted.unexpected, ["line 40 schema", "line 41 flow/unresolved-handoff"]);
+        assert_eq!(sorted.reported.iter().map(|p| p.line).collect::<Vec<_>>(), [39]);
+        assert_eq!(sorted.missed.iter().map(|p| p.line).collect::<Vec<_>>(), [41, 50]);
+        let clean = sort_errors(&errors[..1], &provoked[..1]);
+        assert!(clean.unexpected.is_empty() && clean.missed.is_empty());
+    }
 
     #[tokio::test]
     async fn a_stuck_scenario_is_stopped_naming_itself_and_its_last_frame() {

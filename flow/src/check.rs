@@ -363,6 +363,34 @@ impl FlowCheck {
         }
     }
 
+    /// Whether [`Self::observe`] reads the content of the result of server `server_id`'s response `id`, as things
+    /// stand: only the answer to a handoff's pending `thread/start` (it names the new thread). Of any other response
+    /// only its arrival counts, so a caller that has not parsed the result may pass `Value::Null` for it.
+    pub fn reads_result(&self, server_id: &str, id: FlowId<'_>) -> bool {
+        self.servers.get(server_id).is_some_and(|server| {
+            !server.pending.is_empty()
+                && server
+                    .pending
+                    .get(&IdRef::Flow(id).text())
+                    .is_some_and(|pending| matches!(pending.kind, RequestKind::Start))
+        })
+    }
+
+    /// Whether [`Self::observe`] reads the params of notification `method` from server `server_id`, as things
+    /// stand: a `thread/realtime/itemAdded` always, a `thread/started` while a handoff is active on that server, a
+    /// `turn/started` or `turn/completed` once that server has a voice thread. Another notification only counts its
+    /// server as seen, so a caller may pass `Value::Null` for it (and skip parsing it).
+    pub fn reads_notification(&self, server_id: &str, method: &str) -> bool {
+        match method {
+            methods::THREAD_REALTIME_ITEM_ADDED => true,
+            methods::THREAD_STARTED => self.active_on.contains_key(server_id),
+            methods::TURN_STARTED | methods::TURN_COMPLETED => {
+                self.voices.get(server_id).is_some_and(|voices| !voices.is_empty())
+            }
+            _ => false,
+        }
+    }
+
     /// As [`Self::observe`], and says which handoff the frame belongs to: the one it is a step of, else the handoff
     /// open on the frame's server (its notifications while it runs).
     pub fn observe_traced(&mut self, frame: &FlowFrame<'_>, findings: &mut Vec<FlowFinding>) -> Option<FlowTrace> {

@@ -7,11 +7,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use codex_handoff_contract::ThreadId;
-use handoff_schema::Direction;
+use handoff_schema::{Direction, RpcMethod};
 use serde_json::{Map, Value};
 
-use crate::flow::{self, FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
-use crate::frame::Cleared;
+use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
+use crate::frame::{Cleared, Text};
 use crate::report::{Diagnostic, Severity};
 use crate::requests::{Answer, Pending, RequestId, RequestTable};
 use crate::schemas::{self, Schemas, UnknownDef};
@@ -69,36 +69,33 @@ impl Location {
 }
 
 /// The order-independent half of checking a frame, which runs on any thread: UTF-8, the compiled one-pass check,
-/// JSON parsing.
+/// JSON parsing. [`Text`] values are spans of the frame's bytes, handed to [`CaptureCheck::apply`] with it.
 pub enum Prepared {
-    /// The compiled check cleared the frame: nothing to report, nothing for the request table or the flow rules.
-    Clean,
+    /// The compiled check cleared the frame: nothing to report, nothing for the request table or the flow rules
+    /// (which only count its app-server, `server_id`, as seen; `None` for a realtime event).
+    Clean { server_id: Option<Text> },
     /// A clean request: its id is left to track, and for a flow step (`thread` set) the flow rules. `method`
     /// indexes `ir.methods`.
-    Request {
-        server_id: String,
-        direction: FlowDirection,
-        id: RequestId,
-        method: usize,
-        thread: Option<ThreadId>,
-    },
+    Request { server_id: Text, direction: FlowDirection, id: RequestId, method: usize, thread: Option<ThreadId> },
+    /// A clean message the flow rules read as a `Value` (`method` indexes `ir.methods`; `id` for a request): its id
+    /// is left to track, and the frame is parsed for the flow rules in capture order, only if they read it.
+    FlowValue { server_id: Text, direction: FlowDirection, id: Option<RequestId>, method: usize },
     /// A response whose envelope is clean: the request table, the answered method's result def (on `result`, the
     /// result's JSON text; `None` for an error response) and the flow rules are left.
-    Response {
-        server_id: String,
-        direction: Option<FlowDirection>,
-        id: RequestId,
-        result: Option<Box<str>>,
-    },
+    Response { server_id: Text, direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
     /// Not UTF-8 or not JSON: the `parse` message.
     Unparsable(String),
-    Parsed(Value),
+    /// Boxed, as the next one: rare, and the common variants stay small to move.
+    Parsed(Box<Value>),
     /// A well-formed entry, read without building a map for the entry itself (the common case).
-    Entry {
-        direction: FlowDirection,
-        server_id: String,
-        message: Map<String, Value>,
-    },
+    Entry(Box<EntryParts>),
+}
+
+/// A well-formed entry's parts (see [`Prepared::Entry`]).
+pub struct EntryParts {
+    pub direction: FlowDirection,
+    pub server_id: String,
+    pub message: Map<String, Value>,
 }
 
 /// The members of a capture entry the checks use, the message parsed in the same pass.
@@ -144,7 +141,11 @@ fn read_entry(text: &str) -> Option<Prepared> {
         "in" => FlowDirection::ServerToClient,
         _ => return None,
     };
-    Some(Prepared::Entry { direction, server_id: entry.server_id.into_owned(), message: entry.json.0 })
+    Some(Prepared::Entry(Box::new(EntryParts {
+        direction,
+        server_id: entry.server_id.into_owned(),
+        message: entry.json.0,
+    })))
 }
 
 pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unterminated: bool) -> Prepared {
@@ -162,15 +163,18 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
     // `tests/fast_path.rs` proves the diagnostics equal those of the `Value` path with `jsonschema` alone.
     if options.fast_path
         && let Some(frames) = &schemas.frames
-        && let Ok(cleared) = frames.read(&schemas.ir, &schemas.compiled, options.strict, text)
+        && let Ok(cleared) = frames.read(&schemas.compiled, options.strict, text)
     {
         match cleared {
-            Cleared::Clean => return Prepared::Clean,
+            Cleared::Clean { server_id } => return Prepared::Clean { server_id },
             Cleared::Request { server_id, direction, id, method, thread } => {
                 // The flow rules read the thread as the router's type; one it does not take is the `Value` path's.
-                if let Ok(thread) = thread.map(ThreadId::new).transpose() {
+                if let Ok(thread) = thread.map(|thread| ThreadId::new(thread.str(bytes))).transpose() {
                     return Prepared::Request { server_id, direction, id, method, thread };
                 }
+            }
+            Cleared::FlowValue { server_id, direction, id, method } => {
+                return Prepared::FlowValue { server_id, direction, id, method };
             }
             Cleared::Response { server_id, direction, id, result } => {
                 return Prepared::Response { server_id, direction, id, result };
@@ -185,7 +189,7 @@ pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unte
         return prepared;
     }
     match serde_json::from_str(text) {
-        Ok(value) => Prepared::Parsed(value),
+        Ok(value) => Prepared::Parsed(Box::new(value)),
         Err(error) if last_unterminated && error.is_eof() => {
             Prepared::Unparsable(format!("truncated last line (no newline at the end of the file): {error}"))
         }
@@ -212,6 +216,9 @@ pub struct CaptureCheck<'s> {
     flow_findings: Vec<FlowFinding>,
     diagnostics: Vec<Diagnostic>,
     omitted: BTreeMap<(Severity, String), u64>,
+    /// The app-server the flow rules last counted as seen (they keep every one), so a run of frames from one server
+    /// is counted once.
+    last_seen: String,
 }
 
 impl<'s> CaptureCheck<'s> {
@@ -224,6 +231,7 @@ impl<'s> CaptureCheck<'s> {
             flow_findings: Vec::new(),
             diagnostics: Vec::new(),
             omitted: BTreeMap::new(),
+            last_seen: String::new(),
         }
     }
 
@@ -242,29 +250,61 @@ impl<'s> CaptureCheck<'s> {
         self.push(at, rule::PARSE, None, String::new(), message, Severity::Error);
     }
 
-    /// The order-dependent half of checking a frame: classification, schema checks, ids and flow rules.
-    pub fn apply(&mut self, at: Location, prepared: Prepared) {
+    /// The order-dependent half of checking a frame: classification, schema checks, ids and flow rules. `frame` is
+    /// the frame [`prepare`] read (its [`Text`] spans point into it).
+    pub fn apply(&mut self, at: Location, frame: &[u8], prepared: Prepared) {
         let value = match prepared {
-            Prepared::Clean => return,
+            Prepared::Clean { server_id } => {
+                // Most frames come from the server seen last: compared as bytes, not read as text again.
+                if let Some(server_id) = server_id
+                    && server_id.bytes(frame) != self.last_seen.as_bytes()
+                {
+                    self.saw_server(server_id.str(frame));
+                }
+                return;
+            }
             Prepared::Request { server_id, direction, id, method, thread } => {
-                let method = self.schemas.ir.methods[method].name.as_str();
-                self.track_request(at, &server_id, direction, method, Some(&id));
+                let server_id = server_id.str(frame);
+                self.saw_server(server_id);
+                let rpc = &self.schemas.ir.methods[method];
+                let method = rpc.name.as_str();
+                self.track_request(at, server_id, direction, method, Some(rpc), Some(&id));
                 if let Some(thread) = &thread {
                     let message = FlowMessage::Request { id: flow_id(&id), method, thread };
-                    self.observe_flow(at, &server_id, direction, message);
+                    self.observe_flow(at, server_id, direction, message);
+                }
+                return;
+            }
+            Prepared::FlowValue { server_id, direction, id, method } => {
+                let server_id = server_id.str(frame);
+                self.saw_server(server_id);
+                let rpc = &self.schemas.ir.methods[method];
+                let method = rpc.name.as_str();
+                if let Some(id) = &id {
+                    self.track_request(at, server_id, direction, method, Some(rpc), Some(id));
+                }
+                // Requests are flow steps; a notification is parsed only when the flow rules read its params now.
+                if id.is_some() || self.flow.reads_notification(server_id, method) {
+                    // The pass read this frame as JSON with an app-server message in it: both parses succeed.
+                    if let Some(message) = message_value(frame) {
+                        self.observe_flow(at, server_id, direction, FlowMessage::Value(&message));
+                    }
                 }
                 return;
             }
             Prepared::Response { server_id, direction, id, result } => {
-                self.cleared_response(at, &server_id, direction, id, result);
+                let server_id = server_id.str(frame);
+                self.saw_server(server_id);
+                self.cleared_response(at, server_id, direction, id, result.as_ref().map(|r| r.bytes(frame)));
                 return;
             }
             Prepared::Unparsable(message) => {
                 self.parse_error(at, message);
                 return;
             }
-            Prepared::Parsed(value) => value,
-            Prepared::Entry { direction, server_id, message } => {
+            Prepared::Parsed(value) => *value,
+            Prepared::Entry(entry) => {
+                let EntryParts { direction, server_id, message } = *entry;
                 self.message(at, &server_id, direction, message);
                 return;
             }
@@ -350,7 +390,7 @@ impl<'s> CaptureCheck<'s> {
             None if has_id => {
                 let id = object.get("id").and_then(RequestId::from_value);
                 let body = if object.contains_key("error") { Body::Error } else { Body::Value(object.get("result")) };
-                self.response(at, server_id, direction, id, body, Some(&message)).0
+                self.response(at, server_id, direction, id.as_ref(), body, Some(&message))
             }
             None => {
                 let text = "not a JSON-RPC message: it has neither `method` nor `id`".to_owned();
@@ -370,21 +410,25 @@ impl<'s> CaptureCheck<'s> {
         server_id: &str,
         direction: Option<FlowDirection>,
         id: RequestId,
-        result: Option<Box<str>>,
+        result: Option<&[u8]>,
     ) {
-        let body = match &result {
+        let body = match result {
             Some(text) => Body::Text(text),
             None => Body::Error,
         };
-        let (direction, flow_reads) = self.response(at, server_id, direction, Some(id.clone()), body, None);
+        let direction = self.response(at, server_id, direction, Some(&id), body, None);
         // The flow rules read answers to the client's requests only.
         if direction != FlowDirection::ServerToClient {
             return;
         }
         match result {
             Some(text) => {
-                // An answer to a request the flow rules do not read is only "a response was recorded" to them.
-                let value = if flow_reads { serde_json::from_str(&text).unwrap_or(Value::Null) } else { Value::Null };
+                // A result the flow rules do not read now is only "a response was recorded" to them: not parsed.
+                let value = if self.flow.reads_result(server_id, flow_id(&id)) {
+                    serde_json::from_slice(text).unwrap_or(Value::Null)
+                } else {
+                    Value::Null
+                };
                 let message = FlowMessage::Response { id: flow_id(&id), result: &value };
                 self.observe_flow(at, server_id, direction, message);
             }
@@ -416,7 +460,7 @@ impl<'s> CaptureCheck<'s> {
             let direction = direction.unwrap_or(FlowDirection::ClientToServer);
             if has_id {
                 let id = object.get("id").and_then(RequestId::from_value);
-                self.track_request(at, server_id, direction, method, id.as_ref());
+                self.track_request(at, server_id, direction, method, None, id.as_ref());
             }
             return direction;
         };
@@ -446,7 +490,7 @@ impl<'s> CaptureCheck<'s> {
         }
         if has_id {
             let id = object.get("id").and_then(RequestId::from_value);
-            self.track_request(at, server_id, direction, method, id.as_ref());
+            self.track_request(at, server_id, direction, method, Some(rpc), id.as_ref());
         }
         direction
     }
@@ -457,17 +501,18 @@ impl<'s> CaptureCheck<'s> {
         server_id: &str,
         direction: FlowDirection,
         method: &str,
+        rpc: Option<&'s RpcMethod>,
         id: Option<&RequestId>,
     ) {
         // An id that is neither a string nor an int64 was reported by the envelope check; it cannot be answered.
         let Some(id) = id else { return };
-        let method_name = match self.schemas.method(method) {
+        let method_name = match rpc {
             Some(rpc) => Cow::Borrowed(rpc.name.as_str()),
             None => Cow::Owned(method.to_owned()),
         };
+        let result_def = rpc.and_then(|rpc| rpc.result.as_deref());
         let by_client = direction == FlowDirection::ClientToServer;
-        let flow_reads = flow::reads_method(method);
-        if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, at.line, flow_reads) {
+        if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, result_def, at.line) {
             let text = format!(
                 "request id {} is already used by the unanswered `{}` request on line {}",
                 id.show(),
@@ -486,10 +531,10 @@ impl<'s> CaptureCheck<'s> {
         at: Location,
         server_id: &str,
         direction: Option<FlowDirection>,
-        id: Option<RequestId>,
+        id: Option<&RequestId>,
         body: Body<'_>,
         message: Option<&Value>,
-    ) -> (FlowDirection, bool) {
+    ) -> FlowDirection {
         // A response travels against the request it answers; bare captures try both directions.
         let candidates: &[FlowDirection] = match direction {
             Some(FlowDirection::ServerToClient) => &[FlowDirection::ClientToServer],
@@ -498,7 +543,7 @@ impl<'s> CaptureCheck<'s> {
         };
         let mut answered: Option<(FlowDirection, Pending<'s>)> = None;
         let mut unknown = false;
-        if let Some(id) = &id {
+        if let Some(id) = id {
             for &request_direction in candidates {
                 let by_client = request_direction == FlowDirection::ClientToServer;
                 match self.requests.answer(server_id, by_client, id) {
@@ -518,20 +563,19 @@ impl<'s> CaptureCheck<'s> {
         }
         match &answered {
             Some((request_direction, pending)) => {
-                let schemas = self.schemas;
                 let method = pending.method.as_ref();
-                if let Some(def) = schemas.method(method).and_then(|rpc| rpc.result.as_deref()) {
+                if let Some(def) = pending.result_def {
                     match body {
                         Body::Value(Some(result)) => self.check_def(at, Some(method), def, result, "/result"),
                         Body::Text(text) => self.check_result_text(at, method, def, text),
                         Body::Value(None) | Body::Error => {}
                     }
                 }
-                (opposite(*request_direction), pending.flow_reads)
+                opposite(*request_direction)
             }
             None => {
                 // `unknown`: the request may be one the table had to forget (see `requests.rs`); not reported.
-                if let (Some(id), false) = (&id, unknown) {
+                if let (Some(id), false) = (id, unknown) {
                     let scope = match direction {
                         Some(d) => format!(", {}", arrow(d)),
                         None => String::new(),
@@ -541,17 +585,17 @@ impl<'s> CaptureCheck<'s> {
                         format!("answers no unanswered request: no request with id {}{server}{scope}", id.show());
                     self.push(at, rule::ORPHAN_RESPONSE, None, "/id".into(), text, Severity::Error);
                 }
-                (direction.unwrap_or(FlowDirection::ServerToClient), true)
+                direction.unwrap_or(FlowDirection::ServerToClient)
             }
         }
     }
 
-    /// A result given as JSON text: the compiled check in one pass, and only if that finds it not clean, the
-    /// `Value` and `jsonschema` for the located diagnostics.
-    fn check_result_text(&mut self, at: Location, method: &str, def: &str, text: &str) {
-        match self.schemas.text_is_clean(def, text, self.options.strict) {
+    /// A result given as JSON text (a span of a frame, so UTF-8): the compiled check in one pass, and only if that
+    /// finds it not clean, the `Value` and `jsonschema` for the located diagnostics.
+    fn check_result_text(&mut self, at: Location, method: &str, def: &str, text: &[u8]) {
+        match self.schemas.bytes_are_clean(def, text, self.options.strict) {
             Ok(true) => {}
-            Ok(false) => match serde_json::from_str::<Value>(text) {
+            Ok(false) => match serde_json::from_slice::<Value>(text) {
                 Ok(result) => self.check_def(at, Some(method), def, &result, "/result"),
                 Err(error) => {
                     let text = format!("the result is not JSON: {error}");
@@ -698,6 +742,23 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
+    /// The flow rules count every app-server whose frames they are shown as seen; a frame they have nothing else to
+    /// read from is shown as nothing (`null`).
+    fn saw_server(&mut self, server_id: &str) {
+        if server_id.is_empty() || self.last_seen == server_id {
+            return;
+        }
+        let frame = FlowFrame {
+            server_id,
+            direction: FlowDirection::ServerToClient,
+            message: FlowMessage::Value(&Value::Null),
+            position: 0,
+        };
+        self.flow.observe(&frame, &mut self.flow_findings);
+        self.drain_flow();
+        server_id.clone_into(&mut self.last_seen);
+    }
+
     fn observe_flow(&mut self, at: Location, server_id: &str, direction: FlowDirection, message: FlowMessage<'_>) {
         let frame = FlowFrame { server_id, direction, message, position: at.position() };
         self.flow.observe(&frame, &mut self.flow_findings);
@@ -782,7 +843,7 @@ enum Body<'a> {
     /// A parsed frame's `result` member (`None` when it has none; the envelope check reports that).
     Value(Option<&'a Value>),
     /// The result's JSON text, from a frame the compiled check cleared.
-    Text(&'a str),
+    Text(&'a [u8]),
 }
 
 fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
@@ -795,6 +856,19 @@ fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
         }
     }
     pointer.to_owned()
+}
+
+/// The app-server message of a frame: the entry's `json` (an object, or a string holding one) or the bare message.
+fn message_value(frame: &[u8]) -> Option<Value> {
+    let mut value: Value = serde_json::from_slice(frame).ok()?;
+    let object = value.as_object_mut()?;
+    if !(object.contains_key("json") && object.contains_key("dir")) {
+        return Some(value);
+    }
+    match object.remove("json")? {
+        Value::String(text) => serde_json::from_str(&text).ok(),
+        message => Some(message),
+    }
 }
 
 fn flow_id(id: &RequestId) -> FlowId<'_> {

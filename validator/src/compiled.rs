@@ -18,6 +18,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use handoff_schema::{Ir, Primitive, TypeKind, TypeRef};
+
+use crate::frame::Text;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A compiled def, by index.
@@ -47,7 +49,7 @@ pub enum Ty {
 enum Node {
     Struct(StructNode),
     /// A string enum, `const` tags included.
-    Enum(Vec<String>),
+    Enum(KeyTable),
     Tagged(TaggedNode),
     Untagged(UntaggedNode),
     Newtype(NewtypeNode),
@@ -59,6 +61,8 @@ enum Node {
 
 pub(crate) struct StructNode {
     pub(crate) fields: Vec<FieldNode>,
+    /// The fields' wire names, for finding a member's field without comparing it to every name.
+    keys: KeyTable,
     closed: bool,
     /// Bit `i` set: field `i` is required.
     required: u64,
@@ -72,8 +76,9 @@ pub(crate) struct FieldNode {
 
 struct TaggedNode {
     tag: String,
-    /// Tag value, variant struct and the index of the tag member in it.
-    variants: Vec<(String, NodeId, usize)>,
+    /// Variant struct and the index of the tag member in it, by tag value (`tags`).
+    variants: Vec<(NodeId, usize)>,
+    tags: KeyTable,
     fallback: Option<(NodeId, usize)>,
 }
 
@@ -154,10 +159,11 @@ impl Compiled {
                             nullable: f.presence.is_nullable(),
                         }
                     })
-                    .collect();
-                Node::Struct(StructNode { fields, closed: s.closed, required })
+                    .collect::<Vec<FieldNode>>();
+                let keys = KeyTable::new(fields.iter().map(|f| f.wire.as_str()));
+                Node::Struct(StructNode { fields, keys, closed: s.closed, required })
             }
-            TypeKind::StringEnum(e) => Node::Enum(e.values.iter().map(|v| v.wire.clone()).collect()),
+            TypeKind::StringEnum(e) => Node::Enum(KeyTable::new(e.values.iter().map(|v| v.wire.as_str()))),
             TypeKind::TaggedUnion(u) => {
                 let tag_index = |type_name: &str| -> Option<(NodeId, usize)> {
                     let TypeKind::Struct(s) = &ir.types.get(type_name)?.kind else { return None };
@@ -166,9 +172,10 @@ impl Compiled {
                 };
                 let mut variants = Vec::new();
                 for v in &u.variants {
-                    let Some((id, at)) = tag_index(&v.type_name) else { return Node::Refuse };
-                    variants.push((v.tag_value.clone(), id, at));
+                    let Some(found) = tag_index(&v.type_name) else { return Node::Refuse };
+                    variants.push(found);
                 }
+                let tags = KeyTable::new(u.variants.iter().map(|v| v.tag_value.as_str()));
                 let fallback = match &u.fallback {
                     Some(name) => match tag_index(name) {
                         Some(found) => Some(found),
@@ -176,7 +183,7 @@ impl Compiled {
                     },
                     None => None,
                 };
-                Node::Tagged(TaggedNode { tag: u.tag.clone(), variants, fallback })
+                Node::Tagged(TaggedNode { tag: u.tag.clone(), variants, tags, fallback })
             }
             TypeKind::UntaggedUnion(u) => {
                 let mut by_kind: [Option<Ty>; KINDS] = Default::default();
@@ -268,6 +275,13 @@ impl Compiled {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         self.check(def, strict, &mut deserializer).is_ok() && deserializer.end().is_ok()
     }
+
+    /// [`Compiled::text_is_clean`] for JSON text as bytes (strings the check reads must be UTF-8; others are skipped
+    /// unread, so `bytes` must be known to be UTF-8 as a whole, as a frame's span is).
+    pub fn bytes_are_clean(&self, def: NodeId, strict: bool, bytes: &[u8]) -> bool {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        self.check(def, strict, &mut deserializer).is_ok() && deserializer.end().is_ok()
+    }
 }
 
 /// Whether the JSON Schema of `ty` admits some value of JSON kind `kind` (for telling untagged variants apart).
@@ -316,7 +330,7 @@ pub(crate) struct Expect<'c> {
     pub(crate) nullable: bool,
     pub(crate) depth: u32,
     /// A string member of this struct to keep (its wire name and where it goes), for the flow rules.
-    pub(crate) grab: Option<(&'c str, &'c RefCell<Option<String>>)>,
+    pub(crate) grab: Option<(&'c str, Grabbed<'c>)>,
 }
 
 impl<'c> Expect<'c> {
@@ -342,7 +356,7 @@ impl<'c> Expect<'c> {
     pub(crate) fn str<E: de::Error>(&self, s: &str) -> Result<(), E> {
         match (self.ty, self.node()) {
             (Ty::String | Ty::Any, _) => Ok(()),
-            (_, Some(Node::Enum(values))) if values.iter().any(|v| v == s) => Ok(()),
+            (_, Some(Node::Enum(values))) if values.find(s).is_some() => Ok(()),
             (_, Some(Node::Newtype(n))) if n.base == Primitive::String && n.admits_str(s) => Ok(()),
             (_, Some(Node::Untagged(_))) => match self.variant(Kind::Str) {
                 Some(variant) => variant.str(s),
@@ -378,7 +392,7 @@ impl<'c> Expect<'c> {
         mut map: A,
         mut seen: u64,
     ) -> Result<(), A::Error> {
-        while let Some(member) = map.next_key_seed(MemberSeed(&s.fields))? {
+        while let Some(member) = map.next_key_seed(MemberSeed(&s.keys))? {
             match member {
                 Some(i) => {
                     let bit = 1u64 << i;
@@ -388,8 +402,8 @@ impl<'c> Expect<'c> {
                     seen |= bit;
                     let field = &s.fields[i];
                     match self.grab {
-                        Some((name, slot)) if field.wire == name => {
-                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), slot })?
+                        Some((name, grabbed)) if field.wire == name => {
+                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), grabbed })?
                         }
                         _ => map.next_value_seed(self.inner(&field.ty, field.nullable))?,
                     }
@@ -410,6 +424,111 @@ impl<'c> Expect<'c> {
         let (variant, at) = map.next_value_seed(TagSeed { outer: *self, union: u })?;
         let Some(Node::Struct(s)) = self.cx.program.nodes.get(variant) else { return Err(refuse()) };
         self.struct_members(s, map, 1 << at)
+    }
+}
+
+/// A fixed set of names (struct members, enum values, tags, methods) looked up by index without comparing the
+/// query to every name byte by byte: each name is kept as its length and first and last 8 bytes (its key, which for
+/// names of at most 16 bytes is the whole name), so a candidate is rejected or accepted with a few word compares.
+/// Small sets are scanned; larger ones are an open-addressing table hashed from the key.
+pub(crate) struct KeyTable {
+    keys: Vec<Key>,
+    names: Vec<Box<str>>,
+    /// Index into `keys`, or `EMPTY`; empty for small sets.
+    slots: Box<[u32]>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Key {
+    #[inline]
+    fn of(name: &[u8]) -> Key {
+        let len = name.len();
+        let word = |at: usize| u64::from_le_bytes(name[at..at + 8].try_into().expect("8 bytes"));
+        let (head, tail) = if len >= 8 {
+            (word(0), word(len - 8))
+        } else {
+            let mut head = 0u64;
+            for (i, &b) in name.iter().enumerate() {
+                head |= u64::from(b) << (8 * i);
+            }
+            (head, 0)
+        };
+        Key { len, head, tail }
+    }
+
+    #[inline]
+    fn hash(self) -> usize {
+        let mixed = (self.head ^ self.tail.rotate_left(29) ^ (self.len as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> 40) as usize
+    }
+}
+
+const EMPTY: u32 = u32::MAX;
+/// Up to this many names a scan of the keys beats hashing.
+const SCAN_MAX: usize = 8;
+
+impl KeyTable {
+    pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> KeyTable {
+        let names: Vec<Box<str>> = names.into_iter().map(Box::from).collect();
+        let keys: Vec<Key> = names.iter().map(|name| Key::of(name.as_bytes())).collect();
+        let mut table = KeyTable { keys, names, slots: Box::new([]) };
+        if table.keys.len() > SCAN_MAX {
+            let size = (table.keys.len() * 4).next_power_of_two();
+            let mut slots = vec![EMPTY; size].into_boxed_slice();
+            for index in 0..table.keys.len() {
+                // A name listed twice keeps its first index, as a linear search would find it.
+                if table.probe(&slots, &table.names[index]).is_some() {
+                    continue;
+                }
+                let mut at = table.keys[index].hash() & (size - 1);
+                while slots[at] != EMPTY {
+                    at = (at + 1) & (size - 1);
+                }
+                slots[at] = index as u32;
+            }
+            table.slots = slots;
+        }
+        table
+    }
+
+    /// The index of `name` in the list the table was built from.
+    #[inline]
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        if self.slots.is_empty() {
+            let key = Key::of(name.as_bytes());
+            (0..self.keys.len()).find(|&i| self.is(i, key, name))
+        } else {
+            self.probe(&self.slots, name)
+        }
+    }
+
+    #[inline]
+    fn probe(&self, slots: &[u32], name: &str) -> Option<usize> {
+        let key = Key::of(name.as_bytes());
+        let mask = slots.len() - 1;
+        let mut at = key.hash() & mask;
+        loop {
+            let index = slots[at];
+            if index == EMPTY {
+                return None;
+            }
+            if self.is(index as usize, key, name) {
+                return Some(index as usize);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Whether name `index` is `name` (whose key is `key`): the keys decide up to 16 bytes.
+    #[inline]
+    fn is(&self, index: usize, key: Key, name: &str) -> bool {
+        self.keys[index] == key && (key.len <= 16 || *self.names[index] == *name)
     }
 }
 
@@ -600,7 +719,7 @@ impl<'de> Visitor<'de> for Expect<'_> {
 }
 
 /// A struct member's name: the index of the field it names, `None` for a member the struct does not declare.
-pub(crate) struct MemberSeed<'c>(pub(crate) &'c [FieldNode]);
+pub(crate) struct MemberSeed<'c>(pub(crate) &'c KeyTable);
 
 impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
     type Value = Option<usize>;
@@ -615,7 +734,7 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
         f.write_str("a member name")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.iter().position(|f| f.wire == s))
+        Ok(self.0.find(s))
     }
 }
 
@@ -659,7 +778,7 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
         f.write_str("a tag")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(NodeId, usize), E> {
-        let listed = self.union.variants.iter().find(|(value, _, _)| value == s).map(|&(_, id, at)| (id, at));
+        let listed = self.union.tags.find(s).map(|i| self.union.variants[i]);
         let Some((id, at)) = listed.or(self.union.fallback) else { return Err(refuse()) };
         let Some(Node::Struct(s_node)) = self.outer.cx.program.nodes.get(id) else { return Err(refuse()) };
         let field = &s_node.fields[at];
@@ -668,10 +787,17 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
     }
 }
 
+/// Where a kept string goes: a span of `frame` when it lies in it.
+#[derive(Clone, Copy)]
+pub(crate) struct Grabbed<'c> {
+    pub(crate) frame: &'c str,
+    pub(crate) slot: &'c RefCell<Option<Text>>,
+}
+
 /// A string member checked as usual and kept.
 struct Grab<'c> {
     expect: Expect<'c>,
-    slot: &'c RefCell<Option<String>>,
+    grabbed: Grabbed<'c>,
 }
 
 impl<'de> DeserializeSeed<'de> for Grab<'_> {
@@ -688,7 +814,7 @@ impl<'de> Visitor<'de> for Grab<'_> {
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
         self.expect.str(s)?;
-        *self.slot.borrow_mut() = Some(s.to_owned());
+        *self.grabbed.slot.borrow_mut() = Some(Text::of(self.grabbed.frame, s));
         Ok(())
     }
 }
@@ -696,6 +822,31 @@ impl<'de> Visitor<'de> for Grab<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_tables_find_every_name_and_nothing_else() {
+        let names: Vec<String> = (0..300)
+            .map(|i| format!("{}{}", ["thread/", "item/", "a", "turn/start", "x/very/long/method/name/"][i % 5], i))
+            .chain(["", "a", "ab", "threadId", "thread/start", "thread/started"].map(str::to_owned))
+            .collect();
+        let table = KeyTable::new(names.iter().map(String::as_str));
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(table.find(name), Some(i), "{name}");
+        }
+        for other in ["b", "thread/star", "thread/startee", "threadid", "thread/0x", "x/very/long/method/name/4x"] {
+            assert_eq!(table.find(other), None, "{other}");
+        }
+        assert_eq!(KeyTable::new([]).find("a"), None);
+        // Small sets are scanned: the same answers.
+        let names = ["", "a", "threadId", "turnId", "item_id_long_name", "item_id_long_nbme"];
+        let few = KeyTable::new(names);
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(few.find(name), Some(i), "{name}");
+        }
+        for other in ["b", "threadI", "threadIdx", "item_id_long_nzme", "item_id_long_nam"] {
+            assert_eq!(few.find(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn identifier_patterns_use_byte_tables_and_agree_with_regex() {

@@ -15,40 +15,81 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
+use std::ops::Range;
 
 use handoff_schema::Ir;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::check::{REALTIME_SERVER_ID, is_call_event};
-use crate::compiled::{Compiled, Cx, Expect, FieldNode, Ty, refuse};
+use crate::compiled::{Compiled, Cx, Expect, FieldNode, Grabbed, KeyTable, Ty, refuse};
 use crate::flow::{self, FlowDirection};
 use crate::requests::RequestId;
 use crate::schemas;
 
-/// A frame the pass found clean, with what is left to check in capture order.
+/// A string the pass kept: a span of the frame's bytes (no allocation), or, for a message written as a JSON string
+/// (read from its unescaped copy) or a string with escapes, an owned copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    Span(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl Text {
+    /// `s`, as a span when it lies inside `frame`.
+    pub(crate) fn of(frame: &str, s: &str) -> Text {
+        let base = frame.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        if at >= base && at + s.len() <= base + frame.len() {
+            Text::Span(at - base..at - base + s.len())
+        } else {
+            Text::Owned(s.into())
+        }
+    }
+
+    /// The bytes, `frame` being the frame the pass read.
+    pub fn bytes<'a>(&'a self, frame: &'a [u8]) -> &'a [u8] {
+        match self {
+            Text::Span(range) => frame.get(range.clone()).unwrap_or_default(),
+            Text::Owned(text) => text.as_bytes(),
+        }
+    }
+
+    /// The text. Spans of a frame the pass read are UTF-8 (the pass read them as strings); anything else is empty.
+    pub fn str<'a>(&'a self, frame: &'a [u8]) -> &'a str {
+        std::str::from_utf8(self.bytes(frame)).unwrap_or_default()
+    }
+}
+
+/// A frame the pass found clean, with what is left to check in capture order. Strings are [`Text`] of the frame.
 #[derive(Debug)]
 pub enum Cleared {
-    /// Nothing to report, nothing for the request table or the flow rules.
-    Clean,
+    /// Nothing to report, nothing for the request table; `server_id` is an app-server's id (`""` for a bare message;
+    /// `None` for a realtime event), which the flow rules count as seen.
+    Clean { server_id: Option<Text> },
     /// A request: its id is left (the request table), and for a flow step its `threadId` (the flow rules).
-    Request { server_id: String, direction: FlowDirection, id: RequestId, method: usize, thread: Option<String> },
-    /// A response (`result` holds the result's JSON text) or an error response (`result` is `None`): the request
+    Request { server_id: Text, direction: FlowDirection, id: RequestId, method: usize, thread: Option<Text> },
+    /// A message of a method the flow rules read as a `Value` (`thread/realtime/itemAdded`, `thread/start`, …):
+    /// `id` for a request. The frame is parsed into a `Value` in capture order, and only if the flow rules read it.
+    FlowValue { server_id: Text, direction: FlowDirection, id: Option<RequestId>, method: usize },
+    /// A response (`result` spans the result's JSON text) or an error response (`result` is `None`): the request
     /// table, the answered method's result def and the flow rules are left. `direction` is `None` for a bare one.
-    Response { server_id: String, direction: Option<FlowDirection>, id: RequestId, result: Option<Box<str>> },
+    Response { server_id: Text, direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
 }
 
 /// What a message left once read, before the entry's server id is added.
 enum Message {
     Clean,
-    Request { direction: FlowDirection, id: RequestId, method: usize, thread: Option<String> },
-    Response { direction: Option<FlowDirection>, id: RequestId, result: Option<Box<str>> },
+    Request { direction: FlowDirection, id: RequestId, method: usize, thread: Option<Text> },
+    FlowValue { direction: FlowDirection, id: Option<RequestId>, method: usize },
+    Response { direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
 }
 
 /// The envelopes and the method table, compiled for the pass.
 pub struct FramePass {
     /// The members of the four envelopes (one entry per wire name).
     members: Vec<FieldNode>,
+    member_keys: KeyTable,
     roles: Vec<Role>,
     request: Shape,
     notification: Shape,
@@ -58,10 +99,10 @@ pub struct FramePass {
     params: Vec<Option<Ty>>,
     sent: Vec<FlowDirection>,
     is_request: Vec<bool>,
-    /// Method name → index into `ir.methods`, hashed cheaply (names are short and the table is fixed).
-    lookup: MethodLookup,
+    /// Method name → index into `ir.methods`.
+    lookup: KeyTable,
     /// The flow rules read it: a client request with a `threadId` goes to them typed, anything else as a `Value`.
-    flow_reads: Vec<bool>,
+    pub(crate) flow_reads: Vec<bool>,
     flow_value: Vec<bool>,
 }
 
@@ -169,8 +210,10 @@ impl FramePass {
                 reads && !typed
             })
             .collect();
+        let member_keys = KeyTable::new(members.iter().map(|m| m.wire.as_str()));
         Some(FramePass {
             members,
+            member_keys,
             roles,
             request: shapes[0],
             notification: shapes[1],
@@ -179,15 +222,15 @@ impl FramePass {
             params,
             sent,
             is_request,
-            lookup: MethodLookup::new(ir),
+            lookup: KeyTable::new(ir.methods.iter().map(|m| m.name.as_str())),
             flow_reads,
             flow_value,
         })
     }
 
     /// Reads one frame. `Err` (any message) means "take the `Value` path".
-    pub fn read(&self, ir: &Ir, program: &Compiled, strict: bool, text: &str) -> Result<Cleared, serde_json::Error> {
-        let pass = Pass { frame: self, ir, cx: Cx { program, strict } };
+    pub fn read(&self, program: &Compiled, strict: bool, text: &str) -> Result<Cleared, serde_json::Error> {
+        let pass = Pass { frame: self, text, cx: Cx { program, strict } };
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let cleared = deserializer.deserialize_map(Top(pass))?;
         deserializer.end()?;
@@ -208,7 +251,8 @@ fn requires_thread(ir: &Ir, def: &str) -> bool {
 #[derive(Clone, Copy)]
 struct Pass<'r> {
     frame: &'r FramePass,
-    ir: &'r Ir,
+    /// The frame's text, which [`Text`] spans point into.
+    text: &'r str,
     cx: Cx<'r>,
 }
 
@@ -226,7 +270,7 @@ impl<'de> Visitor<'de> for Top<'_> {
         let Some(first) = map.next_key::<&'de str>()? else { return Err(refuse()) };
         if !matches!(first, "ts_ms" | "dir" | "server_id" | "json") {
             let message = read_message(self.0, None, map, Some(first), true)?;
-            return Ok(with_server(message, Cow::Borrowed("")));
+            return Ok(with_server(message, Some(Text::Span(0..0))));
         }
         let mut dir: Option<FlowDirection> = None;
         let mut server_id: Option<Cow<'de, str>> = None;
@@ -264,21 +308,28 @@ impl<'de> Visitor<'de> for Top<'_> {
             }
         }
         match (message, server_id) {
-            (Some(message), Some(server_id)) => Ok(with_server(message, server_id)),
+            // Realtime events are no app-server's frames.
+            (Some(message), Some(server_id)) => {
+                let server_id = (server_id != REALTIME_SERVER_ID).then(|| Text::of(self.0.text, &server_id));
+                Ok(with_server(message, server_id))
+            }
             _ => Err(refuse()),
         }
     }
 }
 
-fn with_server(message: Message, server_id: Cow<'_, str>) -> Cleared {
+fn with_server(message: Message, server_id: Option<Text>) -> Cleared {
+    let Some(server_id) = server_id else {
+        // A realtime event: only ever `Clean` (the realtime reader clears nothing else).
+        return Cleared::Clean { server_id: None };
+    };
     match message {
-        Message::Clean => Cleared::Clean,
+        Message::Clean => Cleared::Clean { server_id: Some(server_id) },
         Message::Request { direction, id, method, thread } => {
-            Cleared::Request { server_id: server_id.into_owned(), direction, id, method, thread }
+            Cleared::Request { server_id, direction, id, method, thread }
         }
-        Message::Response { direction, id, result } => {
-            Cleared::Response { server_id: server_id.into_owned(), direction, id, result }
-        }
+        Message::FlowValue { direction, id, method } => Cleared::FlowValue { server_id, direction, id, method },
+        Message::Response { direction, id, result } => Cleared::Response { server_id, direction, id, result },
     }
 }
 
@@ -348,7 +399,7 @@ enum MemberKey {
 }
 
 struct MemberKeySeed<'r> {
-    members: &'r [FieldNode],
+    members: &'r KeyTable,
     bare: bool,
 }
 
@@ -369,11 +420,11 @@ impl<'de> Visitor<'de> for MemberKeySeed<'_> {
     }
 }
 
-fn classify_member(members: &[FieldNode], bare: bool, name: &str) -> MemberKey {
+fn classify_member(members: &KeyTable, bare: bool, name: &str) -> MemberKey {
     if bare && matches!(name, "json" | "dir") {
         return MemberKey::EntryMember;
     }
-    match members.iter().position(|m| m.wire == name) {
+    match members.find(name) {
         Some(at) => MemberKey::Envelope(at),
         None => MemberKey::Unknown,
     }
@@ -393,13 +444,13 @@ fn read_message<'de, A: MapAccess<'de>>(
     let mut unknown = false;
     let mut method: Option<usize> = None;
     let mut id: Option<RequestId> = None;
-    let mut result: Option<Box<str>> = None;
-    let thread: RefCell<Option<String>> = RefCell::new(None);
-    let mut pending = first.map(|name| classify_member(&frame.members, bare, name));
+    let mut result: Option<Text> = None;
+    let thread: RefCell<Option<Text>> = RefCell::new(None);
+    let mut pending = first.map(|name| classify_member(&frame.member_keys, bare, name));
     loop {
         let key = match pending.take() {
             Some(key) => key,
-            None => match map.next_key_seed(MemberKeySeed { members: &frame.members, bare })? {
+            None => match map.next_key_seed(MemberKeySeed { members: &frame.member_keys, bare })? {
                 Some(key) => key,
                 None => break,
             },
@@ -421,8 +472,8 @@ fn read_message<'de, A: MapAccess<'de>>(
         let member = &frame.members[at];
         match frame.roles[at] {
             Role::Method => {
-                let index = map.next_value_seed(MethodSeed(pass.ir, &frame.lookup))?;
-                if frame.flow_value[index] || direction.is_some_and(|d| d != frame.sent[index]) {
+                let index = map.next_value_seed(MethodSeed(&frame.lookup))?;
+                if direction.is_some_and(|d| d != frame.sent[index]) {
                     return Err(refuse());
                 }
                 method = Some(index);
@@ -431,8 +482,8 @@ fn read_message<'de, A: MapAccess<'de>>(
                 // The params def depends on the method: params before it are not judged here.
                 let Some(index) = method else { return Err(refuse()) };
                 match &frame.params[index] {
-                    Some(ty) if frame.flow_reads[index] => {
-                        let grab = Some(("threadId", &thread));
+                    Some(ty) if frame.flow_reads[index] && !frame.flow_value[index] => {
+                        let grab = Some(("threadId", Grabbed { frame: pass.text, slot: &thread }));
                         map.next_value_seed(Expect { cx: pass.cx, ty, nullable: false, depth: 0, grab })?
                     }
                     Some(ty) => {
@@ -443,7 +494,7 @@ fn read_message<'de, A: MapAccess<'de>>(
             }
             Role::Result => {
                 let raw: &RawValue = map.next_value()?;
-                result = Some(raw.get().into());
+                result = Some(Text::of(pass.text, raw.get()));
             }
             Role::Id => {
                 let expect = Expect { cx: pass.cx, ty: &member.ty, nullable: member.nullable, depth: 0, grab: None };
@@ -478,6 +529,11 @@ fn read_message<'de, A: MapAccess<'de>>(
             if frame.is_request[index] != id.is_some() || (frame.params[index].is_some() && !has(Role::Params)) {
                 return Err(refuse());
             }
+            if frame.flow_value[index] {
+                // Read as a `Value` by the flow rules, in capture order and only if they do.
+                let direction = direction.unwrap_or(frame.sent[index]);
+                return Ok(Message::FlowValue { direction, id, method: index });
+            }
             match id {
                 Some(id) => {
                     let thread = thread.into_inner();
@@ -498,47 +554,8 @@ fn read_message<'de, A: MapAccess<'de>>(
     }
 }
 
-/// An open-addressing table from method name to its index in `ir.methods`, with FNV-1a: faster than a binary
-/// search of a few hundred names per frame.
-struct MethodLookup {
-    slots: Vec<Option<(u64, usize)>>,
-}
-
-impl MethodLookup {
-    fn new(ir: &Ir) -> MethodLookup {
-        let size = (ir.methods.len() * 4).next_power_of_two().max(8);
-        let mut slots = vec![None; size];
-        for (index, method) in ir.methods.iter().enumerate() {
-            let hash = fnv(&method.name);
-            let mut at = hash as usize & (size - 1);
-            while slots[at].is_some() {
-                at = (at + 1) & (size - 1);
-            }
-            slots[at] = Some((hash, index));
-        }
-        MethodLookup { slots }
-    }
-
-    fn find(&self, ir: &Ir, name: &str) -> Option<usize> {
-        let hash = fnv(name);
-        let mask = self.slots.len() - 1;
-        let mut at = hash as usize & mask;
-        while let Some((h, index)) = self.slots[at] {
-            if h == hash && ir.methods[index].name == name {
-                return Some(index);
-            }
-            at = (at + 1) & mask;
-        }
-        None
-    }
-}
-
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
 /// A method name: its index in the IR's method table. Unknown methods are not clean.
-struct MethodSeed<'r>(&'r Ir, &'r MethodLookup);
+struct MethodSeed<'r>(&'r KeyTable);
 
 impl<'de> DeserializeSeed<'de> for MethodSeed<'_> {
     type Value = usize;
@@ -553,7 +570,7 @@ impl<'de> Visitor<'de> for MethodSeed<'_> {
         f.write_str("a method name")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<usize, E> {
-        self.1.find(self.0, s).ok_or_else(refuse)
+        self.0.find(s).ok_or_else(refuse)
     }
 }
 

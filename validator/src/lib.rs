@@ -90,10 +90,13 @@ pub fn validate_reader<R: BufRead>(
     let options = CheckOptions { strict: config.strict, fast_path: config.fast_path };
     let mut reader = read::FrameReader::new(input, config.max_line_bytes)?;
     let header = reader.servers_header()?;
-    // A pipeline of two stages: this thread reads frames and prepares each batch (in parallel, rayon), a second
-    // thread applies the prepared batches in capture order. Applying one batch overlaps preparing the next; the
-    // channel holds at most two batches, so memory stays bounded.
-    let (sender, receiver) = mpsc::sync_channel::<Vec<(Location, check::Prepared)>>(2);
+    // A pipeline of three stages: this thread reads frames into batches, a second thread prepares each batch (in
+    // parallel, rayon), a third applies the prepared batches in capture order. Each stage works on its own batch
+    // while the others work on theirs; the channels hold at most three batches, so memory stays bounded.
+    let (to_prepare, unprepared) = mpsc::sync_channel::<RawBatch>(1);
+    let (sender, receiver) = mpsc::sync_channel::<PreparedBatch>(2);
+    // Applied batches' buffers go back to the reading stage, so batches reuse a few buffers instead of allocating.
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
     let (read_outcome, finished) = std::thread::scope(|scope| {
         let applier = scope.spawn(move || {
             let mut check = CaptureCheck::new(schemas, options);
@@ -104,16 +107,29 @@ pub fn validate_reader<R: BufRead>(
                 }
             }
             check.add_servers(config.servers.clone());
-            for batch in receiver {
-                for (at, prepared) in batch {
-                    check.apply(at, prepared);
+            for PreparedBatch { bytes, items } in receiver {
+                for (at, range, prepared) in items {
+                    check.apply(at, &bytes[range], prepared);
                 }
+                let _ = recycle.send(bytes);
             }
             check.finish()
         });
-        let read_outcome = read_batches(&mut reader, schemas, config, options, &mut report, progress, &sender);
-        drop(sender);
+        // The preparing stage, so that reading the next batch overlaps preparing this one (also with one rayon
+        // thread). It stops when the reader is done, or early when the applying stage has (it panicked).
+        let preparer = scope.spawn(move || {
+            for batch in unprepared {
+                if sender.send(batch.prepare(schemas, options)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut batch = Batch { recycled, ..Batch::default() };
+        let read_outcome = read_batches(&mut reader, &mut batch, config, &mut report, progress, &to_prepare);
+        drop(to_prepare);
+        let prepared = preparer.join();
         let checked = applier.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        prepared.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (read_outcome, checked)
     });
     read_outcome?;
@@ -123,17 +139,15 @@ pub fn validate_reader<R: BufRead>(
     Ok(report)
 }
 
-/// The reading stage: frames into batches, each prepared and handed to the applying stage.
+/// The reading stage: frames into batches, each handed to the preparing stage.
 fn read_batches<R: BufRead>(
     reader: &mut read::FrameReader<R>,
-    schemas: &Schemas,
+    batch: &mut Batch,
     config: &Config,
-    options: CheckOptions,
     report: &mut FileReport,
     progress: Option<&ProgressBar>,
-    sender: &mpsc::SyncSender<Vec<(Location, check::Prepared)>>,
+    sender: &mpsc::SyncSender<RawBatch>,
 ) -> io::Result<()> {
-    let mut batch = Batch::default();
     while let Some(frame) = reader.next_frame()? {
         match frame {
             read::RawFrame::Frame { line, index, bytes, last_unterminated } => {
@@ -151,8 +165,8 @@ fn read_batches<R: BufRead>(
                 batch.push(Location { line, index }, Item::Unparsable(message));
             }
         }
-        // The applying stage only stops early if it panicked; its panic is re-raised by the caller.
-        if batch.is_full() && sender.send(batch.prepare(schemas, options)).is_err() {
+        // The later stages only stop early if one panicked; the panic is re-raised by the caller.
+        if batch.is_full() && sender.send(batch.take()).is_err() {
             return Ok(());
         }
         if let Some(bar) = progress
@@ -162,7 +176,7 @@ fn read_batches<R: BufRead>(
         }
     }
     if !batch.items.is_empty() {
-        let _ = sender.send(batch.prepare(schemas, options));
+        let _ = sender.send(batch.take());
     }
     Ok(())
 }
@@ -180,10 +194,30 @@ enum Item<'a> {
 /// Frames gathered so that the order-independent half of their checks runs in parallel ([`check::prepare`]);
 /// the order-dependent half ([`CaptureCheck::apply`]) then runs in capture order. Bounded in size, so memory
 /// stays flat.
-#[derive(Default)]
 struct Batch {
     bytes: Vec<u8>,
     items: Vec<(Location, BatchItem)>,
+    /// Buffers of applied batches, to reuse.
+    recycled: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch { bytes: Vec::new(), items: Vec::new(), recycled: mpsc::channel().1 }
+    }
+}
+
+/// A full batch on its way to the preparing stage.
+struct RawBatch {
+    bytes: Vec<u8>,
+    items: Vec<(Location, BatchItem)>,
+}
+
+/// A prepared batch on its way to the applying stage: the frames' bytes and, per frame, where it is in the capture,
+/// its range in `bytes` and what [`check::prepare`] made of it.
+struct PreparedBatch {
+    bytes: Vec<u8>,
+    items: Vec<(Location, std::ops::Range<usize>, check::Prepared)>,
 }
 
 enum BatchItem {
@@ -212,24 +246,31 @@ impl Batch {
         self.bytes.len() >= BATCH_BYTES || self.items.len() >= BATCH_FRAMES
     }
 
-    /// Prepares every item (in parallel) and empties the batch.
-    fn prepare(&mut self, schemas: &Schemas, options: CheckOptions) -> Vec<(Location, check::Prepared)> {
+    /// Empties the batch, its next buffer one the applying stage is done with (or a new one).
+    fn take(&mut self) -> RawBatch {
+        let mut next = self.recycled.try_recv().unwrap_or_default();
+        next.clear();
+        RawBatch { bytes: std::mem::replace(&mut self.bytes, next), items: std::mem::take(&mut self.items) }
+    }
+}
+
+impl RawBatch {
+    /// Prepares every item (in parallel).
+    fn prepare(self, schemas: &Schemas, options: CheckOptions) -> PreparedBatch {
         let bytes = &self.bytes;
-        let prepared = std::mem::take(&mut self.items)
+        let items = self
+            .items
             .into_par_iter()
             .with_min_len(256)
-            .map(|(at, item)| {
-                let prepared = match item {
-                    BatchItem::Frame { range, last_unterminated } => {
-                        check::prepare(schemas, options, &bytes[range], last_unterminated)
-                    }
-                    BatchItem::Unparsable(message) => check::Prepared::Unparsable(message),
-                };
-                (at, prepared)
+            .map(|(at, item)| match item {
+                BatchItem::Frame { range, last_unterminated } => {
+                    let prepared = check::prepare(schemas, options, &bytes[range.clone()], last_unterminated);
+                    (at, range, prepared)
+                }
+                BatchItem::Unparsable(message) => (at, 0..0, check::Prepared::Unparsable(message)),
             })
             .collect();
-        self.bytes.clear();
-        prepared
+        PreparedBatch { bytes: self.bytes, items }
     }
 }
 

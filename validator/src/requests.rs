@@ -6,7 +6,9 @@
 //! A note in the report says so.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use serde_json::Value;
 
@@ -42,10 +44,9 @@ impl RequestId {
 pub struct Pending<'s> {
     /// Borrowed from the contract for known methods, so tracking a request allocates nothing.
     pub method: Cow<'s, str>,
+    /// The def of the method's result, for a method of the contract that has one.
+    pub result_def: Option<&'s str>,
     pub line: u64,
-    /// A request of a method the flow rules read was sent with this id while it was open (this one, or a
-    /// duplicate): the flow rules need the answer's result.
-    pub flow_reads: bool,
     /// Order of arrival in its scope, to tell a re-used id from the entry the order queue remembers.
     seq: u64,
 }
@@ -74,34 +75,34 @@ struct Scope<'s> {
 /// Requests are scoped by server id and by who sent them: `[client → server, server → client]`.
 #[derive(Default)]
 pub struct RequestTable<'s> {
+    /// Hashed with foldhash: ids and server names come from the capture, but the table is bounded per scope and a
+    /// capture is a file its owner hands over, so the speed matters more than flooding resistance.
     servers: HashMap<String, [Scope<'s>; 2]>,
 }
 
 impl<'s> RequestTable<'s> {
-    /// Remembers a request; on a duplicate of an unanswered id returns the first request and remembers nothing
-    /// but `flow_reads`. `flow_reads`: the flow rules read this method.
+    /// Remembers a request; on a duplicate of an unanswered id returns the first request and remembers nothing.
     pub fn insert(
         &mut self,
         server_id: &str,
         sent_by_client: bool,
         id: RequestId,
         method: Cow<'s, str>,
+        result_def: Option<&'s str>,
         line: u64,
-        flow_reads: bool,
     ) -> Result<(), &Pending<'s>> {
         if !self.servers.contains_key(server_id) {
             self.servers.insert(server_id.to_owned(), Default::default());
         }
         let scopes = self.servers.get_mut(server_id).expect("inserted above");
         let scope = &mut scopes[slot(sent_by_client)];
-        if let Some(first) = scope.open.get_mut(&id) {
-            first.flow_reads |= flow_reads;
+        if scope.open.contains_key(&id) {
             return Err(&scope.open[&id]);
         }
         let seq = scope.next_seq;
         scope.next_seq += 1;
         scope.order.push_back((seq, id.clone()));
-        scope.open.insert(id, Pending { method, line, flow_reads, seq });
+        scope.open.insert(id, Pending { method, result_def, line, seq });
         if scope.open.len() > MAX_OPEN_REQUESTS {
             scope.forget_oldest(line);
         }
@@ -173,17 +174,17 @@ mod tests {
     #[test]
     fn duplicates_answers_and_orphans() {
         let mut table = RequestTable::default();
-        assert!(table.insert("s", true, id(1), "a".into(), 1, false).is_ok());
-        assert_eq!(table.insert("s", true, id(1), "b".into(), 2, false).unwrap_err().line, 1);
+        assert!(table.insert("s", true, id(1), "a".into(), None, 1).is_ok());
+        assert_eq!(table.insert("s", true, id(1), "b".into(), None, 2).unwrap_err().line, 1);
         // Other server, other sender, string id: separate.
-        assert!(table.insert("t", true, id(1), "a".into(), 3, false).is_ok());
-        assert!(table.insert("s", false, id(1), "a".into(), 4, false).is_ok());
-        assert!(table.insert("s", true, RequestId::Str("1".into()), "a".into(), 5, false).is_ok());
+        assert!(table.insert("t", true, id(1), "a".into(), None, 3).is_ok());
+        assert!(table.insert("s", false, id(1), "a".into(), None, 4).is_ok());
+        assert!(table.insert("s", true, RequestId::Str("1".into()), "a".into(), None, 5).is_ok());
         assert!(matches!(table.answer("s", true, &id(1)), Answer::Request(p) if p.line == 1));
         assert!(matches!(table.answer("s", true, &id(1)), Answer::Orphan));
         assert!(matches!(table.answer("nowhere", true, &id(1)), Answer::Orphan));
         // Answered ids can be used again.
-        assert!(table.insert("s", true, id(1), "c".into(), 6, false).is_ok());
+        assert!(table.insert("s", true, id(1), "c".into(), None, 6).is_ok());
         assert!(table.notes().is_empty());
     }
 
@@ -192,7 +193,7 @@ mod tests {
         let mut table = RequestTable::default();
         let total = MAX_OPEN_REQUESTS as i64 + 10;
         for n in 0..total {
-            table.insert("rec", true, id(n), "thread/resume".into(), n as u64 + 1, false).unwrap();
+            table.insert("rec", true, id(n), "thread/resume".into(), None, n as u64 + 1).unwrap();
         }
         let scope = &table.servers["rec"][0];
         assert_eq!(scope.open.len(), MAX_OPEN_REQUESTS);
@@ -209,7 +210,7 @@ mod tests {
     fn answered_requests_do_not_pile_up_in_the_order_queue() {
         let mut table = RequestTable::default();
         for n in 0..100_000 {
-            table.insert("s", true, id(n), "m".into(), 1, false).unwrap();
+            table.insert("s", true, id(n), "m".into(), None, 1).unwrap();
             assert!(matches!(table.answer("s", true, &id(n)), Answer::Request(_)));
         }
         assert!(table.servers["s"][0].order.len() <= 1025);

@@ -107,6 +107,12 @@ impl Schemas {
         Ok(self.compiled.text_is_clean(def, strict, text))
     }
 
+    /// [`Schemas::text_is_clean`] for JSON text given as bytes known to be UTF-8 (a span of a frame read as text).
+    pub fn bytes_are_clean(&self, name: &str, bytes: &[u8], strict: bool) -> Result<bool, UnknownDef> {
+        let def = self.compiled.def(name).ok_or_else(|| UnknownDef(name.to_owned()))?;
+        Ok(self.compiled.bytes_are_clean(def, strict, bytes))
+    }
+
     pub fn method(&self, name: &str) -> Option<&RpcMethod> {
         self.ir.method(name)
     }

@@ -364,7 +364,7 @@ impl Checker {
                     format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
                 check.parse_error(at, message);
             } else {
-                check.apply(at, check::prepare(schemas, self.options, &entry, false));
+                check.apply(at, &entry, check::prepare(schemas, self.options, &entry, false));
             }
             for diagnostic in &check.listed()[printed.len()..] {
                 self.emit(diagnostic);

@@ -49,16 +49,20 @@ fn fixtures_give_the_same_diagnostics_on_both_paths() {
 
 /// What the one-pass frame check makes of `text` (`None`: not judged there, the `Value` path takes it).
 fn cleared(schemas: &Schemas, text: &str) -> Option<handoff_validator::frame::Cleared> {
-    schemas.frames.as_ref().expect("the envelopes compile").read(&schemas.ir, &schemas.compiled, false, text).ok()
+    schemas.frames.as_ref().expect("the envelopes compile").read(&schemas.compiled, false, text).ok()
 }
 
 #[test]
 fn the_compiled_check_is_actually_taken() {
-    use handoff_validator::frame::Cleared;
+    use handoff_validator::frame::{Cleared, Text};
     // A delta it clears and one it must hand over (bad thread id) give their `Value`-path results.
     let schemas = Schemas::canonical().unwrap();
     let good = r#"{"ts_ms":1,"dir":"in","server_id":"s","json":{"method":"item/agentMessage/delta","params":{"threadId":"t","turnId":"u","itemId":"i","delta":"d"}}}"#;
-    assert!(matches!(cleared(&schemas, good), Some(Cleared::Clean)));
+    // The server id is kept as a span of the frame, not copied.
+    let at = good.find("\"s\"").unwrap() + 1;
+    assert!(
+        matches!(cleared(&schemas, good), Some(Cleared::Clean { server_id: Some(Text::Span(r)) }) if r == (at..at + 1))
+    );
     assert!(run(&schemas, good.as_bytes(), true, false).diagnostics.is_empty());
     let bad = good.replace("\"t\"", "\"t t\"");
     assert!(cleared(&schemas, &bad).is_none());
@@ -72,24 +76,37 @@ fn the_compiled_check_is_actually_taken() {
         "{:?}",
         cleared(&schemas, stop)
     );
-    // The flow rules read a realtime start whole: its flags say the session's handoff mode.
+    // The flow rules read a realtime start whole (its flags say the session's handoff mode): cleared, and parsed
+    // into a `Value` in capture order.
     let realtime_start =
         r#"{"id":5,"method":"thread/realtime/start","params":{"threadId":"voice_1","clientManagedHandoffs":true}}"#;
-    assert!(cleared(&schemas, realtime_start).is_none());
-    assert!(matches!(cleared(&schemas, answer), Some(Cleared::Response { result: Some(r), .. }) if &*r == "{}"));
+    assert!(matches!(cleared(&schemas, realtime_start), Some(Cleared::FlowValue { id: Some(_), .. })));
+    // A message written as a JSON string is read from its unescaped copy: its strings are copies.
+    assert!(
+        matches!(cleared(&schemas, answer), Some(Cleared::Response { result: Some(Text::Owned(r)), .. }) if &*r == "{}")
+    );
+    let inline = r#"{"ts_ms":2,"dir":"in","server_id":"local","json":{"id":3,"result":{"a":[1]}}}"#;
+    assert!(
+        matches!(cleared(&schemas, inline), Some(Cleared::Response { result: Some(r), .. }) if r.str(inline.as_bytes()) == r#"{"a":[1]}"# && matches!(r, Text::Span(_)))
+    );
     assert!(matches!(cleared(&schemas, error), Some(Cleared::Response { result: None, .. })));
     // Flow steps: a client request naming its thread goes to the flow rules typed; others are the `Value` path's.
     let resolve =
         r#"{"id":3,"method":"thread/realtime/resolveHandoff","params":{"threadId":"voice_1","toolCallOutput":"x"}}"#;
-    assert!(matches!(cleared(&schemas, resolve), Some(Cleared::Request { thread: Some(t), .. }) if t == "voice_1"));
+    assert!(
+        matches!(cleared(&schemas, resolve), Some(Cleared::Request { thread: Some(t), .. }) if t.str(resolve.as_bytes()) == "voice_1")
+    );
+    // Flow steps the flow rules read as a `Value` are cleared too; capture order parses them if the rules read them.
     let start = r#"{"id":4,"method":"thread/start","params":{}}"#;
-    assert!(cleared(&schemas, start).is_none());
+    assert!(matches!(cleared(&schemas, start), Some(Cleared::FlowValue { id: Some(_), .. })));
     let item = r#"{"method":"thread/realtime/itemAdded","params":{"threadId":"voice_1","item":{"type":"other"}}}"#;
+    assert!(matches!(cleared(&schemas, item), Some(Cleared::FlowValue { id: None, .. })));
+    let item = r#"{"method":"thread/realtime/itemAdded","params":{"threadId":"voice 1","item":{"type":"other"}}}"#;
     assert!(cleared(&schemas, item).is_none());
     // A realtime audio delta is cleared without decoding its base64; a function call is checked on the `Value` path.
     let audio =
         r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"response.output_audio.delta","delta":"AAAA"}}"#;
-    assert!(matches!(cleared(&schemas, audio), Some(Cleared::Clean)));
+    assert!(matches!(cleared(&schemas, audio), Some(Cleared::Clean { server_id: None })));
     let call = r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"conversation.item.done","item":{}}}"#;
     assert!(cleared(&schemas, call).is_none());
 }
