@@ -141,6 +141,19 @@ fn keywords_aliases_and_containers(c: &mut Checks) {
     c.decodes::<IdOrName>("untagged: an integer is the first variant", "5", |v| *v == IdOrName::Id(5));
     c.decodes::<IdOrName>("untagged: a string is the second variant", r#""five""#, |v| *v == IdOrName::Name("five".into()));
     c.refuses::<IdOrName>("untagged: other kinds are refused", "true", "did not match any variant");
+    c.decodes::<Record>(
+        "members named like keywords (`default`, `in`) decode",
+        r#"{"type": "alpha", "requiredNullable": null, "default": "d", "in": 3}"#,
+        |r| r.default.as_deref() == Some("d") && r.in_ == Some(3),
+    );
+    c.decodes::<Record>("any-JSON keeps an explicit null", r#"{"type": "alpha", "requiredNullable": null, "payload": null}"#, |r| {
+        r.payload == Some(Value::Null)
+    });
+    c.round_trips::<Record>(
+        "an explicit null in any-JSON is written back",
+        r#"{"type": "alpha", "requiredNullable": null, "payload": null}"#,
+        json!({"type": "alpha", "requiredNullable": null, "payload": null}),
+    );
     c.decodes::<Labels>("an alias of an array checks its items", r#"["ab"]"#, |l| l.len() == 1);
     c.refuses::<Labels>("an alias of an array refuses a bad item", r#"["AB"]"#, "must match ^[a-z]+$");
 }
@@ -152,6 +165,7 @@ fn enums(c: &mut Checks) {
     c.decodes::<Mood>("an open enum keeps an unlisted value", r#""ecstatic""#, |m| *m == Mood::Unknown("ecstatic".into()));
     c.round_trips::<Mood>("an unlisted value is written back unchanged", r#""ecstatic""#, json!("ecstatic"));
     c.refuses::<Mood>("an open enum still refuses a non-string", "3", "a Mood string");
+    c.refuses::<CircleType>("a variant's tag takes no other value", r#""square""#, "unknown variant `square`");
     c.that("from_wire never puts a listed value in Unknown", Mood::from_wire("happy") == Mood::Happy, Mood::from_wire("happy"));
 }
 
@@ -217,6 +231,12 @@ fn objects(c: &mut Checks) {
     c.refuses::<Record>("an open struct is not decoded from an array", r#"["alpha", null]"#, "expected a JSON object");
     c.refuses::<Closed>("a closed struct refuses unknown members", r#"{"name": "n", "x": 1}"#, "unknown field `x`");
     c.decodes::<Closed>("a closed struct decodes its members", r#"{"name": "n"}"#, |v| v.name == "n");
+    c.decodes::<Closed>("a closed struct accepts an alias", r#"{"legacy_name": "n"}"#, |v| v.name == "n");
+    c.round_trips::<Closed>("an alias is written under the wire name", r#"{"legacy_name": "n"}"#, json!({"name": "n"}));
+    c.round_trips::<Empty>("an empty object round-trips", "{}", json!({}));
+    c.refuses::<Empty>("an empty closed object refuses members", r#"{"x": 1}"#, "unknown field `x`");
+    c.refuses::<Empty>("an empty object is not decoded from an array", "[]", "expected a JSON object");
+    c.encodes("an empty object encodes as {}", &Empty::new(), json!({}));
 }
 
 fn constructors(c: &mut Checks) {
