@@ -149,13 +149,18 @@ fn read_entry(text: &str) -> Option<Prepared> {
 }
 
 pub fn prepare(schemas: &Schemas, options: CheckOptions, bytes: &[u8], last_unterminated: bool) -> Prepared {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
+    match std::str::from_utf8(bytes) {
+        Ok(text) => prepare_text(schemas, options, text, last_unterminated),
         Err(error) => {
             let offset = error.valid_up_to();
-            return Prepared::Unparsable(format!("not valid UTF-8: invalid byte at offset {offset} of the frame"));
+            Prepared::Unparsable(format!("not valid UTF-8: invalid byte at offset {offset} of the frame"))
         }
-    };
+    }
+}
+
+/// [`prepare`] for a frame already known to be UTF-8 (a batch of frames is checked as a whole).
+pub fn prepare_text(schemas: &Schemas, options: CheckOptions, text: &str, last_unterminated: bool) -> Prepared {
+    let bytes = text.as_bytes();
     // Every frame first goes through the compiled check, one streaming pass. What it clears needs nothing more
     // than its id tracked (requests) or its result checked once the answered method is known (responses); the
     // flow rules read none of it (`flow::reads_method`) but responses. Everything else (not clean, a flow step, a

@@ -207,9 +207,11 @@ impl Default for Batch {
     }
 }
 
-/// A full batch on its way to the preparing stage.
+/// A full batch on its way to the preparing stage: its bytes, checked to be UTF-8 as a whole by the reading stage
+/// (one pass over them instead of one per frame; only a batch that is not has its frames checked one by one, and
+/// the offending ones reported).
 struct RawBatch {
-    bytes: Vec<u8>,
+    text: Result<String, std::string::FromUtf8Error>,
     items: Vec<(Location, BatchItem)>,
 }
 
@@ -250,27 +252,43 @@ impl Batch {
     fn take(&mut self) -> RawBatch {
         let mut next = self.recycled.try_recv().unwrap_or_default();
         next.clear();
-        RawBatch { bytes: std::mem::replace(&mut self.bytes, next), items: std::mem::take(&mut self.items) }
+        let bytes = std::mem::replace(&mut self.bytes, next);
+        RawBatch { text: String::from_utf8(bytes), items: std::mem::take(&mut self.items) }
     }
 }
 
 impl RawBatch {
     /// Prepares every item (in parallel).
     fn prepare(self, schemas: &Schemas, options: CheckOptions) -> PreparedBatch {
-        let bytes = &self.bytes;
+        let text = self.text;
+        let bytes = match &text {
+            Ok(text) => text.as_bytes(),
+            Err(error) => error.as_bytes(),
+        };
         let items = self
             .items
             .into_par_iter()
             .with_min_len(256)
             .map(|(at, item)| match item {
                 BatchItem::Frame { range, last_unterminated } => {
-                    let prepared = check::prepare(schemas, options, &bytes[range.clone()], last_unterminated);
+                    let prepared = match &text {
+                        // Frames are cut at ASCII bytes (newlines, array punctuation), so on char boundaries.
+                        Ok(text) => match text.get(range.clone()) {
+                            Some(frame) => check::prepare_text(schemas, options, frame, last_unterminated),
+                            None => check::prepare(schemas, options, &bytes[range.clone()], last_unterminated),
+                        },
+                        Err(_) => check::prepare(schemas, options, &bytes[range.clone()], last_unterminated),
+                    };
                     (at, range, prepared)
                 }
                 BatchItem::Unparsable(message) => (at, 0..0, check::Prepared::Unparsable(message)),
             })
             .collect();
-        PreparedBatch { bytes: self.bytes, items }
+        let bytes = match text {
+            Ok(text) => text.into_bytes(),
+            Err(error) => error.into_bytes(),
+        };
+        PreparedBatch { bytes, items }
     }
 }
 
