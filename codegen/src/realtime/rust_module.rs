@@ -46,6 +46,19 @@ pub fn rust_module(ir: &Ir) -> Result<TokenStream, CodegenError> {
     let known_names = ir.realtime_tools.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
     let unknown_tool = format!("unknown realtime tool `{{name}}`; the contract declares {known_names}");
     let parsers = tools.iter().map(|t| t.parser(ir)).collect::<Result<Vec<_>, _>>()?;
+    // Only the kinds some member needs: a fixed set would leave unused variants, and generated code carries no
+    // lint allowances.
+    let used_kinds = used_json_kinds(ir, &tools)?;
+    let kinds = JSON_KINDS.iter().filter(|kind| used_kinds.contains(kind.name)).collect::<Vec<_>>();
+    let kind_variants = kinds.iter().map(|kind| Ident::new(kind.name, Span::call_site()));
+    let kind_tests = kinds.iter().map(|kind| {
+        let (variant, test) = (Ident::new(kind.name, Span::call_site()), kind.test());
+        quote!(Self::#variant => #test,)
+    });
+    let kind_wording = kinds.iter().map(|kind| {
+        let (variant, wording) = (Ident::new(kind.name, Span::call_site()), kind.expected);
+        quote!(Self::#variant => #wording,)
+    });
 
     Ok(quote! {
         //! The realtime voice model's side of the contract: the function tools to declare in `session.update`,
@@ -224,34 +237,17 @@ pub fn rust_module(ir: &Ir) -> Result<TokenStream, CodegenError> {
 
         #(#parsers)*
 
-        /// The JSON type a member must have. The set is fixed; which kinds occur depends on the schema's tools.
-        #[allow(dead_code)]
+        /// The JSON type a member must have: the kinds the tools' members use.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        enum JsonKind { String, Integer, Number, Boolean, Array, Object, Any }
+        enum JsonKind { #(#kind_variants),* }
 
         impl JsonKind {
             fn matches(self, value: &Value) -> bool {
-                match self {
-                    Self::String => value.is_string(),
-                    Self::Integer => value.is_i64(),
-                    Self::Number => value.is_number(),
-                    Self::Boolean => value.is_boolean(),
-                    Self::Array => value.is_array(),
-                    Self::Object => value.is_object(),
-                    Self::Any => true,
-                }
+                match self { #(#kind_tests)* }
             }
 
             fn expected(self) -> &'static str {
-                match self {
-                    Self::String => "a string",
-                    Self::Integer => "an integer",
-                    Self::Number => "a number",
-                    Self::Boolean => "a boolean",
-                    Self::Array => "an array",
-                    Self::Object => "an object",
-                    Self::Any => "any JSON value",
-                }
+                match self { #(#kind_wording)* }
             }
         }
 
@@ -414,6 +410,51 @@ impl<'a> ToolTokens<'a> {
             }
         })
     }
+}
+
+/// A JSON kind a tool member can require: its variant name in the generated `JsonKind`, the `serde_json::Value`
+/// predicate that tests it (none: any value), and how a wrong value is told what was expected.
+struct JsonKindSpec {
+    name: &'static str,
+    predicate: Option<&'static str>,
+    expected: &'static str,
+}
+
+const JSON_KINDS: [JsonKindSpec; 7] = [
+    JsonKindSpec { name: "String", predicate: Some("is_string"), expected: "a string" },
+    JsonKindSpec { name: "Integer", predicate: Some("is_i64"), expected: "an integer" },
+    JsonKindSpec { name: "Number", predicate: Some("is_number"), expected: "a number" },
+    JsonKindSpec { name: "Boolean", predicate: Some("is_boolean"), expected: "a boolean" },
+    JsonKindSpec { name: "Array", predicate: Some("is_array"), expected: "an array" },
+    JsonKindSpec { name: "Object", predicate: Some("is_object"), expected: "an object" },
+    JsonKindSpec { name: "Any", predicate: None, expected: "any JSON value" },
+];
+
+impl JsonKindSpec {
+    /// The test of a `value: &Value` for this kind.
+    fn test(&self) -> TokenStream {
+        match self.predicate {
+            Some(predicate) => {
+                let predicate = Ident::new(predicate, Span::call_site());
+                quote!(value.#predicate())
+            }
+            None => quote!(true),
+        }
+    }
+}
+
+/// The names of the JSON kinds the tools' members need (a tool whose arguments are not an object is refused by
+/// its parser).
+fn used_json_kinds(ir: &Ir, tools: &[ToolTokens<'_>]) -> Result<std::collections::BTreeSet<String>, CodegenError> {
+    let mut used = std::collections::BTreeSet::new();
+    for tool in tools {
+        if let TypeKind::Struct(s) = &ir.type_def(&tool.tool.arguments).kind {
+            for field in &s.fields {
+                used.insert(kind_tokens(ir, field, &field.ty)?.0.to_string());
+            }
+        }
+    }
+    Ok(used)
 }
 
 fn member_tokens(ir: &Ir, field: &Field) -> Result<TokenStream, CodegenError> {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use handoff_schema::{
     Constraints, Contract, EnumOrigin, EnumValue, Field, Group, Ir, NewtypeDef, Openness, Presence, Primitive,
-    StringEnumDef, StructDef, TaggedUnionDef, TaggedVariant, TypeDef, TypeKind, TypeRef, UntaggedUnionDef,
-    UntaggedVariant,
+    RealtimeTool, StringEnumDef, StructDef, TaggedUnionDef, TaggedVariant, ToolDeclarer, TypeDef, TypeKind, TypeRef,
+    UntaggedUnionDef, UntaggedVariant,
 };
 
 pub fn def(name: &str, group: Group, kind: TypeKind) -> TypeDef {
@@ -208,7 +208,35 @@ pub fn every_construct() -> Vec<TypeDef> {
             }),
         ),
         def("Labels", Common, TypeKind::Alias(TypeRef::Array(Box::new(named("Label"))))),
+        def(
+            "EveryKindArguments",
+            Group::ToolArguments,
+            object(
+                vec![
+                    field("text", "text", TypeRef::String, Required),
+                    field("count", "count", TypeRef::Integer, Optional),
+                    field("ratio", "ratio", TypeRef::Number, Optional),
+                    field("flag", "flag", TypeRef::Boolean, Optional),
+                    field("labels", "labels", TypeRef::Array(Box::new(TypeRef::String)), Optional),
+                    field("extras", "extras", TypeRef::Map(Box::new(TypeRef::Any)), Optional),
+                    field("payload", "payload", TypeRef::Any, Optional),
+                ],
+                true,
+            ),
+        ),
     ]
+}
+
+/// A realtime tool whose arguments have a member of every JSON kind a tool parser checks (the canonical tools use
+/// strings and integers only).
+pub fn every_kind_tool() -> RealtimeTool {
+    RealtimeTool {
+        name: "every_kind".to_owned(),
+        aliases: Vec::new(),
+        description: "A tool with a member of every JSON kind.".to_owned(),
+        arguments: "EveryKindArguments".to_owned(),
+        declared_by: ToolDeclarer::Client,
+    }
 }
 
 /// The hand-built types, plus the canonical realtime tools and the types their arguments use: the generated
@@ -228,6 +256,6 @@ pub fn ir(types: Vec<TypeDef>) -> Ir {
         version: "0.0.1".to_owned(),
         types: all,
         methods: Vec::new(),
-        realtime_tools: canonical.realtime_tools,
+        realtime_tools: canonical.realtime_tools.into_iter().chain([every_kind_tool()]).collect(),
     }
 }

@@ -72,6 +72,7 @@ fn main() {
     newtypes(&mut c);
     objects(&mut c);
     constructors(&mut c);
+    tool_arguments(&mut c);
     if !c.failed.is_empty() {
         println!("{} check(s) failed: {}", c.failed.len(), c.failed.join(", "));
         std::process::exit(1);
@@ -253,4 +254,33 @@ fn constructors(c: &mut Checks) {
         missing.as_ref().err().map(|e| (e.type_name, e.member)) == Some(("Big", "e")),
         &missing,
     );
+}
+
+fn tool_arguments(c: &mut Checks) {
+    let every = r#"{"text": "t", "count": 3, "ratio": 0.5, "flag": true, "labels": ["a"], "extras": {"k": [1]}, "payload": null}"#;
+    let parsed = realtime::parse_tool_call("every_kind", every);
+    c.that(
+        "a tool call with a member of every JSON kind parses",
+        matches!(&parsed, Ok(realtime::ToolCall::EveryKind(args)) if args.count == Some(3) && args.flag == Some(true)),
+        &parsed,
+    );
+    for (member, wrong, expected, found) in [
+        ("count", r#""3""#, "an integer", "a string"),
+        ("count", "1.5", "an integer", "a number"),
+        ("ratio", "true", "a number", "a boolean"),
+        ("flag", "1", "a boolean", "an integer"),
+        ("labels", r#""a""#, "an array", "a string"),
+        ("extras", "[]", "an object", "an array"),
+    ] {
+        let arguments = format!(r#"{{"text": "t", "{member}": {wrong}}}"#);
+        let refused = realtime::parse_tool_call("every_kind", &arguments);
+        c.that(
+            &format!("a tool member `{member}` given {found} is a wrong type, expecting {expected}"),
+            matches!(&refused, Err(realtime::ToolCallError::WrongType { member: m, expected: e, found: f, .. })
+                if *m == member && *e == expected && *f == found),
+            &refused,
+        );
+    }
+    let any = realtime::parse_tool_call("every_kind", r#"{"text": "t", "payload": [1, {"a": null}]}"#);
+    c.that("an any-JSON tool member takes any value", any.is_ok(), &any);
 }

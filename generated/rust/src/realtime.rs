@@ -479,17 +479,11 @@ pub fn parse_remain_silent_arguments(
     parse_arguments(tool_names::REMAIN_SILENT, REMAIN_SILENT_MEMBERS, arguments)
 }
 
-/// The JSON type a member must have. The set is fixed; which kinds occur depends on the schema's tools.
-#[allow(dead_code)]
+/// The JSON type a member must have: the kinds the tools' members use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum JsonKind {
     String,
     Integer,
-    Number,
-    Boolean,
-    Array,
-    Object,
-    Any,
 }
 
 impl JsonKind {
@@ -497,11 +491,6 @@ impl JsonKind {
         match self {
             Self::String => value.is_string(),
             Self::Integer => value.is_i64(),
-            Self::Number => value.is_number(),
-            Self::Boolean => value.is_boolean(),
-            Self::Array => value.is_array(),
-            Self::Object => value.is_object(),
-            Self::Any => true,
         }
     }
 
@@ -509,11 +498,6 @@ impl JsonKind {
         match self {
             Self::String => "a string",
             Self::Integer => "an integer",
-            Self::Number => "a number",
-            Self::Boolean => "a boolean",
-            Self::Array => "an array",
-            Self::Object => "an object",
-            Self::Any => "any JSON value",
         }
     }
 }
