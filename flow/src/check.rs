@@ -215,6 +215,9 @@ struct VoiceTrack {
     held: Vec<FlowFinding>,
     had_handoff: bool,
     relayed: bool,
+    /// Started client-controlled, yet the server ran a turn of its own on it while a handoff was open: the server
+    /// ignores the flag (the stock server does).
+    flag_ignored: bool,
 }
 
 /// How a voice thread's handoff mode is known.
@@ -479,6 +482,24 @@ impl FlowCheck {
             ));
         }
         notes.extend(self.mode_notes());
+        let mut ignored: Vec<String> = self
+            .voices
+            .iter()
+            .flat_map(|(server, voices)| {
+                voices.iter().filter(|(_, voice)| voice.flag_ignored).map(move |(thread, _)| {
+                    if server.is_empty() { thread.clone() } else { format!("{thread} (server {server})") }
+                })
+            })
+            .collect();
+        ignored.sort();
+        if !ignored.is_empty() {
+            notes.push(format!(
+                "voice thread(s) {}: started with clientControlledHandoff, but the server ran its own turn on the \
+                 voice thread after a handoff item: it does not honour the flag (the stock server ignores it and runs \
+                 every handoff itself); checked as client-controlled all the same",
+                ignored.join(", ")
+            ));
+        }
         notes
     }
 
@@ -912,6 +933,9 @@ impl FlowCheck {
                     if voice.client_turns > 0 {
                         voice.client_turns -= 1;
                         return;
+                    }
+                    if voice.mode == Some((HandoffMode::ClientControlled, ModeSource::Start)) && voice.open.is_some() {
+                        voice.flag_ignored = true;
                     }
                     // A turn of the server's own on the voice thread while a handoff is open: it runs the handoff.
                     if voice.mode.is_none() && voice.open.is_some() {
@@ -1793,10 +1817,18 @@ mod tests {
             ["handoff mode inferred server-managed for voice thread(s) voice_1 (server local): no \
               thread/realtime/start recorded; the server ran its own turn on the voice thread after the handoff item"]
         );
-        // The same capture started in client-controlled mode: the server did not do what that mode asks, and the
-        // client never answered.
-        let (findings, _) = check(&server_run(Some(json!({"clientControlledHandoff": true}))));
+        // The same capture started in client-controlled mode: the server did not do what that mode asks (a note
+        // says so), and the client never answered.
+        let (findings, notes) = check(&server_run(Some(json!({"clientControlledHandoff": true}))));
         assert_eq!(rules(&findings), [(2, "flow/unresolved-handoff")]);
+        assert_eq!(
+            notes,
+            [
+                "voice thread(s) voice_1 (server local): started with clientControlledHandoff, but the server ran its own \
+              turn on the voice thread after a handoff item: it does not honour the flag (the stock server ignores it \
+              and runs every handoff itself); checked as client-controlled all the same"
+            ]
+        );
     }
 
     #[test]
