@@ -746,11 +746,8 @@ fn item_type(item: &str) -> Option<String> {
         }
     }
     let mut deserializer = serde_json::Deserializer::from_str(item);
-    match deserializer.deserialize_any(ItemType) {
-        Ok(kind) => kind,
-        // Not an object (or not JSON, which the pass already rules out): no type.
-        Err(_) => None,
-    }
+    // Not an object (or not JSON, which the pass already rules out): no type.
+    deserializer.deserialize_any(ItemType).unwrap_or_default()
 }
 
 /// A realtime event's member, as its check reads it.
