@@ -22,8 +22,9 @@ pub const REALTIME_SERVER_ID: &str = "realtime";
 
 /// Realtime events that carry a function call item, and the one that carries the call at top level.
 /// `conversation.item.done` is the one upstream's app-server acts on (it turns the call into a handoff).
-const ITEM_EVENTS: [&str; 3] = ["conversation.item.created", "conversation.item.done", "response.output_item.done"];
-const ARGUMENTS_DONE_EVENT: &str = "response.function_call_arguments.done";
+pub(crate) const ITEM_EVENTS: [&str; 3] =
+    ["conversation.item.created", "conversation.item.done", "response.output_item.done"];
+pub(crate) const ARGUMENTS_DONE_EVENT: &str = "response.function_call_arguments.done";
 
 /// Whether a realtime event of type `kind` can carry a function call (and so is checked).
 pub fn is_call_event(kind: &str) -> bool {

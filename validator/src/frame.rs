@@ -21,8 +21,8 @@ use handoff_schema::Ir;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::check::{REALTIME_SERVER_ID, is_call_event};
-use crate::compiled::{Compiled, Cx, Expect, FieldNode, Grabbed, KeyTable, Ty, refuse};
+use crate::check::{ARGUMENTS_DONE_EVENT, ITEM_EVENTS, REALTIME_SERVER_ID, is_call_event};
+use crate::compiled::{Compiled, Cx, Expect, FieldNode, Grabbed, KeyTable, NodeId, Ty, refuse};
 use crate::flow::{self, FlowDirection};
 use crate::requests::RequestId;
 use crate::schemas;
@@ -104,6 +104,18 @@ pub struct FramePass {
     /// The flow rules read it: a client request with a `threadId` goes to them typed, anything else as a `Value`.
     pub(crate) flow_reads: Vec<bool>,
     flow_value: Vec<bool>,
+    /// Realtime function calls: the call item's def and the tools whose arguments are checked.
+    function_call: Option<NodeId>,
+    tools: Vec<ToolCheck>,
+}
+
+/// A realtime tool as the pass checks its calls.
+struct ToolCheck {
+    /// Its name, then its legacy names.
+    names: Vec<String>,
+    arguments: NodeId,
+    /// Legacy member names of its arguments: a call that may use one is left to the `Value` path, which renames it.
+    member_aliases: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -211,6 +223,22 @@ impl FramePass {
             })
             .collect();
         let member_keys = KeyTable::new(members.iter().map(|m| m.wire.as_str()));
+        // A tool whose arguments def is not compiled is left out: its calls take the `Value` path.
+        let tools = ir
+            .realtime_tools
+            .iter()
+            .filter_map(|tool| {
+                let member_aliases = match &ir.types.get(&tool.arguments)?.kind {
+                    handoff_schema::TypeKind::Struct(s) => s.fields.iter().flat_map(|f| f.aliases.clone()).collect(),
+                    _ => Vec::new(),
+                };
+                Some(ToolCheck {
+                    names: std::iter::once(tool.name.clone()).chain(tool.aliases.iter().cloned()).collect(),
+                    arguments: program.def(&tool.arguments)?,
+                    member_aliases,
+                })
+            })
+            .collect();
         Some(FramePass {
             members,
             member_keys,
@@ -225,6 +253,8 @@ impl FramePass {
             lookup: KeyTable::new(ir.methods.iter().map(|m| m.name.as_str())),
             flow_reads,
             flow_value,
+            function_call: program.def(schemas::FUNCTION_CALL_DEF),
+            tools,
         })
     }
 
@@ -296,7 +326,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                 "json" if message.is_none() => {
                     let (Some(direction), Some(server)) = (dir, server_id.as_deref()) else { return Err(refuse()) };
                     message = Some(if server == REALTIME_SERVER_ID {
-                        map.next_value_seed(RealtimeSeed)?
+                        map.next_value_seed(RealtimeSeed(self.0))?
                     } else {
                         map.next_value_seed(MessageSeed { pass: self.0, direction })?
                     });
@@ -602,37 +632,154 @@ impl<'de> Visitor<'de> for IdSeed<'_> {
     }
 }
 
-/// A realtime event: clean unless it carries a function call (those are checked on the `Value` path). Only its
-/// `type` is read; the rest (an 8 KB base64 audio delta, say) is skipped.
-struct RealtimeSeed;
+/// A realtime event. Only what the `Value` path reads is read: its `type`, and for a function call event the call
+/// (`item`, or `name` and `arguments`), whose item and decoded arguments go through the compiled check; the rest (an
+/// 8 KB base64 audio delta, say) is skipped. A call it does not clear (not clean, an unknown tool, arguments that
+/// may use a legacy member name) takes the `Value` path, which writes the diagnostics.
+struct RealtimeSeed<'r>(Pass<'r>);
 
-impl<'de> DeserializeSeed<'de> for RealtimeSeed {
+impl<'de> DeserializeSeed<'de> for RealtimeSeed<'_> {
     type Value = Message;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Message, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for RealtimeSeed {
+impl<'de> Visitor<'de> for RealtimeSeed<'_> {
     type Value = Message;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a realtime event")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
-        let mut plain = None;
-        while let Some(is_type) = map.next_key_seed(TypeKey)? {
-            if !is_type {
-                map.next_value::<IgnoredAny>()?;
-            } else if plain.is_some() {
-                return Err(refuse());
-            } else {
-                plain = Some(!is_call_event(map.next_value_seed(CowSeed)?.as_ref()));
+        let mut kind: Option<Cow<'de, str>> = None;
+        // The members a call event's check reads, kept as their JSON text until the event's type is known. A member
+        // given twice (a `Value` keeps the last) is not judged here.
+        let mut call: [Option<&'de RawValue>; 3] = [None; 3];
+        while let Some(key) = map.next_key_seed(EventKey)? {
+            match key {
+                EventMember::Type if kind.is_none() => kind = Some(map.next_value_seed(CowSeed)?),
+                EventMember::Call(at) if call[at].is_none() => call[at] = Some(map.next_value()?),
+                EventMember::Type | EventMember::Call(_) => return Err(refuse()),
+                EventMember::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        if plain == Some(true) { Ok(Message::Clean) } else { Err(refuse()) }
+        let Some(kind) = kind else { return Err(refuse()) };
+        if !is_call_event(&kind) {
+            return Ok(Message::Clean);
+        }
+        let [item, name, arguments] = call;
+        let clean = if ITEM_EVENTS.contains(&kind.as_ref()) {
+            // Only a `function_call` item is checked (as the `Value` path does); anything else is clean.
+            match item {
+                None => true,
+                Some(item) if item_type(item.get()).as_deref() != Some("function_call") => true,
+                Some(item) => self.item_is_clean(item.get()),
+            }
+        } else {
+            debug_assert_eq!(kind, ARGUMENTS_DONE_EVENT);
+            match (name.map(|n| serde_json::from_str::<String>(n.get())), arguments) {
+                (Some(Ok(name)), Some(arguments)) => match serde_json::from_str::<String>(arguments.get()) {
+                    Ok(arguments) => self.call_is_clean(&name, &arguments),
+                    Err(_) => false,
+                },
+                _ => false,
+            }
+        };
+        if clean { Ok(Message::Clean) } else { Err(refuse()) }
     }
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Message, E> {
         nested(text, self)
+    }
+}
+
+impl RealtimeSeed<'_> {
+    /// A `function_call` item: clean against its def, and its call clean.
+    fn item_is_clean(&self, item: &str) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Call {
+            name: String,
+            arguments: String,
+        }
+        let (frame, cx) = (self.0.frame, self.0.cx);
+        let Some(def) = frame.function_call else { return false };
+        if !cx.program.text_is_clean(def, cx.strict, item) {
+            return false;
+        }
+        match serde_json::from_str::<Call>(item) {
+            Ok(call) => self.call_is_clean(&call.name, &call.arguments),
+            Err(_) => false,
+        }
+    }
+
+    /// A call of tool `name` (or one of its legacy names) with these JSON-encoded arguments.
+    fn call_is_clean(&self, name: &str, arguments: &str) -> bool {
+        let (frame, cx) = (self.0.frame, self.0.cx);
+        let Some(tool) = frame.tools.iter().find(|tool| tool.names.iter().any(|n| n == name)) else { return false };
+        // A legacy member name, possibly escaped, is renamed by the `Value` path before its check.
+        let may_alias = !tool.member_aliases.is_empty()
+            && (arguments.contains('\\') || tool.member_aliases.iter().any(|alias| arguments.contains(alias.as_str())));
+        !may_alias && cx.program.text_is_clean(tool.arguments, cx.strict, arguments)
+    }
+}
+
+/// The `type` of a realtime item given as JSON text, when it is an object with a string `type` (the last one, as a
+/// `Value` keeps it).
+fn item_type(item: &str) -> Option<String> {
+    struct ItemType;
+    impl<'de> Visitor<'de> for ItemType {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an item")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut kind = None;
+            while let Some(is_type) = map.next_key_seed(TypeKey)? {
+                if is_type {
+                    kind = map.next_value::<serde_json::Value>()?.as_str().map(str::to_owned);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(kind)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(item);
+    // Not an object (or not JSON, which the pass already rules out): no type.
+    deserializer.deserialize_any(ItemType).unwrap_or_default()
+}
+
+/// A realtime event's member, as its check reads it.
+enum EventMember {
+    Type,
+    /// `item`, `name`, `arguments`.
+    Call(usize),
+    Other,
+}
+
+struct EventKey;
+
+impl<'de> DeserializeSeed<'de> for EventKey {
+    type Value = EventMember;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<EventMember, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventKey {
+    type Value = EventMember;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<EventMember, E> {
+        Ok(match s {
+            "type" => EventMember::Type,
+            "item" => EventMember::Call(0),
+            "name" => EventMember::Call(1),
+            "arguments" => EventMember::Call(2),
+            _ => EventMember::Other,
+        })
     }
 }
 

@@ -107,8 +107,21 @@ fn the_compiled_check_is_actually_taken() {
     let audio =
         r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"response.output_audio.delta","delta":"AAAA"}}"#;
     assert!(matches!(cleared(&schemas, audio), Some(Cleared::Clean { server_id: None })));
-    let call = r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"conversation.item.done","item":{}}}"#;
-    assert!(cleared(&schemas, call).is_none());
+    // A function call's item and arguments go through the compiled check; what it does not clear (an unknown tool,
+    // arguments not clean) takes the `Value` path. An item that is no function call is not checked.
+    let not_a_call =
+        r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"conversation.item.done","item":{}}}"#;
+    assert!(matches!(cleared(&schemas, not_a_call), Some(Cleared::Clean { server_id: None })));
+    let call = r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"conversation.item.done","item":{"type":"function_call","name":"codex","call_id":"c","arguments":"{\"server\":\"bigpc\",\"prompt\":\"go\"}"}}}"#;
+    assert!(matches!(cleared(&schemas, call), Some(Cleared::Clean { server_id: None })), "{call}");
+    assert!(run(&schemas, call.as_bytes(), true, false).diagnostics.is_empty());
+    for bad in [call.replace("codex", "nothing"), call.replace("prompt", "prom"), call.replace("call_id", "callid")] {
+        assert!(cleared(&schemas, &bad).is_none(), "{bad}");
+        assert!(!run(&schemas, bad.as_bytes(), true, false).diagnostics.is_empty(), "{bad}");
+    }
+    let done = r#"{"ts_ms":1,"dir":"in","server_id":"realtime","json":{"type":"response.function_call_arguments.done","name":"codex","arguments":"{\"server\":\"bigpc\",\"prompt\":\"go\"}"}}"#;
+    assert!(matches!(cleared(&schemas, done), Some(Cleared::Clean { server_id: None })), "{done}");
+    assert!(cleared(&schemas, &done.replace("\"name\":\"codex\",", "")).is_none());
 }
 
 /// Frames close to the compiled pass's edge: delta and audio shapes with one thing changed.
@@ -142,7 +155,7 @@ fn frame() -> impl Strategy<Value = String> {
     ];
     let envelope_extra =
         prop_oneof![Just(""), Just(",\"id\":3"), Just(",\"jsonrpc\":\"2.0\""), Just(",\"type\":\"x\"")];
-    let wrap = 0..10u8;
+    let wrap = 0..11u8;
     let dir = prop_oneof![Just("in"), Just("out"), Just("up")];
     let sid = prop_oneof![Just("bigpc"), Just("realtime"), Just("")];
     (thread, delta, extra, method, envelope_extra, wrap, dir, sid).prop_map(
@@ -164,6 +177,13 @@ fn frame() -> impl Strategy<Value = String> {
                 3 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"realtime\",\"json\":{audio}}}"),
                 4 => format!("{{\"ts_ms\":1,\"dir\":\"{dir}\",\"server_id\":\"realtime\",\"json\":{}}}", serde_json::to_string(&audio).unwrap()),
                 5 => format!("{{\"ts_ms\":1,\"dir\":\"in\",\"server_id\":\"{sid}\",\"json\":{call}}}"),
+                // The same call as a `conversation.item.done` item (its arguments, a JSON string, re-encoded).
+                9 => {
+                    let call: serde_json::Value = serde_json::from_str(&call).unwrap();
+                    let item = serde_json::json!({"type": "conversation.item.done", "item": {
+                        "type": "function_call", "id": "it", "call_id": "c", "name": call["name"], "arguments": call["arguments"]}});
+                    format!("{{\"ts_ms\":1,\"dir\":\"in\",\"server_id\":\"{sid}\",\"json\":{item}}}")
+                }
                 // Entry-level oddities the typed entry reader must hand to the `Value` path.
                 6 => format!("{{\"dir\":\"{dir}\",\"server_id\":\"{sid}\",\"json\":{message},\"json\":{message}}}"),
                 7 => format!("{{\"dir\":\"{dir}\",\"server_id\":\"{sid}\",\"json\":\"[1]\"}}"),
