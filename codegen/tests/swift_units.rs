@@ -3,14 +3,16 @@
 //! presence, unions, newtypes, empty objects) is checked by compiling and running it: `swift_compiled.rs` writes
 //! the hand-built IR's package and `.ci/swift` builds it with the real compiler and runs its expectations.
 
+mod hand_built;
 mod swift_common;
 
 use std::collections::BTreeMap;
 
+use hand_built::{field, object};
 use handoff_codegen::{CodegenError, swift};
 use handoff_schema::{
-    Constraints, EnumOrigin, EnumValue, Field, Ir, NewtypeDef, Presence, Primitive, StringEnumDef, StructDef, TypeDef,
-    TypeKind, TypeRef,
+    Constraints, EnumOrigin, EnumValue, Field, Group, Ir, NewtypeDef, Openness, Presence, Primitive, StringEnumDef,
+    TypeDef, TypeKind, TypeRef,
 };
 use proptest::strategy::Strategy;
 use swift_common::{structs, swift_files, syntax_problems};
@@ -27,39 +29,13 @@ fn ir(types: Vec<TypeDef>) -> Ir {
 }
 
 fn def(name: &str, kind: TypeKind) -> TypeDef {
-    TypeDef {
-        name: name.to_owned(),
-        doc: format!("The {name} type."),
-        pointer: format!("/$defs/{name}"),
-        synthesized: false,
-        group: handoff_schema::Group::Common,
-        kind,
-    }
-}
-
-fn field(wire: &str, name: &str, ty: TypeRef, presence: Presence) -> Field {
-    Field {
-        wire_name: wire.to_owned(),
-        name: name.to_owned(),
-        doc: format!("The {wire} member."),
-        ty,
-        presence,
-        default: None,
-        aliases: Vec::new(),
-        pointer: format!("/$defs/X/properties/{wire}"),
-    }
-}
-
-fn object(fields: Vec<Field>, closed: bool) -> TypeKind {
-    TypeKind::Struct(StructDef { fields, closed })
+    hand_built::def(name, Group::Common, kind)
 }
 
 fn string_enum(values: &[&str], origin: EnumOrigin) -> TypeKind {
-    let values = values.iter().map(|v| EnumValue { wire: (*v).to_owned(), name: v.to_lowercase() }).collect();
     // Listed enums are open, as the canonical schema's decoded enums are; tags are closed.
-    let openness =
-        if origin == EnumOrigin::Enum { handoff_schema::Openness::Open } else { handoff_schema::Openness::Closed };
-    TypeKind::StringEnum(StringEnumDef { values, origin, openness })
+    let openness = if origin == EnumOrigin::Enum { Openness::Open } else { Openness::Closed };
+    hand_built::string_enum(values, origin, openness)
 }
 
 fn render_error(types: Vec<TypeDef>) -> String {

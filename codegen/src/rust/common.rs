@@ -97,3 +97,19 @@ pub(super) fn inner_doc_lines(text: &str) -> TokenStream {
     let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
     quote!(#(#![doc = #lines])*)
 }
+
+/// A `schemars::JsonSchema` impl returning a schema written out at generation time: for types whose wire form the
+/// derive cannot describe (open enums, constrained newtypes), so `schema_for!` agrees with the canonical def.
+pub(super) fn constant_schema_impl(name: &Ident, type_name: &str, schema_json: &str) -> TokenStream {
+    quote! {
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> { #type_name.into() }
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::serde_json::from_str::<::serde_json::Value>(#schema_json)
+                    .expect("constant JSON")
+                    .try_into()
+                    .expect("an object schema")
+            }
+        }
+    }
+}

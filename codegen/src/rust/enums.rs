@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::BACKEND;
-use super::common::{type_doc, type_ident, variant_ident};
+use super::common::{constant_schema_impl, type_doc, type_ident, variant_ident};
 
 pub(super) fn enum_tokens(def: &TypeDef, e: &StringEnumDef) -> Result<TokenStream, CodegenError> {
     if e.openness.is_open() {
@@ -80,8 +80,9 @@ pub(super) fn open_enum_tokens(def: &TypeDef, e: &StringEnumDef) -> Result<Token
     });
     let expecting = format!("a {} string", def.name);
     let wires: Vec<&str> = e.values.iter().map(|v| v.wire.as_str()).collect();
+    // The contract's listed values: what a conforming app-server sends, though decoding keeps others.
     let schema_json = serde_json::json!({ "type": "string", "enum": wires, "description": def.doc }).to_string();
-    let type_name = &def.name;
+    let schema_impl = constant_schema_impl(&name, &def.name, &schema_json);
     Ok(quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -142,15 +143,6 @@ pub(super) fn open_enum_tokens(def: &TypeDef, e: &StringEnumDef) -> Result<Token
             }
         }
 
-        impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> { #type_name.into() }
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                // The contract's listed values: what a conforming app-server sends, though decoding keeps others.
-                ::serde_json::from_str::<::serde_json::Value>(#schema_json)
-                    .expect("constant JSON")
-                    .try_into()
-                    .expect("an object schema")
-            }
-        }
+        #schema_impl
     })
 }

@@ -4,7 +4,7 @@ use handoff_schema::{NewtypeDef, Primitive, TypeDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::common::{type_doc, type_ident};
+use super::common::{constant_schema_impl, type_doc, type_ident};
 
 pub(super) fn newtype_tokens(def: &TypeDef, n: &NewtypeDef) -> TokenStream {
     let doc = type_doc(def);
@@ -75,7 +75,8 @@ pub(super) fn newtype_tokens(def: &TypeDef, n: &NewtypeDef) -> TokenStream {
         }
     }
     schema.insert("description".into(), def.doc.clone().into());
-    let schema_json = serde_json::Value::Object(schema).to_string();
+    // The schema's own constraints, so `schema_for!` agrees with the canonical def.
+    let schema_impl = constant_schema_impl(&name, &def.name, &serde_json::Value::Object(schema).to_string());
     let (as_fn, display_value) = match n.base {
         Primitive::String => (
             quote! {
@@ -152,15 +153,6 @@ pub(super) fn newtype_tokens(def: &TypeDef, n: &NewtypeDef) -> TokenStream {
 
         #extra_impls
 
-        impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> { #type_name.into() }
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                // The schema's own constraints, so `schema_for!` agrees with the canonical def.
-                ::serde_json::from_str::<::serde_json::Value>(#schema_json)
-                    .expect("constant JSON")
-                    .try_into()
-                    .expect("an object schema")
-            }
-        }
+        #schema_impl
     }
 }
