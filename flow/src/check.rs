@@ -33,6 +33,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotification, methods};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::item::ItemAdded;
@@ -859,7 +860,7 @@ impl FlowCheck {
         let _ = match (&pending.kind, result) {
             (RequestKind::Resume(thread), Some(_)) => flow.apply(FlowStep::ResumeSucceeded(thread), &mut server.cache),
             (RequestKind::Resume(thread), None) => flow.apply(FlowStep::ResumeFailed(thread), &mut server.cache),
-            (RequestKind::Start, Some(result)) => match serde_json::from_value::<ThreadStartResponse>(result.clone()) {
+            (RequestKind::Start, Some(result)) => match <ThreadStartResponse as Deserialize>::deserialize(result) {
                 Ok(started) => flow.apply(FlowStep::StartSucceeded(&started.thread.id), &mut server.cache),
                 Err(_) => Ok(()),
             },
@@ -975,7 +976,7 @@ impl FlowCheck {
             }
             methods::THREAD_STARTED => {
                 // The new thread's id, also where no responses are recorded: the start of a handoff succeeded.
-                let Ok(started) = serde_json::from_value::<ThreadStartedNotification>(params.clone()) else { return };
+                let Ok(started) = <ThreadStartedNotification as Deserialize>::deserialize(params) else { return };
                 let Some(&index) = self.active_on.get(frame.server_id) else { return };
                 self.touched = Some(index);
                 let server = server_track(&mut self.servers, frame.server_id);

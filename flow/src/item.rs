@@ -1,6 +1,7 @@
 //! Reading a `thread/realtime/itemAdded` notification as a handoff, once for the router and the validator.
 
 use codex_handoff_contract::{RealtimeHandoffRequested, RealtimeItem, ThreadId, ThreadRealtimeItemAddedNotification};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// What a `thread/realtime/itemAdded` notification's params hold, as far as handoffs go.
@@ -27,7 +28,9 @@ pub enum ItemAdded {
 impl ItemAdded {
     /// Reads the params of a `thread/realtime/itemAdded` notification.
     pub fn read(params: &Value) -> ItemAdded {
-        match serde_json::from_value::<ThreadRealtimeItemAddedNotification>(params.clone()) {
+        // Decoded from the borrowed value, no copy of the item per notification; through the trait, which refuses a JSON
+        // array where the generated inherent `deserialize` (serde's remote derive) would read one by position.
+        match <ThreadRealtimeItemAddedNotification as Deserialize>::deserialize(params) {
             Ok(added) => match added.item {
                 RealtimeItem::HandoffRequest(item) => ItemAdded::Handoff { voice_thread: added.thread_id, item },
                 _ => ItemAdded::NotHandoff,
