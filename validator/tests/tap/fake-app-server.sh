@@ -10,7 +10,9 @@ trap 'echo "fake-app-server: got SIGTERM" >&2; exit 55' TERM
 trap 'echo "fake-app-server: got SIGINT" >&2; exit 42' INT
 while IFS= read -r step <&3; do
   case "$step" in
-    '<'*) IFS= read -r _ || exit "${2:-0}" ;;
+    # Read in short timed slices: bash runs a trap only between commands, so a signal that lands just before a
+    # blocking read would wait for input that never comes (seen once in CI as a tap test hanging for 60 s).
+    '<'*) until IFS= read -r -t 0.2 _; do [ $? -gt 128 ] || exit "${2:-0}"; done ;;
     '>'*) printf '%s\n' "${step#>}" ;;
     '!'*) printf '%s\n' "${step#!}" >&2 ;;
   esac
