@@ -3,6 +3,7 @@
 //! that `validate` judges exactly as the tap did (replaying every single-server flow fixture through it).
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -33,16 +34,29 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Starts `handoff-validate tap TAP_ARGS -- COMMAND…` with piped stdio.
 fn start_tap(tap_args: &[&str], command: &[&str]) -> Child {
-    Command::new(BINARY)
-        .arg("tap")
+    let mut tap = Command::new(BINARY);
+    tap.arg("tap")
         .args(tap_args)
         .arg("--")
         .args(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("handoff-validate starts")
+        .stderr(Stdio::piped());
+    // The tap and its command get default SIGINT and SIGTERM whatever this test inherited: a test run started in
+    // the background by a non-interactive shell (as CI may be) inherits SIGINT ignored, the tap's command keeps it
+    // ignored (a disposition passes through exec), and the forwarded SIGINT would then end nothing.
+    // SAFETY: between fork and exec the closure only calls signal(2), which is async-signal-safe.
+    unsafe {
+        tap.pre_exec(|| {
+            for signal in [libc::SIGINT, libc::SIGTERM] {
+                if libc::signal(signal, libc::SIG_DFL) == libc::SIG_ERR {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    tap.spawn().expect("handoff-validate starts")
 }
 
 /// Lines of a child's stream, delivered over a channel so a test can wait with a timeout.
