@@ -4,6 +4,7 @@
 //! in parallel.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use handoff_schema::{Contract, Direction, Ir, RealtimeTool, RpcMethod, TypeKind};
 use serde_json::Value;
@@ -28,7 +29,9 @@ pub struct SchemaViolation {
 
 pub struct Schemas {
     pub ir: Ir,
-    validators: HashMap<String, jsonschema::Validator>,
+    /// The schema document the `jsonschema` validators are compiled from.
+    contract: Contract,
+    validators: HashMap<String, LazyValidator>,
     pub compiled: Compiled,
     /// `None` when the envelope defs are beyond the one-pass frame reader: every frame then takes the `Value` path.
     pub frames: Option<FramePass>,
@@ -46,11 +49,27 @@ impl std::fmt::Display for UnknownDef {
 
 impl std::error::Error for UnknownDef {}
 
+/// A def's `jsonschema` validator, compiled the first time a frame needs it: clean traffic never reaches the
+/// engine (the compiled checker clears it), so compiling (and cloning every def's standalone schema) up front only
+/// delayed start-up.
+#[derive(Default)]
+struct LazyValidator(OnceLock<Result<jsonschema::Validator, String>>);
+
+impl LazyValidator {
+    fn get(&self, contract: &Contract, name: &str) -> &Result<jsonschema::Validator, String> {
+        self.0.get_or_init(|| {
+            let schema = contract.def_schema(name).ok_or_else(|| format!("the contract has no def `{name}`"))?;
+            jsonschema::validator_for(&schema).map_err(|e| format!("def `{name}` does not compile: {e}"))
+        })
+    }
+}
+
 /// Longest schema message kept; the instance is quoted in it and may be an 8 KB string.
 const MAX_MESSAGE_CHARS: usize = 240;
 
 impl Schemas {
-    /// Compiles every def used by the x-rpc table, the realtime tools and the envelopes.
+    /// Compiles every def used by the x-rpc table, the realtime tools and the envelopes (the `jsonschema`
+    /// validators on first use, see [`Schemas::compile_all`]).
     pub fn compile(contract: &Contract) -> Result<Schemas, String> {
         let ir = contract.ir.clone();
         let mut names: Vec<String> =
@@ -68,20 +87,26 @@ impl Schemas {
             if validators.contains_key(&name) {
                 continue;
             }
-            let schema = contract.def_schema(&name).ok_or_else(|| format!("the contract has no def `{name}`"))?;
-            let validator =
-                jsonschema::validator_for(&schema).map_err(|e| format!("def `{name}` does not compile: {e}"))?;
-            validators.insert(name, validator);
+            if contract.document.get("$defs").and_then(|defs| defs.get(&name)).is_none() {
+                return Err(format!("the contract has no def `{name}`"));
+            }
+            validators.insert(name, LazyValidator::default());
         }
         let compiled = Compiled::new(&ir);
         let frames = FramePass::new(&ir, &compiled);
-        Ok(Schemas { ir, validators, compiled, frames })
+        Ok(Schemas { ir, contract: contract.clone(), validators, compiled, frames })
     }
 
     /// Every violation of `value` against def `name` found by the `jsonschema` engine, pointers relative to
     /// `value`. A name the contract does not have (or that the validator did not compile) is an error.
+    /// A def whose schema the engine cannot compile (a broken contract; `compile_all` finds it up front) is
+    /// reported as a violation at the value's root naming the def, never taken as "no violations".
     pub fn check(&self, name: &str, value: &Value) -> Result<Vec<SchemaViolation>, UnknownDef> {
-        let validator = self.validators.get(name).ok_or_else(|| UnknownDef(name.to_owned()))?;
+        let lazy = self.validators.get(name).ok_or_else(|| UnknownDef(name.to_owned()))?;
+        let validator = match lazy.get(&self.contract, name) {
+            Ok(validator) => validator,
+            Err(message) => return Ok(vec![SchemaViolation { pointer: String::new(), message: message.clone() }]),
+        };
         if validator.is_valid(value) {
             return Ok(Vec::new());
         }
@@ -92,6 +117,15 @@ impl Schemas {
                 message: shorten(&format!("{name}: {error}")),
             })
             .collect())
+    }
+
+    /// Compiles every def's `jsonschema` validator now (they are otherwise compiled on first use): the first
+    /// error, if a def's schema does not compile.
+    pub fn compile_all(&self) -> Result<(), String> {
+        for (name, lazy) in &self.validators {
+            lazy.get(&self.contract, name).as_ref().map_err(Clone::clone)?;
+        }
+        Ok(())
     }
 
     /// Whether the compiled checker finds `value` clean against def `name` (with `strict`, also free of members
