@@ -68,8 +68,19 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut
         in_step(NAME, "what the server does with codex", codex_ignored(&mut server, &mut voice, &model).await)?;
     facts.push(ignored);
 
+    end_voice_session(NAME, server, &voice_thread, &model).await
+}
+
+/// The end of a scenario with a voice session: stop it, stop the app-server, and fail on any model request the
+/// scenario did not script.
+pub(crate) async fn end_voice_session(
+    scenario: &str,
+    mut server: AppServer,
+    voice_thread: &str,
+    model: &ModelMock,
+) -> anyhow::Result<()> {
     in_step(
-        NAME,
+        scenario,
         "thread/realtime/stop",
         async {
             server.call("thread/realtime/stop", json!({"threadId": voice_thread}), WAIT).await?.result()?;
@@ -77,18 +88,17 @@ pub(crate) async fn play(workspace: &Workspace, recorder: &Recorder, facts: &mut
         }
         .await,
     )?;
-    in_step(NAME, "stop the app-server", server.stop().await)?;
+    in_step(scenario, "stop the app-server", server.stop().await)?;
     let unexpected = model.unexpected();
     in_step(
-        NAME,
+        scenario,
         "model requests",
         if unexpected.is_empty() {
             Ok(())
         } else {
             Err(anyhow!("unexpected model requests: {}", unexpected.join("; ")))
         },
-    )?;
-    Ok(())
+    )
 }
 
 pub(crate) async fn start_thread(server: &mut AppServer) -> anyhow::Result<String> {

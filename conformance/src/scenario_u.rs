@@ -14,7 +14,7 @@ use crate::capture::{Frame, Recorder};
 use crate::mock_model::{ModelMock, Reply};
 use crate::mock_voice::{VoiceMock, function_call_done};
 use crate::run::{ProvokedError, Workspace, in_step};
-use crate::scenario_r::{start_realtime_with, start_thread};
+use crate::scenario_r::{end_voice_session, start_realtime_with, start_thread};
 
 pub(crate) const NAME: &str = "U";
 pub(crate) const TITLE: &str = "upstream's own return path (clientManagedHandoffs + appendText/appendSpeech)";
@@ -139,27 +139,7 @@ pub(crate) async fn play(
         facts.push(format!("{method} → error {} {first:?} (the stock server does not have it)", error["code"]));
     }
 
-    in_step(
-        NAME,
-        "thread/realtime/stop",
-        async {
-            server.call("thread/realtime/stop", json!({"threadId": voice_thread}), WAIT).await?.result()?;
-            Ok(())
-        }
-        .await,
-    )?;
-    in_step(NAME, "stop the app-server", server.stop().await)?;
-    let unexpected = model.unexpected();
-    in_step(
-        NAME,
-        "model requests",
-        if unexpected.is_empty() {
-            Ok(())
-        } else {
-            Err(anyhow!("unexpected model requests: {}", unexpected.join("; ")))
-        },
-    )?;
-    Ok(())
+    end_voice_session(NAME, server, &voice_thread, &model).await
 }
 
 async fn server_turn(server: &mut AppServer, voice_thread: &str, model: &ModelMock) -> anyhow::Result<String> {
