@@ -2,8 +2,8 @@
 //! derives for those types: all three must agree on what is valid.
 
 use codex_handoff_contract::registry;
-use contract_tests::{DefFixtures, load_all};
-use handoff_schema::{Contract, TypeKind};
+use contract_tests::{DefFixtures, load_all, open_policy_validator};
+use handoff_schema::Contract;
 use serde_json::Value;
 
 fn canonical_validator(contract: &Contract, def: &str) -> jsonschema::Validator {
@@ -94,20 +94,6 @@ fn aliased_fixtures_decode_to_their_canonical_form() {
     }
     assert!(count >= 4, "the x-aliases of the tool arguments must be covered by fixtures");
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
-}
-
-/// The canonical def `def` with every open enum (the IR's policy: enums the client decodes) taking any string:
-/// what a decoder that keeps unlisted values accepts.
-fn open_policy_validator(contract: &Contract, def: &str) -> jsonschema::Validator {
-    let mut schema = contract.def_schema(def).expect("fixture def exists");
-    for open in contract.ir.types.values() {
-        if let TypeKind::StringEnum(e) = &open.kind
-            && e.openness.is_open()
-        {
-            schema["$defs"][&open.name] = serde_json::json!({ "type": "string" });
-        }
-    }
-    jsonschema::draft202012::new(&schema).expect("the relaxed schema compiles")
 }
 
 #[test]

@@ -4,23 +4,9 @@
 //! `CONTRACT_VERDICTS_DIR` set they are also written to `<dir>/rust.jsonl`.
 
 use codex_handoff_contract::{realtime, registry};
-use contract_tests::{load_all, workspace_root};
-use handoff_schema::{Contract, TypeKind};
+use contract_tests::{load_all, open_policy_validator, workspace_root};
+use handoff_schema::Contract;
 use serde_json::{Value, json};
-
-/// The def's schema with every open enum (the IR's policy) taking any string: an `invalid` value it accepts is
-/// invalid only for an unlisted enum value, which a decoder keeps unchanged (as in messages.rs).
-fn open_policy_validator(contract: &Contract, def: &str) -> jsonschema::Validator {
-    let mut schema = contract.def_schema(def).expect("fixture def exists");
-    for open in contract.ir.types.values() {
-        if let TypeKind::StringEnum(e) = &open.kind
-            && e.openness.is_open()
-        {
-            schema["$defs"][&open.name] = serde_json::json!({ "type": "string" });
-        }
-    }
-    jsonschema::draft202012::new(&schema).expect("the relaxed schema compiles")
-}
 
 /// What a decoder must write for an `invalid` value: nothing, unless only an open enum's unlisted value makes it
 /// invalid; then the value unchanged.
