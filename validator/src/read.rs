@@ -5,7 +5,7 @@
 //! non-whitespace byte. Both readers keep one reusable buffer of at most `max_frame_bytes`, so memory stays flat
 //! however large the capture is.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 use handoff_flow::ServerInfo;
 use serde_json::Value;
@@ -120,6 +120,23 @@ impl<R: BufRead> FrameReader<R> {
 
     pub fn layout(&self) -> Layout {
         self.layout
+    }
+
+    /// A JSON Lines capture from here on read in chunks instead of frame by frame ([`LineChunks`]); `None` (the
+    /// reader given back) for an array dump or once a frame was read.
+    pub fn into_line_chunks(self, chunk_bytes: usize) -> Result<LineChunks<R>, FrameReader<R>> {
+        if self.layout != Layout::JsonLines || self.produced || self.stashed.is_some() {
+            return Err(self);
+        }
+        Ok(LineChunks {
+            input: self.input,
+            max_line_bytes: self.max_frame_bytes,
+            chunk_bytes: chunk_bytes.max(1),
+            line: self.line,
+            carry: Vec::new(),
+            ended: false,
+            consumed: self.consumed,
+        })
     }
 
     /// The next frame, or `None` at the end of the capture. I/O errors are returned as such (exit 2).
@@ -392,6 +409,151 @@ pub fn servers_header(frame: &[u8]) -> Option<Result<Vec<ServerInfo>, String>> {
     Some(Ok(servers))
 }
 
+/// The `parse` message of a frame longer than the limit (its bytes were not kept).
+pub fn too_long(len: u64, limit: usize) -> String {
+    format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)")
+}
+
+/// A JSON Lines capture read in chunks of whole lines, for the validator's pipeline: the reading thread only moves
+/// bytes (one read into the chunk's own buffer, no copy per line); the lines are split where they are checked, in
+/// parallel ([`split_lines`]). Memory stays flat: a chunk is about `chunk_bytes`, and grows past that only for a
+/// line longer than a chunk, up to the line limit; a longer line is skipped unread.
+pub struct LineChunks<R> {
+    input: R,
+    max_line_bytes: usize,
+    chunk_bytes: usize,
+    /// Line number of the next chunk's first line.
+    line: u64,
+    /// The start of a line the last chunk cut off, for the next chunk.
+    carry: Vec<u8>,
+    ended: bool,
+    /// Bytes read so far, for the progress bar.
+    pub consumed: u64,
+}
+
+/// What [`LineChunks::next_chunk`] put in the buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Chunk {
+    /// Whole lines, the first of them line `first_line`; only the capture's last line may lack its `\n`.
+    Lines { first_line: u64 },
+    /// One line longer than the limit and than a chunk: its bytes were skipped (the buffer is empty).
+    TooLong { line: u64, len: u64 },
+}
+
+impl<R: Read> LineChunks<R> {
+    /// Fills `buffer` (emptied first) with the next chunk; `None` at the end of the capture.
+    pub fn next_chunk(&mut self, buffer: &mut Vec<u8>) -> io::Result<Option<Chunk>> {
+        buffer.clear();
+        std::mem::swap(buffer, &mut self.carry);
+        let mut target = self.chunk_bytes;
+        loop {
+            self.read_up_to(buffer, target)?;
+            if self.ended {
+                if buffer.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(self.lines(buffer)));
+            }
+            match memchr::memrchr(b'\n', buffer) {
+                Some(end) => {
+                    self.carry.extend_from_slice(&buffer[end + 1..]);
+                    buffer.truncate(end + 1);
+                    return Ok(Some(self.lines(buffer)));
+                }
+                // One line so far, longer than the limit: the rest of it is counted, not kept.
+                None if buffer.len() > self.max_line_bytes => {
+                    let line = self.line;
+                    let len = self.skip_line(buffer)?;
+                    return Ok(Some(Chunk::TooLong { line, len }));
+                }
+                // One line longer than a chunk (and within the limit): the chunk grows to hold it.
+                None => target = buffer.len() + self.chunk_bytes,
+            }
+        }
+    }
+
+    fn lines(&mut self, buffer: &[u8]) -> Chunk {
+        let first_line = self.line;
+        self.line += memchr::memchr_iter(b'\n', buffer).count() as u64;
+        Chunk::Lines { first_line }
+    }
+
+    /// Reads until `buffer` holds `target` bytes or the input ends (reads straight into the buffer's spare
+    /// capacity: no zeroing, no copy through the `BufRead`'s own buffer for large reads).
+    fn read_up_to(&mut self, buffer: &mut Vec<u8>, target: usize) -> io::Result<()> {
+        while buffer.len() < target && !self.ended {
+            let want = target - buffer.len();
+            buffer.reserve(want);
+            let read = (&mut self.input).take(want as u64).read_to_end(buffer)?;
+            self.consumed += read as u64;
+            if read < want {
+                self.ended = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Skips the rest of an over-long line whose start is in `buffer` (no `\n` in it); returns the line's length
+    /// without its `\n`, and keeps what follows the line for the next chunk.
+    fn skip_line(&mut self, buffer: &mut Vec<u8>) -> io::Result<u64> {
+        let mut len = buffer.len() as u64;
+        loop {
+            buffer.clear();
+            self.read_up_to(buffer, self.chunk_bytes)?;
+            if let Some(end) = memchr::memchr(b'\n', buffer) {
+                len += end as u64;
+                self.line += 1;
+                self.carry.extend_from_slice(&buffer[end + 1..]);
+                buffer.clear();
+                return Ok(len);
+            }
+            len += buffer.len() as u64;
+            if self.ended {
+                buffer.clear();
+                return Ok(len);
+            }
+        }
+    }
+}
+
+/// One line of a chunk, as [`split_lines`] finds it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A frame: line number, its range in the chunk (without `\r\n`), whether it is the capture's last line and
+    /// lacks its `\n`.
+    Frame { line: u64, range: std::ops::Range<usize>, last_unterminated: bool },
+    /// A line longer than the limit; `len` counts its bytes without the `\n`.
+    TooLong { line: u64, len: u64 },
+}
+
+/// The frames of a chunk of whole lines starting at `first_line`, blank lines (spaces, tabs, `\r`) left out, in
+/// order, as [`FrameReader`] reads them one by one.
+pub fn split_lines(chunk: &[u8], first_line: u64, max_line_bytes: usize, mut each: impl FnMut(Line)) {
+    let mut start = 0;
+    let mut line = first_line;
+    let mut ends = memchr::memchr_iter(b'\n', chunk);
+    while start < chunk.len() {
+        let (end, terminated) = match ends.next() {
+            Some(end) => (end, true),
+            None => (chunk.len(), false),
+        };
+        let len = end - start;
+        if len > max_line_bytes {
+            each(Line::TooLong { line, len: len as u64 });
+        } else {
+            let content = match chunk[start..end].last() {
+                Some(b'\r') => start..end - 1,
+                _ => start..end,
+            };
+            if !chunk[content.clone()].iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+                each(Line::Frame { line, range: content, last_unterminated: !terminated });
+            }
+        }
+        line += 1;
+        start = end + 1;
+    }
+}
+
 enum Outcome {
     Frame { line: u64, index: Option<u64>, len: usize, last_unterminated: bool },
     TooLong { line: u64, index: Option<u64>, len: u64 },
@@ -527,6 +689,99 @@ mod tests {
         ] {
             let error = servers_header(header.as_bytes()).expect("a header").expect_err(header);
             assert!(error.contains(why), "{header}: {error}");
+        }
+    }
+
+    /// One outcome of either reader, for comparing them.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Seen {
+        Frame { line: u64, bytes: Vec<u8>, last_unterminated: bool },
+        TooLong { line: u64, len: u64 },
+    }
+
+    fn by_frames(input: &[u8], max: usize) -> (Vec<Seen>, bool) {
+        let mut reader = FrameReader::new(input, max).unwrap();
+        let (mut seen, mut empty) = (Vec::new(), false);
+        while let Some(frame) = reader.next_frame().unwrap() {
+            match frame {
+                RawFrame::Frame { line, bytes, last_unterminated, .. } => {
+                    seen.push(Seen::Frame { line, bytes: bytes.to_vec(), last_unterminated })
+                }
+                RawFrame::TooLong { line, len, .. } => seen.push(Seen::TooLong { line, len }),
+                RawFrame::Broken { message, .. } => {
+                    assert!(message.starts_with("empty capture"), "{message}");
+                    empty = true;
+                }
+            }
+        }
+        (seen, empty)
+    }
+
+    /// `None` for an array dump (no chunks).
+    fn by_chunks(input: &[u8], max: usize, chunk: usize, read_size: usize) -> Option<Vec<Seen>> {
+        let buffered = std::io::BufReader::with_capacity(read_size, input);
+        let mut chunks = FrameReader::new(buffered, max).unwrap().into_line_chunks(chunk).ok()?;
+        let (mut seen, mut buffer) = (Vec::new(), Vec::new());
+        while let Some(found) = chunks.next_chunk(&mut buffer).unwrap() {
+            match found {
+                Chunk::Lines { first_line } => split_lines(&buffer, first_line, max, |line| {
+                    seen.push(match line {
+                        Line::Frame { line, range, last_unterminated } => {
+                            Seen::Frame { line, bytes: buffer[range].to_vec(), last_unterminated }
+                        }
+                        Line::TooLong { line, len } => Seen::TooLong { line, len },
+                    })
+                }),
+                Chunk::TooLong { line, len } => {
+                    assert!(buffer.is_empty());
+                    seen.push(Seen::TooLong { line, len });
+                }
+            }
+        }
+        assert_eq!(chunks.consumed, input.len() as u64);
+        Some(seen)
+    }
+
+    #[test]
+    fn chunks_cut_lines_like_the_frame_reader_at_the_edges() {
+        for input in [
+            &b""[..],
+            b"\n\n  \r\n",
+            b"{}",
+            b"{}\n",
+            b"\xEF\xBB\xBF\n{\"a\":1}\r\n\r\n\t\n{\"b\":2}",
+            b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n{}\nyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",
+            b"{}\r",
+            b"          \n{}",
+        ] {
+            let (frames, empty) = by_frames(input, 16);
+            for chunk in [1, 2, 7, 64] {
+                let chunks = by_chunks(input, 16, chunk, 3).expect("JSON Lines");
+                assert_eq!(chunks, frames, "{:?} in chunks of {chunk}", String::from_utf8_lossy(input));
+                assert_eq!(empty, frames.is_empty());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines of every kind (blank, `\r\n`, whitespace only, longer than the limit, longer than a chunk, the
+        /// last one unterminated) come out of chunks exactly as the frame reader cuts them, whatever the chunk size.
+        #[test]
+        fn chunks_cut_lines_like_the_frame_reader(
+            lines in proptest::collection::vec("[a{} \t\r]{0,40}", 0..30),
+            final_newline: bool,
+            max in 1usize..48,
+            chunk in 1usize..96,
+            read_size in 1usize..64,
+        ) {
+            let mut input = lines.join("\n");
+            if final_newline {
+                input.push('\n');
+            }
+            let (frames, empty) = by_frames(input.as_bytes(), max);
+            let chunks = by_chunks(input.as_bytes(), max, chunk, read_size).expect("JSON Lines");
+            proptest::prop_assert_eq!(&chunks, &frames);
+            proptest::prop_assert_eq!(empty, frames.is_empty());
         }
     }
 }
