@@ -21,7 +21,7 @@ use std::sync::mpsc;
 use indicatif::ProgressBar;
 
 use crate::check::{self, CaptureCheck, CheckOptions, Finished, Location, Prepared};
-use crate::read::{self, Chunk, FrameReader, LineChunks, RawFrame};
+use crate::read::{self, Chunk, ChunkBuf, FrameReader, LineChunks, RawFrame};
 use crate::{Config, Schemas};
 
 /// A batch is handed to the pool once it holds this many bytes (a chunk of lines) or frames (an array dump).
@@ -54,7 +54,7 @@ pub(crate) fn run<R: BufRead>(
     let inline = rayon::current_thread_index().is_some();
     let max_in_flight = if inline { 1 } else { 2 * rayon::current_num_threads() as u64 + 2 };
     let (prepared_sender, prepared) = mpsc::channel::<(u64, std::thread::Result<PreparedBatch>)>();
-    let mut buffers: Vec<Vec<u8>> = Vec::new();
+    let mut buffers: Vec<ChunkBuf> = Vec::new();
     let mut waiting: BTreeMap<u64, PreparedBatch> = BTreeMap::new();
     let (mut sent, mut applied, mut read_all) = (0u64, 0u64, false);
     rayon::in_place_scope_fifo(|pool| -> io::Result<()> {
@@ -111,7 +111,7 @@ enum Source<R> {
 
 impl<R: BufRead> Source<R> {
     /// The next batch, its bytes in `bytes`; `None` at the end of the capture.
-    fn next_batch(&mut self, bytes: &mut Vec<u8>, max_line_bytes: usize) -> io::Result<Option<RawItems>> {
+    fn next_batch(&mut self, bytes: &mut ChunkBuf, max_line_bytes: usize) -> io::Result<Option<RawItems>> {
         match self {
             Source::Lines(chunks) => Ok(chunks.next_chunk(bytes)?.map(|chunk| match chunk {
                 Chunk::Lines { first_line } => RawItems::Lines { first_line },
@@ -156,7 +156,7 @@ impl<R: BufRead> Source<R> {
 
 /// A batch on its way to a worker.
 struct RawBatch {
-    bytes: Vec<u8>,
+    bytes: ChunkBuf,
     items: RawItems,
     max_line_bytes: usize,
 }
@@ -184,7 +184,7 @@ enum RawItem {
 /// A prepared batch on its way back: its bytes and, per frame, where it is in the capture, its range in `bytes` and
 /// what [`check::prepare`] made of it.
 struct PreparedBatch {
-    bytes: Vec<u8>,
+    bytes: ChunkBuf,
     items: Vec<PreparedItem>,
 }
 
@@ -202,17 +202,17 @@ impl RawBatch {
         // One UTF-8 check for the whole batch instead of one per frame; only a batch that is not UTF-8 has its frames
         // checked one by one, and the offending ones reported. Frames are cut at ASCII bytes (newlines, array
         // punctuation), so on char boundaries.
-        let text = std::str::from_utf8(&bytes).ok();
+        let text = std::str::from_utf8(bytes.as_slice()).ok();
         let prepare_frame =
             |range: &Range<usize>, last_unterminated: bool| match text.and_then(|t| t.get(range.clone())) {
                 Some(frame) => check::prepare_text(schemas, options, frame, last_unterminated),
-                None => check::prepare(schemas, options, &bytes[range.clone()], last_unterminated),
+                None => check::prepare(schemas, options, &bytes.as_slice()[range.clone()], last_unterminated),
             };
         let mut prepared = Vec::new();
         match items {
             RawItems::Lines { first_line } => {
                 prepared.reserve(bytes.len() / 128);
-                read::split_lines(&bytes, first_line, max_line_bytes, |line| {
+                read::split_lines(bytes.as_slice(), first_line, max_line_bytes, |line| {
                     prepared.push(match line {
                         read::Line::Frame { line, range, last_unterminated } => PreparedItem {
                             at: Location { line, index: None },
@@ -271,10 +271,10 @@ impl<'s> Applier<'s> {
     }
 
     /// Applies a batch's frames in order; gives back its buffer for the next batch.
-    fn apply(&mut self, batch: PreparedBatch) -> Vec<u8> {
+    fn apply(&mut self, batch: PreparedBatch) -> ChunkBuf {
         let PreparedBatch { bytes, items } = batch;
         for PreparedItem { at, range, prepared, counted } in items {
-            let frame = &bytes[range];
+            let frame = &bytes.as_slice()[range];
             self.read_any = true;
             if let Some(configured) = self.configured.take() {
                 // The capture's first frame may list its app-servers instead of being a message (an over-long

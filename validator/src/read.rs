@@ -440,76 +440,116 @@ pub enum Chunk {
     TooLong { line: u64, len: u64 },
 }
 
+/// A reusable batch buffer: `bytes[..len]` is the batch; the rest stays allocated and initialized, so that reading
+/// the next chunk into it neither zeroes memory nor goes through the `BufRead`'s own buffer.
+#[derive(Debug, Default)]
+pub struct ChunkBuf {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl ChunkBuf {
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn extend_from_slice(&mut self, more: &[u8]) {
+        let end = self.len + more.len();
+        if self.bytes.len() < end {
+            self.bytes.resize(end, 0);
+        }
+        self.bytes[self.len..end].copy_from_slice(more);
+        self.len = end;
+    }
+}
+
 impl<R: Read> LineChunks<R> {
-    /// Fills `buffer` (emptied first) with the next chunk; `None` at the end of the capture.
-    pub fn next_chunk(&mut self, buffer: &mut Vec<u8>) -> io::Result<Option<Chunk>> {
-        buffer.clear();
-        std::mem::swap(buffer, &mut self.carry);
+    /// Fills `chunk` (emptied first) with the next chunk; `None` at the end of the capture.
+    pub fn next_chunk(&mut self, chunk: &mut ChunkBuf) -> io::Result<Option<Chunk>> {
+        chunk.clear();
+        chunk.extend_from_slice(&self.carry);
+        self.carry.clear();
         let mut target = self.chunk_bytes;
         loop {
-            self.read_up_to(buffer, target)?;
+            self.read_up_to(chunk, target)?;
             if self.ended {
-                if buffer.is_empty() {
+                if chunk.is_empty() {
                     return Ok(None);
                 }
-                return Ok(Some(self.lines(buffer)));
+                return Ok(Some(self.lines(chunk.as_slice())));
             }
-            match memchr::memrchr(b'\n', buffer) {
+            match memchr::memrchr(b'\n', chunk.as_slice()) {
                 Some(end) => {
-                    self.carry.extend_from_slice(&buffer[end + 1..]);
-                    buffer.truncate(end + 1);
-                    return Ok(Some(self.lines(buffer)));
+                    self.carry.extend_from_slice(&chunk.as_slice()[end + 1..]);
+                    chunk.len = end + 1;
+                    return Ok(Some(self.lines(chunk.as_slice())));
                 }
                 // One line so far, longer than the limit: the rest of it is counted, not kept.
-                None if buffer.len() > self.max_line_bytes => {
+                None if chunk.len() > self.max_line_bytes => {
                     let line = self.line;
-                    let len = self.skip_line(buffer)?;
+                    let len = self.skip_line(chunk)?;
                     return Ok(Some(Chunk::TooLong { line, len }));
                 }
                 // One line longer than a chunk (and within the limit): the chunk grows to hold it.
-                None => target = buffer.len() + self.chunk_bytes,
+                None => target = chunk.len() + self.chunk_bytes,
             }
         }
     }
 
-    fn lines(&mut self, buffer: &[u8]) -> Chunk {
+    fn lines(&mut self, chunk: &[u8]) -> Chunk {
         let first_line = self.line;
-        self.line += memchr::memchr_iter(b'\n', buffer).count() as u64;
+        self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
         Chunk::Lines { first_line }
     }
 
-    /// Reads until `buffer` holds `target` bytes or the input ends (reads straight into the buffer's spare
-    /// capacity: no zeroing, no copy through the `BufRead`'s own buffer for large reads).
-    fn read_up_to(&mut self, buffer: &mut Vec<u8>, target: usize) -> io::Result<()> {
-        while buffer.len() < target && !self.ended {
-            let want = target - buffer.len();
-            buffer.reserve(want);
-            let read = (&mut self.input).take(want as u64).read_to_end(buffer)?;
-            self.consumed += read as u64;
-            if read < want {
-                self.ended = true;
+    /// Reads until `chunk` holds `target` bytes or the input ends.
+    fn read_up_to(&mut self, chunk: &mut ChunkBuf, target: usize) -> io::Result<()> {
+        if chunk.bytes.len() < target {
+            chunk.bytes.resize(target, 0);
+        }
+        while chunk.len < target && !self.ended {
+            match self.input.read(&mut chunk.bytes[chunk.len..target]) {
+                Ok(0) => self.ended = true,
+                Ok(read) => {
+                    chunk.len += read;
+                    self.consumed += read as u64;
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
             }
         }
         Ok(())
     }
 
-    /// Skips the rest of an over-long line whose start is in `buffer` (no `\n` in it); returns the line's length
-    /// without its `\n`, and keeps what follows the line for the next chunk.
-    fn skip_line(&mut self, buffer: &mut Vec<u8>) -> io::Result<u64> {
-        let mut len = buffer.len() as u64;
+    /// Skips the rest of an over-long line whose start is in `chunk` (no `\n` in it); returns the line's length
+    /// without its `\n`, and keeps what follows the line for the next chunk. `chunk` is left empty.
+    fn skip_line(&mut self, chunk: &mut ChunkBuf) -> io::Result<u64> {
+        let mut len = chunk.len() as u64;
         loop {
-            buffer.clear();
-            self.read_up_to(buffer, self.chunk_bytes)?;
-            if let Some(end) = memchr::memchr(b'\n', buffer) {
+            chunk.clear();
+            self.read_up_to(chunk, self.chunk_bytes)?;
+            if let Some(end) = memchr::memchr(b'\n', chunk.as_slice()) {
                 len += end as u64;
                 self.line += 1;
-                self.carry.extend_from_slice(&buffer[end + 1..]);
-                buffer.clear();
+                self.carry.extend_from_slice(&chunk.as_slice()[end + 1..]);
+                chunk.clear();
                 return Ok(len);
             }
-            len += buffer.len() as u64;
+            len += chunk.len() as u64;
             if self.ended {
-                buffer.clear();
+                chunk.clear();
                 return Ok(len);
             }
         }
@@ -721,13 +761,13 @@ mod tests {
     fn by_chunks(input: &[u8], max: usize, chunk: usize, read_size: usize) -> Option<Vec<Seen>> {
         let buffered = std::io::BufReader::with_capacity(read_size, input);
         let mut chunks = FrameReader::new(buffered, max).unwrap().into_line_chunks(chunk).ok()?;
-        let (mut seen, mut buffer) = (Vec::new(), Vec::new());
+        let (mut seen, mut buffer) = (Vec::new(), ChunkBuf::default());
         while let Some(found) = chunks.next_chunk(&mut buffer).unwrap() {
             match found {
-                Chunk::Lines { first_line } => split_lines(&buffer, first_line, max, |line| {
+                Chunk::Lines { first_line } => split_lines(buffer.as_slice(), first_line, max, |line| {
                     seen.push(match line {
                         Line::Frame { line, range, last_unterminated } => {
-                            Seen::Frame { line, bytes: buffer[range].to_vec(), last_unterminated }
+                            Seen::Frame { line, bytes: buffer.as_slice()[range].to_vec(), last_unterminated }
                         }
                         Line::TooLong { line, len } => Seen::TooLong { line, len },
                     })
