@@ -30,14 +30,20 @@
 //! that depend on a missing response are held back until a response from that server shows responses were recorded.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+// Hashed with foldhash, not std's SipHash: the keys (server ids, thread ids, request ids) come from a capture, a file
+// its owner hands over to be checked, and every map is bounded by what is open in it, so lookup speed on the
+// capture-order path matters more than resistance to deliberately colliding keys. (The reference router, which
+// faces live traffic, does not run this checker.)
+use foldhash::{HashMap, HashSet};
 
 use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotification, methods};
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::item::ItemAdded;
-use crate::mode::{HandoffMode, StartedMode};
+use crate::json::{Json, MessageView};
+use crate::mode::{CLIENT_CONTROLLED_FLAG, CLIENT_MANAGED_FLAG, HandoffMode, StartedMode};
 use crate::rules::{FlowRule, FlowSeverity, FlowViolation};
 use crate::servers::{ServerInfo, ServerLookupError, describe_servers, names_origin, resolve_server};
 use crate::state::{FlowStep, HandoffFlow, HandoffPhase, ThreadCache};
@@ -66,6 +72,10 @@ pub struct FlowFrame<'a> {
 pub enum FlowMessage<'a> {
     /// Any message, as parsed.
     Value(&'a Value),
+    /// Any message, as its JSON text: read for what the flow rules need without building a `Value` (typed and
+    /// borrowed; see [`crate::json`]), with the same findings as [`FlowMessage::Value`] of the parsed text. Text
+    /// that is not JSON is no message: only its server counts as seen.
+    Json(&'a str),
     /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id): any
     /// method [`reads_method`] lists but [`reads_params`] does not.
     Request { id: FlowId<'a>, method: &'a str, thread: &'a ThreadId },
@@ -237,14 +247,14 @@ enum ModeSource {
 /// What one frame is, as far as the flow is concerned.
 enum Frame<'a> {
     Request { id: IdRef<'a>, method: &'a str, params: Params<'a> },
-    Response { id: IdRef<'a>, result: Option<&'a Value> },
-    Notification { method: &'a str, params: &'a Value },
+    Response { id: IdRef<'a>, result: Option<Json<'a>> },
+    Notification { method: &'a str, params: Json<'a> },
 }
 
 /// A request's params as far as the flow reads them.
 #[derive(Clone, Copy)]
 enum Params<'a> {
-    Value(&'a Value),
+    Json(Json<'a>),
     /// `params.threadId`, a valid thread id.
     Thread(&'a ThreadId),
 }
@@ -253,7 +263,7 @@ impl<'a> Params<'a> {
     /// `params.threadId` when it is a valid thread id (an invalid one is the schema check's finding).
     fn thread(self) -> Option<Cow<'a, ThreadId>> {
         match self {
-            Params::Value(params) => thread_param(params).map(Cow::Owned),
+            Params::Json(params) => thread_param(params).map(Cow::Owned),
             Params::Thread(thread) => Some(Cow::Borrowed(thread)),
         }
     }
@@ -262,7 +272,7 @@ impl<'a> Params<'a> {
 /// A frame's id, turned into its JSON text only when a pending request needs it.
 #[derive(Clone, Copy)]
 enum IdRef<'a> {
-    Value(&'a Value),
+    Json(Json<'a>),
     Flow(FlowId<'a>),
 }
 
@@ -270,7 +280,7 @@ impl IdRef<'_> {
     /// The id as JSON text (`1` and `"1"` differ).
     fn text(self) -> String {
         match self {
-            IdRef::Value(id) => id.to_string(),
+            IdRef::Json(id) => id.to_json_text(),
             IdRef::Flow(FlowId::Int(n)) => n.to_string(),
             IdRef::Flow(FlowId::Str(s)) => Value::String(s.to_owned()).to_string(),
         }
@@ -338,12 +348,30 @@ impl FlowCheck {
 
     /// Every app-server frame of one capture (not realtime API events), in capture order.
     pub fn observe(&mut self, frame: &FlowFrame<'_>, findings: &mut Vec<FlowFinding>) {
+        // Declared here so that `kind` may borrow from them.
+        let (view, parsed);
         let kind = match frame.message {
             FlowMessage::Value(message) => classify(message),
+            FlowMessage::Json(text) => match MessageView::read(text) {
+                Ok(read) => {
+                    view = read;
+                    view.as_ref().and_then(classify_view)
+                }
+                // Not JSON; should the typed read fail where the `Value` parse does not, the `Value` route.
+                Err(_) => match serde_json::from_str::<Value>(text) {
+                    Ok(value) => {
+                        parsed = value;
+                        classify(&parsed)
+                    }
+                    Err(_) => None,
+                },
+            },
             FlowMessage::Request { id, method, thread } => {
                 Some(Frame::Request { id: IdRef::Flow(id), method, params: Params::Thread(thread) })
             }
-            FlowMessage::Response { id, result } => Some(Frame::Response { id: IdRef::Flow(id), result: Some(result) }),
+            FlowMessage::Response { id, result } => {
+                Some(Frame::Response { id: IdRef::Flow(id), result: Some(Json::Value(result)) })
+            }
         };
         if !frame.server_id.is_empty() && !self.seen.contains(frame.server_id) {
             self.seen.insert(frame.server_id.to_owned());
@@ -629,7 +657,7 @@ impl FlowCheck {
         match method {
             methods::THREAD_REALTIME_START => {
                 // Only the whole params say the mode (`reads_params`); a typed frame cannot carry them.
-                let (Some(thread), Params::Value(params)) = (thread, params) else { return };
+                let (Some(thread), Params::Json(params)) = (thread, params) else { return };
                 let voice = voice_track(&mut self.voices, server_id, thread.as_str());
                 // A new session on the thread: handoffs of an earlier one whose mode never showed keep the
                 // client-controlled reading.
@@ -637,7 +665,8 @@ impl FlowCheck {
                     voice.mode = Some((HandoffMode::ClientControlled, ModeSource::Assumed));
                     findings.append(&mut voice.held);
                 }
-                match HandoffMode::from_realtime_start(params) {
+                let [controlled, managed] = params.members([CLIENT_CONTROLLED_FLAG, CLIENT_MANAGED_FLAG]);
+                match HandoffMode::from_flags(controlled.is_true(), managed.is_true()) {
                     StartedMode::Mode(mode) => {
                         voice.mode = Some((mode, ModeSource::Start));
                         voice.conflicting_start = false;
@@ -838,7 +867,7 @@ impl FlowCheck {
         &mut self,
         server_id: &str,
         id: IdRef<'_>,
-        result: Option<&Value>,
+        result: Option<Json<'_>>,
         findings: &mut Vec<FlowFinding>,
     ) {
         let server = server_track(&mut self.servers, server_id);
@@ -860,7 +889,7 @@ impl FlowCheck {
         let _ = match (&pending.kind, result) {
             (RequestKind::Resume(thread), Some(_)) => flow.apply(FlowStep::ResumeSucceeded(thread), &mut server.cache),
             (RequestKind::Resume(thread), None) => flow.apply(FlowStep::ResumeFailed(thread), &mut server.cache),
-            (RequestKind::Start, Some(result)) => match <ThreadStartResponse as Deserialize>::deserialize(result) {
+            (RequestKind::Start, Some(result)) => match result.decode::<ThreadStartResponse>() {
                 Ok(started) => flow.apply(FlowStep::StartSucceeded(&started.thread.id), &mut server.cache),
                 Err(_) => Ok(()),
             },
@@ -872,12 +901,12 @@ impl FlowCheck {
         &mut self,
         frame: &FlowFrame<'_>,
         method: &str,
-        params: &Value,
+        params: Json<'_>,
         findings: &mut Vec<FlowFinding>,
     ) {
         match method {
             methods::THREAD_REALTIME_ITEM_ADDED => {
-                let added = ItemAdded::read(params);
+                let added = ItemAdded::read_json(params);
                 let Some(item) = added.handoff() else { return };
                 let target = if let ItemAdded::Rejected { server, .. } = &added {
                     // An item that does not decode fails before reaching any server (the router answers it with an
@@ -926,7 +955,8 @@ impl FlowCheck {
                 }
             }
             methods::TURN_STARTED | methods::TURN_COMPLETED => {
-                let Some(thread) = params.get("threadId").and_then(Value::as_str) else { return };
+                let Some(thread) = params.str_member("threadId") else { return };
+                let thread = &*thread;
                 let Some(voice) = self.voices.get_mut(frame.server_id).and_then(|voices| voices.get_mut(thread)) else {
                     return;
                 };
@@ -976,7 +1006,7 @@ impl FlowCheck {
             }
             methods::THREAD_STARTED => {
                 // The new thread's id, also where no responses are recorded: the start of a handoff succeeded.
-                let Ok(started) = <ThreadStartedNotification as Deserialize>::deserialize(params) else { return };
+                let Ok(started) = params.decode::<ThreadStartedNotification>() else { return };
                 let Some(&index) = self.active_on.get(frame.server_id) else { return };
                 self.touched = Some(index);
                 let server = server_track(&mut self.servers, frame.server_id);
@@ -1142,22 +1172,37 @@ fn unattributed_finding(
 
 fn classify(message: &Value) -> Option<Frame<'_>> {
     let object = message.as_object()?;
-    let id = object.get("id").map(IdRef::Value);
+    let id = object.get("id").map(|id| IdRef::Json(Json::Value(id)));
     let method = object.get("method").and_then(Value::as_str);
-    static NULL: Value = Value::Null;
-    let params = object.get("params").unwrap_or(&NULL);
+    let params = object.get("params").map_or(Json::null(), Json::Value);
     match (id, method) {
-        (Some(id), Some(method)) => Some(Frame::Request { id, method, params: Params::Value(params) }),
+        (Some(id), Some(method)) => Some(Frame::Request { id, method, params: Params::Json(params) }),
         (None, Some(method)) => Some(Frame::Notification { method, params }),
         (Some(id), None) if object.contains_key("error") => Some(Frame::Response { id, result: None }),
-        (Some(id), None) => Some(Frame::Response { id, result: Some(object.get("result").unwrap_or(&NULL)) }),
+        (Some(id), None) => {
+            Some(Frame::Response { id, result: Some(object.get("result").map_or(Json::null(), Json::Value)) })
+        }
+        (None, None) => None,
+    }
+}
+
+/// [`classify`] of a message read as text: the same members, the same reading.
+fn classify_view<'a>(view: &'a MessageView<'a>) -> Option<Frame<'a>> {
+    let id = view.id.map(|id| IdRef::Json(Json::Text(id)));
+    let method = view.method.as_ref().and_then(Option::as_deref);
+    let params = view.params.map_or(Json::null(), Json::Text);
+    match (id, method) {
+        (Some(id), Some(method)) => Some(Frame::Request { id, method, params: Params::Json(params) }),
+        (None, Some(method)) => Some(Frame::Notification { method, params }),
+        (Some(id), None) if view.error => Some(Frame::Response { id, result: None }),
+        (Some(id), None) => Some(Frame::Response { id, result: Some(view.result.map_or(Json::null(), Json::Text)) }),
         (None, None) => None,
     }
 }
 
 /// `params.threadId` when it is a valid thread id (an invalid one is the schema check's finding).
-fn thread_param(params: &Value) -> Option<ThreadId> {
-    params.get("threadId").and_then(Value::as_str).and_then(|id| ThreadId::new(id).ok())
+fn thread_param(params: Json<'_>) -> Option<ThreadId> {
+    params.str_member("threadId").and_then(|id| ThreadId::new(id).ok())
 }
 
 #[cfg(test)]
@@ -1176,19 +1221,31 @@ mod tests {
 
     /// Runs a capture through the checker; positions are 1-based entry numbers.
     /// Every capture also runs with requests and responses handed over typed, as the validator's fast path does
-    /// (where it can read them): the findings must not change.
+    /// (where it can read them), and with every message handed over as its JSON text: the findings must not change.
     fn check(entries: &[Entry]) -> (Vec<FlowFinding>, Vec<String>) {
         check_with(entries, &[])
     }
 
     /// As [`check`], with a known server list (id, display name).
     fn check_with(entries: &[Entry], servers: &[(&str, &str)]) -> (Vec<FlowFinding>, Vec<String>) {
-        let by_value = run(entries, servers, false);
-        assert_eq!(run(entries, servers, true), by_value, "typed frames give other findings");
+        let by_value = run(entries, servers, Handover::Value);
+        assert_eq!(run(entries, servers, Handover::Typed), by_value, "typed frames give other findings");
+        assert_eq!(run(entries, servers, Handover::Json), by_value, "messages as JSON text give other findings");
         by_value
     }
 
-    fn run(entries: &[Entry], servers: &[(&str, &str)], typed: bool) -> (Vec<FlowFinding>, Vec<String>) {
+    /// How [`run`] hands messages over.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Handover {
+        Value,
+        /// Requests and responses typed where they can be, as the validator's fast path does.
+        Typed,
+        /// Every message as its JSON text.
+        Json,
+    }
+
+    fn run(entries: &[Entry], servers: &[(&str, &str)], handover: Handover) -> (Vec<FlowFinding>, Vec<String>) {
+        let typed = handover == Handover::Typed;
         let mut check = FlowCheck::with_servers(servers.iter().map(|(id, name)| ServerInfo::new(*id, *name)).collect());
         let mut findings = Vec::new();
         for (index, (dir, server_id, message)) in entries.iter().enumerate() {
@@ -1202,7 +1259,9 @@ mod tests {
                 message.pointer("/params/threadId").and_then(Value::as_str).and_then(|t| ThreadId::new(t).ok());
             let method = message.get("method").and_then(Value::as_str);
             let result = message.get("result");
+            let text = message.to_string();
             let message = match (typed, id, method, thread.as_ref(), result) {
+                _ if handover == Handover::Json => FlowMessage::Json(&text),
                 (true, Some(id), Some(method), Some(thread), None) if !reads_params(method) => {
                     FlowMessage::Request { id, method, thread }
                 }
@@ -2018,5 +2077,281 @@ mod tests {
         ];
         let (findings, _) = check(&entries);
         assert_eq!(findings, []);
+    }
+}
+
+/// Messages handed over as JSON text ([`FlowMessage::Json`]) are read as their parsed `Value` would be: the same
+/// classification and the same reads of params and results, on valid messages and near misses (duplicate and
+/// escaped member names, members of the wrong kind, dropped and added members, values that are not objects).
+#[cfg(test)]
+mod json_equivalence {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::json::Json;
+
+    /// A JSON value as text, so that objects may repeat a member and names may be escaped.
+    #[derive(Debug, Clone)]
+    enum Text {
+        Leaf(&'static str),
+        Array(Vec<Text>),
+        Object(Vec<(&'static str, Text)>),
+    }
+
+    impl Text {
+        fn write(&self, out: &mut String) {
+            match self {
+                Text::Leaf(leaf) => out.push_str(leaf),
+                Text::Array(items) => {
+                    out.push('[');
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        item.write(out);
+                    }
+                    out.push(']');
+                }
+                Text::Object(members) => {
+                    out.push('{');
+                    for (i, (name, value)) in members.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(name);
+                        out.push(':');
+                        value.write(out);
+                    }
+                    out.push('}');
+                }
+            }
+        }
+
+        fn text(&self) -> String {
+            let mut out = String::new();
+            self.write(&mut out);
+            out
+        }
+    }
+
+    const NAMES: &[&str] = &[
+        r#""id""#,
+        r#""method""#,
+        r#""params""#,
+        r#""result""#,
+        r#""error""#,
+        r#""threadId""#,
+        r#""thread\u0049d""#,
+        r#""thread""#,
+        r#""item""#,
+        r#""type""#,
+        r#""handoff_id""#,
+        r#""item_id""#,
+        r#""input_transcript""#,
+        r#""active_transcript""#,
+        r#""server""#,
+        r#""thread_id""#,
+        r#""clientControlledHandoff""#,
+        r#""clientManagedHandoffs""#,
+        r#""other""#,
+    ];
+
+    const LEAVES: &[&str] = &[
+        "null",
+        "true",
+        "false",
+        "1",
+        "-7",
+        "1.0",
+        "18446744073709551616",
+        r#""7""#,
+        r#""voice_1""#,
+        r#""thr_1""#,
+        r#""v\u006fice_2""#,
+        r#""has space""#,
+        r#""handoff_request""#,
+        r#""message""#,
+        r#""thread/realtime/itemAdded""#,
+        r#""turn/started""#,
+        r#""bigpc""#,
+        "[]",
+        "{}",
+    ];
+
+    fn leaf() -> impl Strategy<Value = Text> {
+        proptest::sample::select(LEAVES).prop_map(Text::Leaf)
+    }
+
+    fn any_text() -> impl Strategy<Value = Text> {
+        leaf().prop_recursive(3, 32, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Text::Array),
+                proptest::collection::vec((proptest::sample::select(NAMES), inner), 0..6).prop_map(Text::Object),
+            ]
+        })
+    }
+
+    fn obj(members: &[(&'static str, Text)]) -> Text {
+        Text::Object(members.to_vec())
+    }
+
+    fn s(leaf: &'static str) -> Text {
+        Text::Leaf(leaf)
+    }
+
+    /// Valid params and results of the messages the flow reads.
+    fn templates() -> Vec<Text> {
+        let item = obj(&[
+            (r#""type""#, s(r#""handoff_request""#)),
+            (r#""handoff_id""#, s(r#""h1""#)),
+            (r#""item_id""#, s(r#""i1""#)),
+            (r#""input_transcript""#, s(r#""go""#)),
+            (
+                r#""active_transcript""#,
+                Text::Array(vec![obj(&[(r#""role""#, s(r#""user""#)), (r#""text""#, s(r#""go""#))])]),
+            ),
+            (r#""server""#, s(r#""bigpc""#)),
+            (r#""thread_id""#, s(r#""thr_1""#)),
+        ]);
+        let thread = obj(&[(r#""id""#, s(r#""thr_9""#))]);
+        vec![
+            obj(&[(r#""threadId""#, s(r#""voice_1""#)), (r#""item""#, item)]),
+            obj(&[(r#""threadId""#, s(r#""voice_1""#)), (r#""item""#, obj(&[(r#""type""#, s(r#""message""#))]))]),
+            obj(&[(r#""thread""#, thread.clone())]),
+            obj(&[
+                (r#""thread""#, thread),
+                (r#""model""#, s(r#""m""#)),
+                (r#""modelProvider""#, s(r#""p""#)),
+                (r#""cwd""#, s(r#""/""#)),
+                (r#""approvalPolicy""#, s(r#""never""#)),
+                (r#""sandbox""#, obj(&[(r#""type""#, s(r#""readOnly""#))])),
+            ]),
+            obj(&[(r#""threadId""#, s(r#""voice_1""#)), (r#""clientControlledHandoff""#, s("true"))]),
+        ]
+    }
+
+    /// One mutation somewhere in `text`: a member dropped, repeated with another value, added, or a value replaced.
+    fn mutate(text: &Text, path: &[usize], mutation: usize, name: &'static str, value: &Text) -> Text {
+        match (text, path.split_first()) {
+            (Text::Object(members), Some((&at, rest))) if !members.is_empty() => {
+                let at = at % members.len();
+                let mut members = members.clone();
+                if rest.is_empty() || matches!(members[at].1, Text::Leaf(_)) {
+                    match mutation % 4 {
+                        0 => {
+                            members.remove(at);
+                        }
+                        1 => members.push((members[at].0, value.clone())),
+                        2 => members.insert(at, (name, value.clone())),
+                        _ => members[at].1 = value.clone(),
+                    }
+                } else {
+                    members[at].1 = mutate(&members[at].1, rest, mutation, name, value);
+                }
+                Text::Object(members)
+            }
+            (Text::Array(items), Some((&at, rest))) if !items.is_empty() => {
+                let at = at % items.len();
+                let mut items = items.clone();
+                items[at] = mutate(&items[at], rest, mutation, name, value);
+                Text::Array(items)
+            }
+            _ => value.clone(),
+        }
+    }
+
+    fn near_miss() -> impl Strategy<Value = Text> {
+        let template = proptest::sample::select(templates());
+        let path = proptest::collection::vec(0usize..8, 1..4);
+        let mutations = proptest::collection::vec((path, 0usize..4, proptest::sample::select(NAMES), any_text()), 0..3);
+        (template, mutations).prop_map(|(template, mutations)| {
+            mutations
+                .iter()
+                .fold(template, |text, (path, mutation, name, value)| mutate(&text, path, *mutation, name, value))
+        })
+    }
+
+    /// What the flow reads of a params or result value.
+    fn reads(json: Json<'_>) -> String {
+        let [thread, controlled, managed] = json.members(["threadId", CLIENT_CONTROLLED_FLAG, CLIENT_MANAGED_FLAG]);
+        format!(
+            "thread {:?} {:?} flags {} {} item {:?} started {:?} start response {:?} text {}",
+            thread,
+            json.str_member("threadId"),
+            controlled.is_true(),
+            managed.is_true(),
+            ItemAdded::read_json(json),
+            json.decode::<ThreadStartedNotification>().ok(),
+            json.decode::<ThreadStartResponse>().ok(),
+            json.to_json_text(),
+        )
+    }
+
+    fn frame_reads(frame: Option<Frame<'_>>) -> String {
+        let id = |id: IdRef<'_>| id.text();
+        match frame {
+            None => "none".to_owned(),
+            Some(Frame::Request { id: i, method, params: Params::Json(params) }) => {
+                format!("request {} {method} {}", id(i), reads(params))
+            }
+            Some(Frame::Request { .. }) => "typed request".to_owned(),
+            Some(Frame::Response { id: i, result }) => format!("response {} {:?}", id(i), result.map(reads)),
+            Some(Frame::Notification { method, params }) => format!("notification {method} {}", reads(params)),
+        }
+    }
+
+    /// Strings compare as [`Scalar`]'s debug text does, borrowed or not.
+    fn same(text: &str) {
+        let value: Value = serde_json::from_str(text).expect("generated text is JSON");
+        let by_value = frame_reads(classify(&value)).replace("Owned(", "Borrowed(");
+        let by_text = match MessageView::read(text).expect("generated text is JSON") {
+            Some(view) => frame_reads(classify_view(&view)),
+            None => frame_reads(None),
+        }
+        .replace("Owned(", "Borrowed(");
+        assert_eq!(by_text, by_value, "{text}");
+    }
+
+    proptest! {
+        #[test]
+        fn params_and_results_read_alike(params in near_miss()) {
+            let params = params.text();
+            for message in [
+                format!(r#"{{"method":"thread/realtime/itemAdded","params":{params}}}"#),
+                format!(r#"{{"id":3,"method":"thread/realtime/start","params":{params}}}"#),
+                format!(r#"{{"id":"3","result":{params}}}"#),
+            ] {
+                same(&message);
+            }
+        }
+
+        #[test]
+        fn any_message_classifies_alike(message in any_text(), params in any_text()) {
+            same(&message.text());
+            let mut with_params = match message {
+                Text::Object(members) => members,
+                other => vec![(r#""result""#, other)],
+            };
+            with_params.push((r#""params""#, params));
+            same(&Text::Object(with_params).text());
+        }
+    }
+
+    #[test]
+    fn edge_cases_read_alike() {
+        for text in [
+            r#"{"id":null,"method":"turn/started","params":{"threadId":"v"}}"#,
+            r#"{"id":1,"method":5}"#,
+            r#"{"id":1,"error":null,"result":{}}"#,
+            r#"{"method":"a","method":"turn/started","params":{"threadId":"x","threadId":"voice_1"}}"#,
+            r#"{"m\u0065thod":"turn/started","params":{"thread\u0049d":"v\u006fice_1"}}"#,
+            r#"{"method":"turn/started","params":[{"threadId":"v"}]}"#,
+            r#"{"method":"turn/started"}"#,
+            r#"[1,2]"#,
+            r#""text""#,
+        ] {
+            same(text);
+        }
     }
 }

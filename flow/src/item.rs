@@ -4,6 +4,8 @@ use codex_handoff_contract::{RealtimeHandoffRequested, RealtimeItem, ThreadId, T
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::json::Json;
+
 /// What a `thread/realtime/itemAdded` notification's params hold, as far as handoffs go.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemAdded {
@@ -31,11 +33,27 @@ impl ItemAdded {
         // Decoded from the borrowed value, no copy of the item per notification; through the trait, which refuses a JSON
         // array where the generated inherent `deserialize` (serde's remote derive) would read one by position.
         match <ThreadRealtimeItemAddedNotification as Deserialize>::deserialize(params) {
-            Ok(added) => match added.item {
-                RealtimeItem::HandoffRequest(item) => ItemAdded::Handoff { voice_thread: added.thread_id, item },
-                _ => ItemAdded::NotHandoff,
-            },
+            Ok(added) => ItemAdded::from_notification(added),
             Err(error) => rejected(params, error.to_string()).unwrap_or(ItemAdded::Malformed(error.to_string())),
+        }
+    }
+
+    /// [`Self::read`] of params that may be given as text: decoded from the text, and only where that fails (the
+    /// error message is part of the result) from the text parsed into a `Value`, so the result is [`Self::read`]'s.
+    pub(crate) fn read_json(params: Json<'_>) -> ItemAdded {
+        match params {
+            Json::Value(params) => ItemAdded::read(params),
+            Json::Text(text) => match serde_json::from_str::<ThreadRealtimeItemAddedNotification>(text.get()) {
+                Ok(added) => ItemAdded::from_notification(added),
+                Err(_) => ItemAdded::read(&params.to_value()),
+            },
+        }
+    }
+
+    fn from_notification(added: ThreadRealtimeItemAddedNotification) -> ItemAdded {
+        match added.item {
+            RealtimeItem::HandoffRequest(item) => ItemAdded::Handoff { voice_thread: added.thread_id, item },
+            _ => ItemAdded::NotHandoff,
         }
     }
 

@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod item;
+mod json;
 pub mod mode;
 pub mod rules;
 pub mod servers;

@@ -59,7 +59,13 @@ impl HandoffMode {
     /// can combine: [`StartedMode::Conflicting`].
     pub fn from_realtime_start(params: &Value) -> StartedMode {
         let set = |flag: &str| params.get(flag).and_then(Value::as_bool).unwrap_or(false);
-        match (set(CLIENT_CONTROLLED_FLAG), set(CLIENT_MANAGED_FLAG)) {
+        HandoffMode::from_flags(set(CLIENT_CONTROLLED_FLAG), set(CLIENT_MANAGED_FLAG))
+    }
+
+    /// The mode of a `thread/realtime/start` whose [`CLIENT_CONTROLLED_FLAG`] and [`CLIENT_MANAGED_FLAG`] are
+    /// `true` or not.
+    pub fn from_flags(client_controlled: bool, client_managed: bool) -> StartedMode {
+        match (client_controlled, client_managed) {
             (true, true) => StartedMode::Conflicting,
             (true, false) => StartedMode::Mode(HandoffMode::ClientControlled),
             (false, true) => StartedMode::Mode(HandoffMode::ClientManaged),

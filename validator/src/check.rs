@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use codex_handoff_contract::ThreadId;
 use handoff_schema::{Direction, RpcMethod};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
@@ -291,9 +292,10 @@ impl<'s> CaptureCheck<'s> {
                 }
                 // Requests are flow steps; a notification is parsed only when the flow rules read its params now.
                 if id.is_some() || self.flow.reads_notification(server_id, method) {
-                    // The pass read this frame as JSON with an app-server message in it: both parses succeed.
-                    if let Some(message) = message_value(frame) {
-                        self.observe_flow(at, server_id, direction, FlowMessage::Value(&message));
+                    // The pass read this frame as JSON with an app-server message in it; the flow rules read what they
+                    // need of the message's text, typed, with the findings of its `Value`.
+                    if let Some(message) = message_text(frame) {
+                        self.observe_flow(at, server_id, direction, FlowMessage::Json(&message));
                     }
                 }
                 return;
@@ -864,16 +866,84 @@ fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
     pointer.to_owned()
 }
 
-/// The app-server message of a frame: the entry's `json` (an object, or a string holding one) or the bare message.
-fn message_value(frame: &[u8]) -> Option<Value> {
-    let mut value: Value = serde_json::from_slice(frame).ok()?;
-    let object = value.as_object_mut()?;
-    if !(object.contains_key("json") && object.contains_key("dir")) {
-        return Some(value);
+/// The app-server message of a frame as JSON text: the entry's `json` (an object, or a string holding one) or the
+/// bare message. Read in one pass over the frame without building a `Value`; `None` where the frame is not JSON or
+/// not an object (never so for a frame the compiled check cleared).
+fn message_text(frame: &[u8]) -> Option<Cow<'_, str>> {
+    let text = std::str::from_utf8(frame).ok()?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let entry = serde::Deserializer::deserialize_map(&mut deserializer, EntryMembers::default()).ok()?;
+    deserializer.end().ok()?;
+    // As the `Value` route: an object with both `json` and `dir` is an entry, anything else a bare message.
+    match entry {
+        EntryMembers { dir: true, json: Some(json) } => {
+            let json = json.get();
+            if json.starts_with('"') {
+                // Not checked to be JSON here: the flow rules take text that is not JSON for no message, as the
+                // `Value` route takes no message, and its server was counted as seen before either.
+                serde_json::from_str::<String>(json).ok().map(Cow::Owned)
+            } else {
+                Some(Cow::Borrowed(json))
+            }
+        }
+        _ => Some(Cow::Borrowed(text)),
     }
-    match object.remove("json")? {
-        Value::String(text) => serde_json::from_str(&text).ok(),
-        message => Some(message),
+}
+
+/// What [`message_text`] reads of a frame: whether it has a `dir`, and its `json` (the last of duplicates, as in a
+/// `Value`), names compared unescaped.
+#[derive(Default)]
+struct EntryMembers<'a> {
+    dir: bool,
+    json: Option<&'a RawValue>,
+}
+
+impl<'de> serde::de::Visitor<'de> for EntryMembers<'de> {
+    type Value = EntryMembers<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        while let Some(key) = map.next_key::<EntryKey>()? {
+            match key {
+                EntryKey::Json => self.json = Some(map.next_value()?),
+                EntryKey::Dir | EntryKey::Other => {
+                    self.dir |= key == EntryKey::Dir;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// A frame member's name, as far as [`message_text`] cares.
+#[derive(PartialEq)]
+enum EntryKey {
+    Json,
+    Dir,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for EntryKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = EntryKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E>(self, key: &str) -> Result<EntryKey, E> {
+                Ok(match key {
+                    "json" => EntryKey::Json,
+                    "dir" => EntryKey::Dir,
+                    _ => EntryKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

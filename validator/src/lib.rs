@@ -16,6 +16,7 @@ pub mod cli;
 pub mod compiled;
 pub mod fixtures;
 pub mod frame;
+mod pipeline;
 pub mod read;
 pub mod report;
 mod requests;
@@ -32,10 +33,8 @@ pub(crate) use handoff_flow as flow;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
-use std::sync::mpsc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
 pub use check::{CaptureCheck, CheckOptions, Location};
 pub use report::{Diagnostic, FileReport, Severity, exit_code, render_human, render_json};
@@ -86,216 +85,22 @@ pub fn validate_reader<R: BufRead>(
     input: R,
     progress: Option<&ProgressBar>,
 ) -> io::Result<FileReport> {
-    let mut report = FileReport { path: path.to_owned(), ..FileReport::default() };
-    let options = CheckOptions { strict: config.strict, fast_path: config.fast_path };
-    let mut reader = read::FrameReader::new(input, config.max_line_bytes)?;
-    let header = reader.servers_header()?;
-    // A pipeline of three stages: this thread reads frames into batches, a second thread prepares each batch (in
-    // parallel, rayon), a third applies the prepared batches in capture order. Each stage works on its own batch
-    // while the others work on theirs; the channels hold at most three batches, so memory stays bounded.
-    let (to_prepare, unprepared) = mpsc::sync_channel::<RawBatch>(1);
-    let (sender, receiver) = mpsc::sync_channel::<PreparedBatch>(2);
-    // Applied batches' buffers go back to the reading stage, so batches reuse a few buffers instead of allocating.
-    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
-    let (read_outcome, finished) = std::thread::scope(|scope| {
-        let applier = scope.spawn(move || {
-            let mut check = CaptureCheck::new(schemas, options);
-            if let Some(header) = header {
-                match header.servers {
-                    Ok(servers) => check.add_servers(servers),
-                    Err(message) => check.parse_error(Location { line: header.line, index: header.index }, message),
-                }
-            }
-            check.add_servers(config.servers.clone());
-            for PreparedBatch { bytes, items } in receiver {
-                for (at, range, prepared) in items {
-                    check.apply(at, &bytes[range], prepared);
-                }
-                let _ = recycle.send(bytes);
-            }
-            check.finish()
-        });
-        // The preparing stage, so that reading the next batch overlaps preparing this one (also with one rayon
-        // thread). It stops when the reader is done, or early when the applying stage has (it panicked).
-        let preparer = scope.spawn(move || {
-            for batch in unprepared {
-                if sender.send(batch.prepare(schemas, options)).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut batch = Batch { recycled, ..Batch::default() };
-        let read_outcome = read_batches(&mut reader, &mut batch, config, &mut report, progress, &to_prepare);
-        drop(to_prepare);
-        let prepared = preparer.join();
-        let checked = applier.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        prepared.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (read_outcome, checked)
-    });
-    read_outcome?;
-    report.diagnostics = finished.diagnostics;
-    report.notes = finished.notes;
-    report.omitted = finished.omitted;
-    Ok(report)
+    let pipeline::Outcome { finished, messages } = pipeline::run(schemas, config, input, progress)?;
+    Ok(FileReport {
+        path: path.to_owned(),
+        messages,
+        diagnostics: finished.diagnostics,
+        notes: finished.notes,
+        read_error: None,
+        omitted: finished.omitted,
+    })
 }
 
-/// The reading stage: frames into batches, each handed to the preparing stage.
-fn read_batches<R: BufRead>(
-    reader: &mut read::FrameReader<R>,
-    batch: &mut Batch,
-    config: &Config,
-    report: &mut FileReport,
-    progress: Option<&ProgressBar>,
-    sender: &mpsc::SyncSender<RawBatch>,
-) -> io::Result<()> {
-    while let Some(frame) = reader.next_frame()? {
-        match frame {
-            read::RawFrame::Frame { line, index, bytes, last_unterminated } => {
-                report.messages += 1;
-                batch.push(Location { line, index }, Item::Frame { bytes, last_unterminated });
-            }
-            read::RawFrame::TooLong { line, index, len } => {
-                report.messages += 1;
-                let limit = config.max_line_bytes;
-                let message =
-                    format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
-                batch.push(Location { line, index }, Item::Unparsable(message));
-            }
-            read::RawFrame::Broken { line, index, message } => {
-                batch.push(Location { line, index }, Item::Unparsable(message));
-            }
-        }
-        // The later stages only stop early if one panicked; the panic is re-raised by the caller.
-        if batch.is_full() && sender.send(batch.take()).is_err() {
-            return Ok(());
-        }
-        if let Some(bar) = progress
-            && report.messages.is_multiple_of(4096)
-        {
-            bar.set_position(reader.consumed);
-        }
-    }
-    if !batch.items.is_empty() {
-        let _ = sender.send(batch.take());
-    }
-    Ok(())
-}
-
-/// What the reader found at one place of the capture.
-enum Item<'a> {
-    Frame {
-        bytes: &'a [u8],
-        last_unterminated: bool,
-    },
-    /// A reader-level `parse` violation (over-long frame, broken array, empty capture).
-    Unparsable(String),
-}
-
-/// Frames gathered so that the order-independent half of their checks runs in parallel ([`check::prepare`]);
-/// the order-dependent half ([`CaptureCheck::apply`]) then runs in capture order. Bounded in size, so memory
-/// stays flat.
-struct Batch {
-    bytes: Vec<u8>,
-    items: Vec<(Location, BatchItem)>,
-    /// Buffers of applied batches, to reuse.
-    recycled: mpsc::Receiver<Vec<u8>>,
-}
-
-impl Default for Batch {
-    fn default() -> Batch {
-        Batch { bytes: Vec::new(), items: Vec::new(), recycled: mpsc::channel().1 }
-    }
-}
-
-/// A full batch on its way to the preparing stage: its bytes, checked to be UTF-8 as a whole by the reading stage
-/// (one pass over them instead of one per frame; only a batch that is not has its frames checked one by one, and
-/// the offending ones reported).
-struct RawBatch {
-    text: Result<String, std::string::FromUtf8Error>,
-    items: Vec<(Location, BatchItem)>,
-}
-
-/// A prepared batch on its way to the applying stage: the frames' bytes and, per frame, where it is in the capture,
-/// its range in `bytes` and what [`check::prepare`] made of it.
-struct PreparedBatch {
-    bytes: Vec<u8>,
-    items: Vec<(Location, std::ops::Range<usize>, check::Prepared)>,
-}
-
-enum BatchItem {
-    Frame { range: std::ops::Range<usize>, last_unterminated: bool },
-    Unparsable(String),
-}
-
-/// A batch is checked once it holds this many bytes or frames.
-const BATCH_BYTES: usize = 512 << 10;
-const BATCH_FRAMES: usize = 2048;
-
-impl Batch {
-    fn push(&mut self, at: Location, item: Item<'_>) {
-        let item = match item {
-            Item::Frame { bytes, last_unterminated } => {
-                let start = self.bytes.len();
-                self.bytes.extend_from_slice(bytes);
-                BatchItem::Frame { range: start..self.bytes.len(), last_unterminated }
-            }
-            Item::Unparsable(message) => BatchItem::Unparsable(message),
-        };
-        self.items.push((at, item));
-    }
-
-    fn is_full(&self) -> bool {
-        self.bytes.len() >= BATCH_BYTES || self.items.len() >= BATCH_FRAMES
-    }
-
-    /// Empties the batch, its next buffer one the applying stage is done with (or a new one).
-    fn take(&mut self) -> RawBatch {
-        let mut next = self.recycled.try_recv().unwrap_or_default();
-        next.clear();
-        let bytes = std::mem::replace(&mut self.bytes, next);
-        RawBatch { text: String::from_utf8(bytes), items: std::mem::take(&mut self.items) }
-    }
-}
-
-impl RawBatch {
-    /// Prepares every item (in parallel).
-    fn prepare(self, schemas: &Schemas, options: CheckOptions) -> PreparedBatch {
-        let text = self.text;
-        let bytes = match &text {
-            Ok(text) => text.as_bytes(),
-            Err(error) => error.as_bytes(),
-        };
-        let items = self
-            .items
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|(at, item)| match item {
-                BatchItem::Frame { range, last_unterminated } => {
-                    let prepared = match &text {
-                        // Frames are cut at ASCII bytes (newlines, array punctuation), so on char boundaries.
-                        Ok(text) => match text.get(range.clone()) {
-                            Some(frame) => check::prepare_text(schemas, options, frame, last_unterminated),
-                            None => check::prepare(schemas, options, &bytes[range.clone()], last_unterminated),
-                        },
-                        Err(_) => check::prepare(schemas, options, &bytes[range.clone()], last_unterminated),
-                    };
-                    (at, range, prepared)
-                }
-                BatchItem::Unparsable(message) => (at, 0..0, check::Prepared::Unparsable(message)),
-            })
-            .collect();
-        let bytes = match text {
-            Ok(text) => text.into_bytes(),
-            Err(error) => error.into_bytes(),
-        };
-        PreparedBatch { bytes, items }
-    }
-}
-
-/// Validates every path (`-` = stdin) in parallel; reports come back in argument order.
+/// Validates every path (`-` = stdin), one after the other (each one's frames are checked in parallel); reports come
+/// back in argument order.
 pub fn validate_paths(schemas: &Schemas, config: &Config, paths: &[String]) -> Vec<FileReport> {
     let bars = io::stderr().is_terminal().then(MultiProgress::new);
-    paths.par_iter().map(|path| validate_path(schemas, config, path, bars.as_ref())).collect()
+    paths.iter().map(|path| validate_path(schemas, config, path, bars.as_ref())).collect()
 }
 
 fn validate_path(schemas: &Schemas, config: &Config, path: &str, bars: Option<&MultiProgress>) -> FileReport {

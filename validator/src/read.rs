@@ -5,7 +5,7 @@
 //! non-whitespace byte. Both readers keep one reusable buffer of at most `max_frame_bytes`, so memory stays flat
 //! however large the capture is.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 use handoff_flow::ServerInfo;
 use serde_json::Value;
@@ -120,6 +120,23 @@ impl<R: BufRead> FrameReader<R> {
 
     pub fn layout(&self) -> Layout {
         self.layout
+    }
+
+    /// A JSON Lines capture from here on read in chunks instead of frame by frame ([`LineChunks`]); `None` (the
+    /// reader given back) for an array dump or once a frame was read.
+    pub fn into_line_chunks(self, chunk_bytes: usize) -> Result<LineChunks<R>, FrameReader<R>> {
+        if self.layout != Layout::JsonLines || self.produced || self.stashed.is_some() {
+            return Err(self);
+        }
+        Ok(LineChunks {
+            input: self.input,
+            max_line_bytes: self.max_frame_bytes,
+            chunk_bytes: chunk_bytes.max(1),
+            line: self.line,
+            carry: Vec::new(),
+            ended: false,
+            consumed: self.consumed,
+        })
     }
 
     /// The next frame, or `None` at the end of the capture. I/O errors are returned as such (exit 2).
@@ -392,6 +409,191 @@ pub fn servers_header(frame: &[u8]) -> Option<Result<Vec<ServerInfo>, String>> {
     Some(Ok(servers))
 }
 
+/// The `parse` message of a frame longer than the limit (its bytes were not kept).
+pub fn too_long(len: u64, limit: usize) -> String {
+    format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)")
+}
+
+/// A JSON Lines capture read in chunks of whole lines, for the validator's pipeline: the reading thread only moves
+/// bytes (one read into the chunk's own buffer, no copy per line); the lines are split where they are checked, in
+/// parallel ([`split_lines`]). Memory stays flat: a chunk is about `chunk_bytes`, and grows past that only for a
+/// line longer than a chunk, up to the line limit; a longer line is skipped unread.
+pub struct LineChunks<R> {
+    input: R,
+    max_line_bytes: usize,
+    chunk_bytes: usize,
+    /// Line number of the next chunk's first line.
+    line: u64,
+    /// The start of a line the last chunk cut off, for the next chunk.
+    carry: Vec<u8>,
+    ended: bool,
+    /// Bytes read so far, for the progress bar.
+    pub consumed: u64,
+}
+
+/// What [`LineChunks::next_chunk`] put in the buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Chunk {
+    /// Whole lines, the first of them line `first_line`; only the capture's last line may lack its `\n`.
+    Lines { first_line: u64 },
+    /// One line longer than the limit and than a chunk: its bytes were skipped (the buffer is empty).
+    TooLong { line: u64, len: u64 },
+}
+
+/// A reusable batch buffer: `bytes[..len]` is the batch; the rest stays allocated and initialized, so that reading
+/// the next chunk into it neither zeroes memory nor goes through the `BufRead`'s own buffer.
+#[derive(Debug, Default)]
+pub struct ChunkBuf {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl ChunkBuf {
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn extend_from_slice(&mut self, more: &[u8]) {
+        let end = self.len + more.len();
+        if self.bytes.len() < end {
+            self.bytes.resize(end, 0);
+        }
+        self.bytes[self.len..end].copy_from_slice(more);
+        self.len = end;
+    }
+}
+
+impl<R: Read> LineChunks<R> {
+    /// Fills `chunk` (emptied first) with the next chunk; `None` at the end of the capture.
+    pub fn next_chunk(&mut self, chunk: &mut ChunkBuf) -> io::Result<Option<Chunk>> {
+        chunk.clear();
+        chunk.extend_from_slice(&self.carry);
+        self.carry.clear();
+        let mut target = self.chunk_bytes;
+        loop {
+            self.read_up_to(chunk, target)?;
+            if self.ended {
+                if chunk.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(self.lines(chunk.as_slice())));
+            }
+            match memchr::memrchr(b'\n', chunk.as_slice()) {
+                Some(end) => {
+                    self.carry.extend_from_slice(&chunk.as_slice()[end + 1..]);
+                    chunk.len = end + 1;
+                    return Ok(Some(self.lines(chunk.as_slice())));
+                }
+                // One line so far, longer than the limit: the rest of it is counted, not kept.
+                None if chunk.len() > self.max_line_bytes => {
+                    let line = self.line;
+                    let len = self.skip_line(chunk)?;
+                    return Ok(Some(Chunk::TooLong { line, len }));
+                }
+                // One line longer than a chunk (and within the limit): the chunk grows to hold it.
+                None => target = chunk.len() + self.chunk_bytes,
+            }
+        }
+    }
+
+    fn lines(&mut self, chunk: &[u8]) -> Chunk {
+        let first_line = self.line;
+        self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        Chunk::Lines { first_line }
+    }
+
+    /// Reads until `chunk` holds `target` bytes or the input ends.
+    fn read_up_to(&mut self, chunk: &mut ChunkBuf, target: usize) -> io::Result<()> {
+        if chunk.bytes.len() < target {
+            chunk.bytes.resize(target, 0);
+        }
+        while chunk.len < target && !self.ended {
+            match self.input.read(&mut chunk.bytes[chunk.len..target]) {
+                Ok(0) => self.ended = true,
+                Ok(read) => {
+                    chunk.len += read;
+                    self.consumed += read as u64;
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// Skips the rest of an over-long line whose start is in `chunk` (no `\n` in it); returns the line's length
+    /// without its `\n`, and keeps what follows the line for the next chunk. `chunk` is left empty.
+    fn skip_line(&mut self, chunk: &mut ChunkBuf) -> io::Result<u64> {
+        let mut len = chunk.len() as u64;
+        loop {
+            chunk.clear();
+            self.read_up_to(chunk, self.chunk_bytes)?;
+            if let Some(end) = memchr::memchr(b'\n', chunk.as_slice()) {
+                len += end as u64;
+                self.line += 1;
+                self.carry.extend_from_slice(&chunk.as_slice()[end + 1..]);
+                chunk.clear();
+                return Ok(len);
+            }
+            len += chunk.len() as u64;
+            if self.ended {
+                chunk.clear();
+                return Ok(len);
+            }
+        }
+    }
+}
+
+/// One line of a chunk, as [`split_lines`] finds it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A frame: line number, its range in the chunk (without `\r\n`), whether it is the capture's last line and
+    /// lacks its `\n`.
+    Frame { line: u64, range: std::ops::Range<usize>, last_unterminated: bool },
+    /// A line longer than the limit; `len` counts its bytes without the `\n`.
+    TooLong { line: u64, len: u64 },
+}
+
+/// The frames of a chunk of whole lines starting at `first_line`, blank lines (spaces, tabs, `\r`) left out, in
+/// order, as [`FrameReader`] reads them one by one.
+pub fn split_lines(chunk: &[u8], first_line: u64, max_line_bytes: usize, mut each: impl FnMut(Line)) {
+    let mut start = 0;
+    let mut line = first_line;
+    let mut ends = memchr::memchr_iter(b'\n', chunk);
+    while start < chunk.len() {
+        let (end, terminated) = match ends.next() {
+            Some(end) => (end, true),
+            None => (chunk.len(), false),
+        };
+        let len = end - start;
+        if len > max_line_bytes {
+            each(Line::TooLong { line, len: len as u64 });
+        } else {
+            let content = match chunk[start..end].last() {
+                Some(b'\r') => start..end - 1,
+                _ => start..end,
+            };
+            if !chunk[content.clone()].iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+                each(Line::Frame { line, range: content, last_unterminated: !terminated });
+            }
+        }
+        line += 1;
+        start = end + 1;
+    }
+}
+
 enum Outcome {
     Frame { line: u64, index: Option<u64>, len: usize, last_unterminated: bool },
     TooLong { line: u64, index: Option<u64>, len: u64 },
@@ -527,6 +729,99 @@ mod tests {
         ] {
             let error = servers_header(header.as_bytes()).expect("a header").expect_err(header);
             assert!(error.contains(why), "{header}: {error}");
+        }
+    }
+
+    /// One outcome of either reader, for comparing them.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Seen {
+        Frame { line: u64, bytes: Vec<u8>, last_unterminated: bool },
+        TooLong { line: u64, len: u64 },
+    }
+
+    fn by_frames(input: &[u8], max: usize) -> (Vec<Seen>, bool) {
+        let mut reader = FrameReader::new(input, max).unwrap();
+        let (mut seen, mut empty) = (Vec::new(), false);
+        while let Some(frame) = reader.next_frame().unwrap() {
+            match frame {
+                RawFrame::Frame { line, bytes, last_unterminated, .. } => {
+                    seen.push(Seen::Frame { line, bytes: bytes.to_vec(), last_unterminated })
+                }
+                RawFrame::TooLong { line, len, .. } => seen.push(Seen::TooLong { line, len }),
+                RawFrame::Broken { message, .. } => {
+                    assert!(message.starts_with("empty capture"), "{message}");
+                    empty = true;
+                }
+            }
+        }
+        (seen, empty)
+    }
+
+    /// `None` for an array dump (no chunks).
+    fn by_chunks(input: &[u8], max: usize, chunk: usize, read_size: usize) -> Option<Vec<Seen>> {
+        let buffered = std::io::BufReader::with_capacity(read_size, input);
+        let mut chunks = FrameReader::new(buffered, max).unwrap().into_line_chunks(chunk).ok()?;
+        let (mut seen, mut buffer) = (Vec::new(), ChunkBuf::default());
+        while let Some(found) = chunks.next_chunk(&mut buffer).unwrap() {
+            match found {
+                Chunk::Lines { first_line } => split_lines(buffer.as_slice(), first_line, max, |line| {
+                    seen.push(match line {
+                        Line::Frame { line, range, last_unterminated } => {
+                            Seen::Frame { line, bytes: buffer.as_slice()[range].to_vec(), last_unterminated }
+                        }
+                        Line::TooLong { line, len } => Seen::TooLong { line, len },
+                    })
+                }),
+                Chunk::TooLong { line, len } => {
+                    assert!(buffer.is_empty());
+                    seen.push(Seen::TooLong { line, len });
+                }
+            }
+        }
+        assert_eq!(chunks.consumed, input.len() as u64);
+        Some(seen)
+    }
+
+    #[test]
+    fn chunks_cut_lines_like_the_frame_reader_at_the_edges() {
+        for input in [
+            &b""[..],
+            b"\n\n  \r\n",
+            b"{}",
+            b"{}\n",
+            b"\xEF\xBB\xBF\n{\"a\":1}\r\n\r\n\t\n{\"b\":2}",
+            b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n{}\nyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",
+            b"{}\r",
+            b"          \n{}",
+        ] {
+            let (frames, empty) = by_frames(input, 16);
+            for chunk in [1, 2, 7, 64] {
+                let chunks = by_chunks(input, 16, chunk, 3).expect("JSON Lines");
+                assert_eq!(chunks, frames, "{:?} in chunks of {chunk}", String::from_utf8_lossy(input));
+                assert_eq!(empty, frames.is_empty());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines of every kind (blank, `\r\n`, whitespace only, longer than the limit, longer than a chunk, the
+        /// last one unterminated) come out of chunks exactly as the frame reader cuts them, whatever the chunk size.
+        #[test]
+        fn chunks_cut_lines_like_the_frame_reader(
+            lines in proptest::collection::vec("[a{} \t\r]{0,40}", 0..30),
+            final_newline: bool,
+            max in 1usize..48,
+            chunk in 1usize..96,
+            read_size in 1usize..64,
+        ) {
+            let mut input = lines.join("\n");
+            if final_newline {
+                input.push('\n');
+            }
+            let (frames, empty) = by_frames(input.as_bytes(), max);
+            let chunks = by_chunks(input.as_bytes(), max, chunk, read_size).expect("JSON Lines");
+            proptest::prop_assert_eq!(&chunks, &frames);
+            proptest::prop_assert_eq!(empty, frames.is_empty());
         }
     }
 }

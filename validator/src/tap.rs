@@ -360,8 +360,7 @@ impl Checker {
             let at = Location { line: line_number, index: None };
             if entry.len() > self.max_line_bytes {
                 let (len, limit) = (entry.len(), self.max_line_bytes);
-                let message =
-                    format!("frame of {len} bytes is longer than the limit of {limit} bytes (--max-line-bytes)");
+                let message = crate::read::too_long(len as u64, limit);
                 check.parse_error(at, message);
             } else {
                 check.apply(at, &entry, check::prepare(schemas, self.options, &entry, false));
