@@ -75,22 +75,58 @@ impl Location {
 pub enum Prepared {
     /// The compiled check cleared the frame: nothing to report, nothing for the request table or the flow rules
     /// (which only count its app-server, `server_id`, as seen; `None` for a realtime event).
-    Clean { server_id: Option<Text> },
+    Clean { server_id: Option<ServerKey> },
     /// A clean request: its id is left to track, and for a flow step (`thread` set) the flow rules. `method`
     /// indexes `ir.methods`.
-    Request { server_id: Text, direction: FlowDirection, id: RequestId, method: usize, thread: Option<ThreadId> },
+    Request { server_id: ServerKey, direction: FlowDirection, id: RequestId, method: usize, thread: Option<ThreadId> },
     /// A clean message the flow rules read as a `Value` (`method` indexes `ir.methods`; `id` for a request): its id
     /// is left to track, and the frame is parsed for the flow rules in capture order, only if they read it.
-    FlowValue { server_id: Text, direction: FlowDirection, id: Option<RequestId>, method: usize },
+    FlowValue { server_id: ServerKey, direction: FlowDirection, id: Option<RequestId>, method: usize },
     /// A response whose envelope is clean: the request table, the answered method's result def (on `result`, the
     /// result's JSON text; `None` for an error response) and the flow rules are left.
-    Response { server_id: Text, direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
+    Response { server_id: ServerKey, direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
     /// Not UTF-8 or not JSON: the `parse` message.
     Unparsable(String),
     /// Boxed, as the next one: rare, and the common variants stay small to move.
     Parsed(Box<Value>),
     /// A well-formed entry, read without building a map for the entry itself (the common case).
     Entry(Box<EntryParts>),
+}
+
+/// A frame's server id as [`CaptureCheck::apply`] reads it. An id of up to [`ServerKey::INLINE`] bytes is held whole,
+/// so that the capture-order half compares it with the server seen last (most frames) without reading the frame's
+/// bytes again: on that thread they are no longer in the cache. A longer id stays a span of the frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerKey {
+    /// The id's bytes, zero after `len`.
+    Inline {
+        len: u8,
+        bytes: [u8; ServerKey::INLINE],
+    },
+    Text(Text),
+}
+
+impl ServerKey {
+    pub const INLINE: usize = 22;
+
+    /// The key of server id `id`, read from `frame`.
+    pub fn new(frame: &[u8], id: Text) -> ServerKey {
+        ServerKey::inline(id.bytes(frame)).unwrap_or(ServerKey::Text(id))
+    }
+
+    fn inline(id: &[u8]) -> Option<ServerKey> {
+        let mut bytes = [0; ServerKey::INLINE];
+        bytes.get_mut(..id.len())?.copy_from_slice(id);
+        Some(ServerKey::Inline { len: id.len() as u8, bytes })
+    }
+
+    /// The id, `frame` being the frame the pass read (spans are UTF-8 text of it, as [`Text::str`] says).
+    pub fn str<'a>(&'a self, frame: &'a [u8]) -> &'a str {
+        match self {
+            ServerKey::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default(),
+            ServerKey::Text(text) => text.str(frame),
+        }
+    }
 }
 
 /// A well-formed entry's parts (see [`Prepared::Entry`]).
@@ -173,18 +209,21 @@ pub fn prepare_text(schemas: &Schemas, options: CheckOptions, text: &str, last_u
         && let Ok(cleared) = frames.read(&schemas.compiled, options.strict, text)
     {
         match cleared {
-            Cleared::Clean { server_id } => return Prepared::Clean { server_id },
+            Cleared::Clean { server_id } => {
+                return Prepared::Clean { server_id: server_id.map(|id| ServerKey::new(bytes, id)) };
+            }
             Cleared::Request { server_id, direction, id, method, thread } => {
                 // The flow rules read the thread as the router's type; one it does not take is the `Value` path's.
                 if let Ok(thread) = thread.map(|thread| ThreadId::new(thread.str(bytes))).transpose() {
+                    let server_id = ServerKey::new(bytes, server_id);
                     return Prepared::Request { server_id, direction, id, method, thread };
                 }
             }
             Cleared::FlowValue { server_id, direction, id, method } => {
-                return Prepared::FlowValue { server_id, direction, id, method };
+                return Prepared::FlowValue { server_id: ServerKey::new(bytes, server_id), direction, id, method };
             }
             Cleared::Response { server_id, direction, id, result } => {
-                return Prepared::Response { server_id, direction, id, result };
+                return Prepared::Response { server_id: ServerKey::new(bytes, server_id), direction, id, result };
             }
         }
     }
@@ -226,6 +265,8 @@ pub struct CaptureCheck<'s> {
     /// The app-server the flow rules last counted as seen (they keep every one), so a run of frames from one server
     /// is counted once.
     last_seen: String,
+    /// Its [`ServerKey`] (a span, never equal to an inline key, when it is too long to be inline).
+    last_seen_key: ServerKey,
 }
 
 impl<'s> CaptureCheck<'s> {
@@ -239,6 +280,7 @@ impl<'s> CaptureCheck<'s> {
             diagnostics: Vec::new(),
             omitted: BTreeMap::new(),
             last_seen: String::new(),
+            last_seen_key: ServerKey::Text(Text::Span(0..0)),
         }
     }
 
@@ -262,10 +304,13 @@ impl<'s> CaptureCheck<'s> {
     pub fn apply(&mut self, at: Location, frame: &[u8], prepared: Prepared) {
         let value = match prepared {
             Prepared::Clean { server_id } => {
-                // Most frames come from the server seen last: compared as bytes, not read as text again.
-                if let Some(server_id) = server_id
-                    && server_id.bytes(frame) != self.last_seen.as_bytes()
-                {
+                // Most frames come from the server seen last: compared without reading the frame again.
+                let seen = match &server_id {
+                    None => true,
+                    Some(key @ ServerKey::Inline { .. }) => *key == self.last_seen_key,
+                    Some(ServerKey::Text(text)) => text.bytes(frame) == self.last_seen.as_bytes(),
+                };
+                if !seen && let Some(server_id) = &server_id {
                     self.saw_server(server_id.str(frame));
                 }
                 return;
@@ -765,6 +810,7 @@ impl<'s> CaptureCheck<'s> {
         self.flow.observe(&frame, &mut self.flow_findings);
         self.drain_flow();
         server_id.clone_into(&mut self.last_seen);
+        self.last_seen_key = ServerKey::inline(server_id.as_bytes()).unwrap_or(ServerKey::Text(Text::Span(0..0)));
     }
 
     fn observe_flow(&mut self, at: Location, server_id: &str, direction: FlowDirection, message: FlowMessage<'_>) {
@@ -1005,6 +1051,27 @@ mod tests {
             let back = Location::from_position(loc.position());
             assert_eq!((back.line, back.index), at);
         }
+    }
+
+    #[test]
+    fn server_keys_hold_short_ids_whole_and_read_back() {
+        let frame = br#"{"server_id":"local","other":"a-server-id-longer-than-22-bytes"}"#;
+        let short = ServerKey::new(frame, Text::Span(14..19));
+        assert!(matches!(short, ServerKey::Inline { len: 5, .. }));
+        assert_eq!(short.str(frame), "local");
+        assert_eq!(short, ServerKey::inline(b"local").unwrap());
+        assert_ne!(short, ServerKey::inline(b"loca").unwrap());
+        let long = ServerKey::new(frame, Text::Span(30..62));
+        assert_eq!(long, ServerKey::Text(Text::Span(30..62)));
+        assert_eq!(long.str(frame), "a-server-id-longer-than-22-bytes");
+        // An escaped id is an owned copy; short, it is inline too.
+        let unescaped = ServerKey::new(frame, Text::Owned("bigpc".into()));
+        assert_eq!((unescaped.str(frame), matches!(unescaped, ServerKey::Inline { .. })), ("bigpc", true));
+        assert_eq!(
+            ServerKey::inline(&[b'x'; ServerKey::INLINE]).map(|key| key.str(b"").len()),
+            Some(ServerKey::INLINE)
+        );
+        assert_eq!(ServerKey::inline(&[b'x'; ServerKey::INLINE + 1]), None);
     }
 
     #[test]
