@@ -13,7 +13,7 @@
 //!   `regex` crate does not compile: such nodes reject every value;
 //! - with `--strict`, any member a struct does not declare (the strict walk names them).
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -261,8 +261,7 @@ impl Compiled {
             Some(_) => Ty::Node(def),
             None => Ty::Refuse,
         };
-        Expect { cx: Cx { program: self, strict }, ty: &ty, nullable: false, depth: 0, grab: None }
-            .deserialize(deserializer)
+        Expect::top(Cx { program: self, strict }, &ty, false).deserialize(deserializer)
     }
 
     /// Whether `value` is clean against def `def`.
@@ -329,11 +328,21 @@ pub(crate) struct Expect<'c> {
     pub(crate) ty: &'c Ty,
     pub(crate) nullable: bool,
     pub(crate) depth: u32,
-    /// A string member of this struct to keep (its wire name and where it goes), for the flow rules.
-    pub(crate) grab: Option<(&'c str, Grabbed<'c>)>,
+    /// A string member of this struct to keep, for the flow rules.
+    keep: Option<&'c Keep<'c>>,
 }
 
 impl<'c> Expect<'c> {
+    /// A value at the top of what is checked.
+    pub(crate) fn top(cx: Cx<'c>, ty: &'c Ty, nullable: bool) -> Expect<'c> {
+        Expect { cx, ty, nullable, depth: 0, keep: None }
+    }
+
+    /// The same, keeping a member of the struct (or tagged union variant) it is.
+    pub(crate) fn keeping(self, keep: &'c Keep<'c>) -> Expect<'c> {
+        Expect { keep: Some(keep), ..self }
+    }
+
     fn node(&self) -> Option<&'c Node> {
         match self.ty {
             Ty::Node(id) => self.cx.program.nodes.get(*id),
@@ -345,11 +354,11 @@ impl<'c> Expect<'c> {
     fn variant(&self, kind: Kind) -> Option<Expect<'c>> {
         let Some(Node::Untagged(u)) = self.node() else { return None };
         let k = ALL_KINDS.iter().position(|&x| x == kind)?;
-        u.by_kind[k].as_ref().map(|ty| Expect { ty, nullable: false, grab: None, ..*self })
+        u.by_kind[k].as_ref().map(|ty| Expect { ty, nullable: false, keep: None, ..*self })
     }
 
     fn inner(&self, ty: &'c Ty, nullable: bool) -> Expect<'c> {
-        Expect { cx: self.cx, ty, nullable, depth: self.depth + 1, grab: None }
+        Expect { cx: self.cx, ty, nullable, depth: self.depth + 1, keep: None }
     }
 
     /// Checks a string value.
@@ -392,6 +401,8 @@ impl<'c> Expect<'c> {
         mut map: A,
         mut seen: u64,
     ) -> Result<(), A::Error> {
+        // The field to keep, looked up once per struct (`usize::MAX`: none).
+        let keep_at = self.keep.and_then(|keep| s.keys.find(keep.name)).unwrap_or(usize::MAX);
         while let Some(member) = map.next_key_seed(MemberSeed(&s.keys))? {
             match member {
                 Some(i) => {
@@ -401,9 +412,9 @@ impl<'c> Expect<'c> {
                     }
                     seen |= bit;
                     let field = &s.fields[i];
-                    match self.grab {
-                        Some((name, grabbed)) if field.wire == name => {
-                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), grabbed })?
+                    match self.keep {
+                        Some(keep) if i == keep_at => {
+                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), keep })?
                         }
                         _ => map.next_value_seed(self.inner(&field.ty, field.nullable))?,
                     }
@@ -446,18 +457,18 @@ struct Key {
 }
 
 impl Key {
+    /// The key of `name`, read with a few overlapping loads: given the length, the words cover every byte of a name
+    /// of at most 16 bytes, so equal keys mean equal names there.
     #[inline]
     fn of(name: &[u8]) -> Key {
         let len = name.len();
         let word = |at: usize| u64::from_le_bytes(name[at..at + 8].try_into().expect("8 bytes"));
-        let (head, tail) = if len >= 8 {
-            (word(0), word(len - 8))
-        } else {
-            let mut head = 0u64;
-            for (i, &b) in name.iter().enumerate() {
-                head |= u64::from(b) << (8 * i);
-            }
-            (head, 0)
+        let half = |at: usize| u64::from(u32::from_le_bytes(name[at..at + 4].try_into().expect("4 bytes")));
+        let (head, tail) = match len {
+            8.. => (word(0), word(len - 8)),
+            4..8 => (half(0) | half(len - 4) << 32, 0),
+            1..4 => (u64::from(name[0]) | u64::from(name[len / 2]) << 8 | u64::from(name[len - 1]) << 16, 0),
+            0 => (0, 0),
         };
         Key { len, head, tail }
     }
@@ -528,17 +539,30 @@ impl KeyTable {
     /// Whether name `index` is `name` (whose key is `key`): the keys decide up to 16 bytes.
     #[inline]
     fn is(&self, index: usize, key: Key, name: &str) -> bool {
-        self.keys[index] == key && (key.len <= 16 || *self.names[index] == *name)
+        self.keys[index] == key && (key.len <= 16 || same_middle(self.names[index].as_bytes(), name.as_bytes()))
     }
 }
 
-/// A newtype's pattern. The common shape `^[first][rest]*$` over ASCII classes (identifiers) is matched with two
-/// byte tables; anything else with the `regex` crate, whose search semantics are JSON Schema's (unanchored unless
+/// Whether two names of the same length above 16 bytes, whose first and last 8 bytes are equal, are equal: the
+/// words from byte 8 on (the last one overlapping the known tail).
+#[inline]
+fn same_middle(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    a.len() == b.len() && (8..a.len() - 8).step_by(8).all(|at| word(a, at) == word(b, at))
+}
+
+/// A newtype's pattern. The common shape `^[first][rest]*$` over ASCII classes (identifiers) is matched with a
+/// byte table; anything else with the `regex` crate, whose search semantics are JSON Schema's (unanchored unless
 /// the pattern anchors itself).
 enum Pattern {
-    Classes { first: Box<[bool; 128]>, rest: Box<[bool; 128]> },
+    /// Per byte value: bit [`FIRST`] set when the first class holds it, bit [`REST`] for the second (never for a
+    /// non-ASCII byte, so a match is all ASCII).
+    Classes(Box<[u8; 256]>),
     Regex(regex::Regex),
 }
+
+const FIRST: u8 = 1;
+const REST: u8 = 2;
 
 impl Pattern {
     fn new(pattern: &str) -> Option<Pattern> {
@@ -546,21 +570,30 @@ impl Pattern {
             && let Some((first, rest)) = body.strip_prefix('[').and_then(|b| b.split_once("]["))
             && let (Some(first), Some(rest)) = (ascii_class(first), ascii_class(rest))
         {
-            return Some(Pattern::Classes { first: Box::new(first), rest: Box::new(rest) });
+            let mut table = Box::new([0u8; 256]);
+            for b in 0..128 {
+                table[b] = if first[b] { FIRST } else { 0 } | if rest[b] { REST } else { 0 };
+            }
+            return Some(Pattern::Classes(table));
         }
         regex::Regex::new(pattern).ok().map(Pattern::Regex)
     }
 
     fn is_match(&self, s: &str) -> bool {
         match self {
-            Pattern::Classes { first, rest } => {
-                let bytes = s.as_bytes();
-                // Non-ASCII bytes are in no ASCII class.
-                let class = |table: &[bool; 128], b: u8| b < 128 && table[usize::from(b)];
-                bytes.first().is_some_and(|&b| class(first, b)) && bytes[1..].iter().all(|&b| class(rest, b))
-            }
+            Pattern::Classes(table) => match s.as_bytes().split_first() {
+                Some((&first, rest)) => {
+                    table[usize::from(first)] & FIRST != 0 && rest.iter().all(|&b| table[usize::from(b)] & REST != 0)
+                }
+                None => false,
+            },
             Pattern::Regex(re) => re.is_match(s),
         }
+    }
+
+    /// Whether every string it matches is ASCII.
+    fn ascii_only(&self) -> bool {
+        matches!(self, Pattern::Classes(_))
     }
 }
 
@@ -594,14 +627,20 @@ fn ascii_class(body: &str) -> Option<[bool; 128]> {
 
 impl NewtypeNode {
     fn admits_str(&self, s: &str) -> bool {
+        // The pattern first: a match of an ASCII-only pattern saves counting characters.
+        let ascii = match &self.pattern {
+            Some(pattern) if !pattern.is_match(s) => return false,
+            Some(pattern) => pattern.ascii_only(),
+            None => false,
+        };
         if self.min_length.is_some() || self.max_length.is_some() {
             // JSON Schema counts Unicode scalar values; bytes bound them from above.
-            let chars = if s.is_ascii() { s.len() } else { s.chars().count() } as u64;
+            let chars = if ascii || s.is_ascii() { s.len() } else { s.chars().count() } as u64;
             if self.min_length.is_some_and(|min| chars < min) || self.max_length.is_some_and(|max| chars > max) {
                 return false;
             }
         }
-        !self.excluded.iter().any(|x| x == s) && self.pattern.as_ref().is_none_or(|p| p.is_match(s))
+        !self.excluded.iter().any(|x| x == s)
     }
 
     fn admits_int(&self, n: i64) -> bool {
@@ -617,8 +656,93 @@ impl<'de> DeserializeSeed<'de> for Expect<'_> {
         }
         match self.ty {
             Ty::Any => deserializer.deserialize_ignored_any(IgnoredAny).map(|_| ()),
-            _ => deserializer.deserialize_any(self),
+            _ if self.nullable => deserializer.deserialize_option(self),
+            _ => self.typed(deserializer),
         }
+    }
+}
+
+impl Expect<'_> {
+    /// Asks the deserializer for the one JSON kind the type takes, where there is one (a value of another kind is
+    /// then an error: not clean, as the visitor would find it); `deserialize_any` where several kinds may do.
+    /// The visitor is the node's own where the node decides alone (a struct, an enum, a string newtype).
+    #[inline]
+    fn typed<'de, D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        match self.ty {
+            Ty::String => deserializer.deserialize_str(AnyStr),
+            Ty::Boolean => deserializer.deserialize_bool(self),
+            Ty::Array(_) => deserializer.deserialize_seq(self),
+            Ty::Map(_) => deserializer.deserialize_map(self),
+            Ty::Node(_) => match self.node() {
+                Some(Node::Struct(node)) => deserializer.deserialize_map(StructVisitor { expect: self, node }),
+                Some(Node::Tagged(_)) => deserializer.deserialize_map(self),
+                Some(Node::Enum(values)) => deserializer.deserialize_str(EnumVisitor(values)),
+                Some(Node::Newtype(node)) if node.base == Primitive::String => {
+                    deserializer.deserialize_str(NewtypeStr(node))
+                }
+                _ => deserializer.deserialize_any(self),
+            },
+            Ty::Integer | Ty::Number | Ty::Any | Ty::Refuse => deserializer.deserialize_any(self),
+        }
+    }
+}
+
+/// Any string (a `string` with no constraint).
+struct AnyStr;
+
+impl<'de> Visitor<'de> for AnyStr {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// One of a string enum's values.
+struct EnumVisitor<'c>(&'c KeyTable);
+
+impl<'de> Visitor<'de> for EnumVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an enum value")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        if self.0.find(s).is_some() { Ok(()) } else { Err(refuse()) }
+    }
+}
+
+/// A string a newtype's constraints admit.
+struct NewtypeStr<'c>(&'c NewtypeNode);
+
+impl<'de> Visitor<'de> for NewtypeStr<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a constrained string")
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        if self.0.admits_str(s) { Ok(()) } else { Err(refuse()) }
+    }
+}
+
+/// An object of a struct def.
+struct StructVisitor<'c> {
+    expect: Expect<'c>,
+    node: &'c StructNode,
+}
+
+impl<'de> Visitor<'de> for StructVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    #[inline]
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.expect.struct_members(self.node, map, 0)
     }
 }
 
@@ -635,6 +759,10 @@ impl<'de> Visitor<'de> for Expect<'_> {
 
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
         self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.typed(deserializer)
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
@@ -723,6 +851,7 @@ pub(crate) struct MemberSeed<'c>(pub(crate) &'c KeyTable);
 
 impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
     type Value = Option<usize>;
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
         deserializer.deserialize_str(self)
     }
@@ -733,6 +862,7 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
+    #[inline]
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Option<usize>, E> {
         Ok(self.0.find(s))
     }
@@ -787,17 +917,17 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
     }
 }
 
-/// Where a kept string goes: a span of `frame` when it lies in it.
-#[derive(Clone, Copy)]
-pub(crate) struct Grabbed<'c> {
+/// A string member to keep (by wire name) and where it goes: a span of `frame` when it lies in it.
+pub(crate) struct Keep<'c> {
+    pub(crate) name: &'c str,
     pub(crate) frame: &'c str,
-    pub(crate) slot: &'c RefCell<Option<Text>>,
+    pub(crate) slot: &'c Cell<Option<Text>>,
 }
 
 /// A string member checked as usual and kept.
 struct Grab<'c> {
     expect: Expect<'c>,
-    grabbed: Grabbed<'c>,
+    keep: &'c Keep<'c>,
 }
 
 impl<'de> DeserializeSeed<'de> for Grab<'_> {
@@ -814,7 +944,7 @@ impl<'de> Visitor<'de> for Grab<'_> {
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
         self.expect.str(s)?;
-        *self.grabbed.slot.borrow_mut() = Some(Text::of(self.grabbed.frame, s));
+        self.keep.slot.set(Some(Text::of(self.keep.frame, s)));
         Ok(())
     }
 }
@@ -852,7 +982,7 @@ mod tests {
     fn identifier_patterns_use_byte_tables_and_agree_with_regex() {
         let source = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$";
         let pattern = Pattern::new(source).unwrap();
-        assert!(matches!(pattern, Pattern::Classes { .. }));
+        assert!(matches!(pattern, Pattern::Classes(_)));
         let re = regex::Regex::new(source).unwrap();
         for s in ["thr_1", "", "_x", "a b", "a-b:c.d_e", "é", "aé", "a\n", "-", "a-", "Z9", "a/b", "a]"] {
             assert_eq!(pattern.is_match(s), re.is_match(s), "{s:?}");

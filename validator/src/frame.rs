@@ -13,7 +13,7 @@
 //! cannot follow (`params` before `method`, an entry's `json` before its `dir` and `server_id`), escaped entry keys.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::ops::Range;
 
@@ -22,7 +22,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde_json::value::RawValue;
 
 use crate::check::{ARGUMENTS_DONE_EVENT, ITEM_EVENTS, REALTIME_SERVER_ID, is_call_event};
-use crate::compiled::{Compiled, Cx, Expect, FieldNode, Grabbed, KeyTable, NodeId, Ty, refuse};
+use crate::compiled::{Compiled, Cx, Expect, FieldNode, Keep, KeyTable, NodeId, Ty, refuse};
 use crate::flow::{self, FlowDirection};
 use crate::requests::RequestId;
 use crate::schemas;
@@ -77,12 +77,23 @@ pub enum Cleared {
     Response { server_id: Text, direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
 }
 
-/// What a message left once read, before the entry's server id is added.
-enum Message {
+/// What kind of clean frame the pass read; the values it kept are in [`Gathered`].
+#[derive(Clone, Copy)]
+enum Kind {
     Clean,
-    Request { direction: FlowDirection, id: RequestId, method: usize, thread: Option<Text> },
-    FlowValue { direction: FlowDirection, id: Option<RequestId>, method: usize },
-    Response { direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
+    Request { direction: FlowDirection, method: usize },
+    FlowValue { direction: FlowDirection, method: usize },
+    Response { direction: Option<FlowDirection> },
+}
+
+/// The values the pass keeps, written where they are read and made into a [`Cleared`] once, at the end.
+#[derive(Default)]
+struct Gathered {
+    /// `None` for a realtime event, an empty span for a bare message.
+    server_id: Option<Text>,
+    id: Option<RequestId>,
+    result: Option<Text>,
+    thread: Option<Text>,
 }
 
 /// The envelopes and the method table, compiled for the pass.
@@ -91,6 +102,10 @@ pub struct FramePass {
     members: Vec<FieldNode>,
     member_keys: KeyTable,
     roles: Vec<Role>,
+    /// The bits of `id`, `error` and `params` in [`FramePass::members`] (0 when no envelope declares it).
+    id_bit: u64,
+    error_bit: u64,
+    params_bit: u64,
     request: Shape,
     notification: Shape,
     response: Shape,
@@ -239,10 +254,15 @@ impl FramePass {
                 })
             })
             .collect();
+        let bit = |role: Role| roles.iter().position(|r| *r == role).map_or(0, |at| 1u64 << at);
+        let (id_bit, error_bit, params_bit) = (bit(Role::Id), bit(Role::Error), bit(Role::Params));
         Some(FramePass {
             members,
             member_keys,
             roles,
+            id_bit,
+            error_bit,
+            params_bit,
             request: shapes[0],
             notification: shapes[1],
             response: shapes[2],
@@ -261,10 +281,24 @@ impl FramePass {
     /// Reads one frame. `Err` (any message) means "take the `Value` path".
     pub fn read(&self, program: &Compiled, strict: bool, text: &str) -> Result<Cleared, serde_json::Error> {
         let pass = Pass { frame: self, text, cx: Cx { program, strict } };
+        let mut out = Gathered::default();
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let cleared = deserializer.deserialize_map(Top(pass))?;
+        let kind = Top { pass, out: &mut out }.deserialize(&mut deserializer)?;
         deserializer.end()?;
-        Ok(cleared)
+        let Gathered { server_id, id, result, thread } = out;
+        let Some(server_id) = server_id else {
+            // A realtime event: only ever `Clean` (the realtime reader clears nothing else).
+            return Ok(Cleared::Clean { server_id: None });
+        };
+        Ok(match (kind, id) {
+            (Kind::Clean, _) => Cleared::Clean { server_id: Some(server_id) },
+            (Kind::Request { direction, method }, Some(id)) => {
+                Cleared::Request { server_id, direction, id, method, thread }
+            }
+            (Kind::FlowValue { direction, method }, id) => Cleared::FlowValue { server_id, direction, id, method },
+            (Kind::Response { direction }, Some(id)) => Cleared::Response { server_id, direction, id, result },
+            (Kind::Request { .. } | Kind::Response { .. }, None) => return Err(refuse()),
+        })
     }
 }
 
@@ -286,25 +320,38 @@ struct Pass<'r> {
     cx: Cx<'r>,
 }
 
-/// The whole frame: an entry or a bare message.
-struct Top<'r>(Pass<'r>);
+/// The whole frame: an entry or a bare message. What it keeps goes to `out`; it returns only what kind of frame it
+/// was (small, so nothing large is moved through serde's layers per frame).
+struct Top<'r, 'o> {
+    pass: Pass<'r>,
+    out: &'o mut Gathered,
+}
 
-impl<'de> Visitor<'de> for Top<'_> {
-    type Value = Cleared;
+impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
+    type Value = Kind;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_, '_> {
+    type Value = Kind;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a frame")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cleared, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+        let Top { pass, out } = self;
         // The first member tells an entry from a bare message; an escaped first key is not judged here.
         let Some(first) = map.next_key::<&'de str>()? else { return Err(refuse()) };
         if !matches!(first, "ts_ms" | "dir" | "server_id" | "json") {
-            let message = read_message(self.0, None, map, Some(first), true)?;
-            return Ok(with_server(message, Some(Text::Span(0..0))));
+            out.server_id = Some(Text::Span(0..0));
+            return read_message(pass, out, None, map, Some(first), true);
         }
         let mut dir: Option<FlowDirection> = None;
-        let mut server_id: Option<Cow<'de, str>> = None;
-        let mut message: Option<Message> = None;
+        // `Some(None)`: the realtime server.
+        let mut server_id: Option<Option<Text>> = None;
+        let mut kind: Option<Kind> = None;
         let mut key = Some(first);
         loop {
             let name = match key.take() {
@@ -322,13 +369,12 @@ impl<'de> Visitor<'de> for Top<'_> {
                         _ => return Err(refuse()),
                     });
                 }
-                "server_id" if server_id.is_none() => server_id = Some(map.next_value_seed(CowSeed)?),
-                "json" if message.is_none() => {
-                    let (Some(direction), Some(server)) = (dir, server_id.as_deref()) else { return Err(refuse()) };
-                    message = Some(if server == REALTIME_SERVER_ID {
-                        map.next_value_seed(RealtimeSeed(self.0))?
-                    } else {
-                        map.next_value_seed(MessageSeed { pass: self.0, direction })?
+                "server_id" if server_id.is_none() => server_id = Some(map.next_value_seed(ServerSeed(pass.text))?),
+                "json" if kind.is_none() => {
+                    let (Some(direction), Some(server)) = (dir, &server_id) else { return Err(refuse()) };
+                    kind = Some(match server {
+                        None => map.next_value_seed(RealtimeSeed(pass))?,
+                        Some(_) => map.next_value_seed(MessageSeed { pass, out: &mut *out, direction })?,
                     });
                 }
                 "dir" | "server_id" | "json" => return Err(refuse()),
@@ -337,29 +383,33 @@ impl<'de> Visitor<'de> for Top<'_> {
                 }
             }
         }
-        match (message, server_id) {
-            // Realtime events are no app-server's frames.
-            (Some(message), Some(server_id)) => {
-                let server_id = (server_id != REALTIME_SERVER_ID).then(|| Text::of(self.0.text, &server_id));
-                Ok(with_server(message, server_id))
+        match (kind, server_id) {
+            (Some(kind), Some(server_id)) => {
+                out.server_id = server_id;
+                Ok(kind)
             }
             _ => Err(refuse()),
         }
     }
 }
 
-fn with_server(message: Message, server_id: Option<Text>) -> Cleared {
-    let Some(server_id) = server_id else {
-        // A realtime event: only ever `Clean` (the realtime reader clears nothing else).
-        return Cleared::Clean { server_id: None };
-    };
-    match message {
-        Message::Clean => Cleared::Clean { server_id: Some(server_id) },
-        Message::Request { direction, id, method, thread } => {
-            Cleared::Request { server_id, direction, id, method, thread }
-        }
-        Message::FlowValue { direction, id, method } => Cleared::FlowValue { server_id, direction, id, method },
-        Message::Response { direction, id, result } => Cleared::Response { server_id, direction, id, result },
+/// An entry's server id: `None` for the realtime server (whose events are no app-server's frames).
+struct ServerSeed<'r>(&'r str);
+
+impl<'de> DeserializeSeed<'de> for ServerSeed<'_> {
+    type Value = Option<Text>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Text>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ServerSeed<'_> {
+    type Value = Option<Text>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a server id")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Option<Text>, E> {
+        Ok((s != REALTIME_SERVER_ID).then(|| Text::of(self.0, s)))
     }
 }
 
@@ -387,37 +437,38 @@ impl<'de> Visitor<'de> for CowSeed {
 }
 
 /// An entry's app-server message: inline, or a string holding it (read in place, from the unescaped text).
-struct MessageSeed<'r> {
+struct MessageSeed<'r, 'o> {
     pass: Pass<'r>,
+    out: &'o mut Gathered,
     direction: FlowDirection,
 }
 
-impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
-    type Value = Message;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Message, D::Error> {
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_, '_> {
+    type Value = Kind;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for MessageSeed<'_> {
-    type Value = Message;
+impl<'de> Visitor<'de> for MessageSeed<'_, '_> {
+    type Value = Kind;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a message")
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Message, A::Error> {
-        read_message(self.pass, Some(self.direction), map, None, false)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Kind, A::Error> {
+        read_message(self.pass, self.out, Some(self.direction), map, None, false)
     }
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Message, E> {
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Kind, E> {
         nested(text, self)
     }
 }
 
 /// Reads a message written as a JSON string, in a second deserializer over the unescaped text.
-fn nested<E: de::Error, V: for<'x> Visitor<'x, Value = Message>>(text: &str, visitor: V) -> Result<Message, E> {
+fn nested<E: de::Error, T, V: for<'x> Visitor<'x, Value = T>>(text: &str, visitor: V) -> Result<T, E> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let message = deserializer.deserialize_map(visitor).map_err(|_| refuse::<E>())?;
+    let read = deserializer.deserialize_map(visitor).map_err(|_| refuse::<E>())?;
     deserializer.end().map_err(|_| refuse::<E>())?;
-    Ok(message)
+    Ok(read)
 }
 
 /// What a message member turned out to be.
@@ -461,21 +512,20 @@ fn classify_member(members: &KeyTable, bare: bool, name: &str) -> MemberKey {
 }
 
 /// A JSON-RPC message on an app-server connection. `direction` is `None` for a bare message; `first` is a member
-/// name the caller already read.
+/// name the caller already read. The id, result and thread go to `out`.
 fn read_message<'de, A: MapAccess<'de>>(
     pass: Pass<'_>,
+    out: &mut Gathered,
     direction: Option<FlowDirection>,
     mut map: A,
     first: Option<&str>,
     bare: bool,
-) -> Result<Message, A::Error> {
+) -> Result<Kind, A::Error> {
     let frame = pass.frame;
     let mut seen = 0u64;
     let mut unknown = false;
     let mut method: Option<usize> = None;
-    let mut id: Option<RequestId> = None;
-    let mut result: Option<Text> = None;
-    let thread: RefCell<Option<Text>> = RefCell::new(None);
+    let thread: Cell<Option<Text>> = Cell::new(None);
     let mut pending = first.map(|name| classify_member(&frame.member_keys, bare, name));
     loop {
         let key = match pending.take() {
@@ -513,36 +563,28 @@ fn read_message<'de, A: MapAccess<'de>>(
                 let Some(index) = method else { return Err(refuse()) };
                 match &frame.params[index] {
                     Some(ty) if frame.flow_reads[index] && !frame.flow_value[index] => {
-                        let grab = Some(("threadId", Grabbed { frame: pass.text, slot: &thread }));
-                        map.next_value_seed(Expect { cx: pass.cx, ty, nullable: false, depth: 0, grab })?
+                        let keep = Keep { name: "threadId", frame: pass.text, slot: &thread };
+                        map.next_value_seed(Expect::top(pass.cx, ty, false).keeping(&keep))?
                     }
-                    Some(ty) => {
-                        map.next_value_seed(Expect { cx: pass.cx, ty, nullable: false, depth: 0, grab: None })?
-                    }
+                    Some(ty) => map.next_value_seed(Expect::top(pass.cx, ty, false))?,
                     None => map.next_value::<IgnoredAny>().map(|_| ())?,
                 }
             }
             Role::Result => {
                 let raw: &RawValue = map.next_value()?;
-                result = Some(Text::of(pass.text, raw.get()));
+                out.result = Some(Text::of(pass.text, raw.get()));
             }
             Role::Id => {
-                let expect = Expect { cx: pass.cx, ty: &member.ty, nullable: member.nullable, depth: 0, grab: None };
-                id = Some(map.next_value_seed(IdSeed(expect))?);
+                out.id = Some(map.next_value_seed(IdSeed(Expect::top(pass.cx, &member.ty, member.nullable)))?);
             }
             Role::Error | Role::Other => {
-                map.next_value_seed(Expect {
-                    cx: pass.cx,
-                    ty: &member.ty,
-                    nullable: member.nullable,
-                    depth: 0,
-                    grab: None,
-                })?;
+                map.next_value_seed(Expect::top(pass.cx, &member.ty, member.nullable))?;
             }
         }
     }
-    let has = |role: Role| frame.roles.iter().enumerate().any(|(at, r)| *r == role && seen & (1 << at) != 0);
-    let shape = match (method.is_some(), has(Role::Id), has(Role::Error)) {
+    let has_id = seen & frame.id_bit != 0;
+    let has_error = seen & frame.error_bit != 0;
+    let shape = match (method.is_some(), has_id, has_error) {
         (true, true, _) => frame.request,
         (true, false, _) => frame.notification,
         (false, true, true) => frame.error,
@@ -554,33 +596,36 @@ fn read_message<'de, A: MapAccess<'de>>(
     if seen & shape.required != shape.required || (undeclared && (shape.closed || pass.cx.strict)) {
         return Err(refuse());
     }
-    match (method, id) {
-        (Some(index), id) => {
-            if frame.is_request[index] != id.is_some() || (frame.params[index].is_some() && !has(Role::Params)) {
+    match method {
+        Some(index) => {
+            if frame.is_request[index] != has_id || (frame.params[index].is_some() && seen & frame.params_bit == 0) {
                 return Err(refuse());
             }
             if frame.flow_value[index] {
                 // Read as a `Value` by the flow rules, in capture order and only if they do.
                 let direction = direction.unwrap_or(frame.sent[index]);
-                return Ok(Message::FlowValue { direction, id, method: index });
+                return Ok(Kind::FlowValue { direction, method: index });
             }
-            match id {
-                Some(id) => {
-                    let thread = thread.into_inner();
-                    // A flow step the flow rules take typed needs its thread; without one, the `Value` path.
-                    if frame.flow_reads[index] && thread.is_none() {
-                        return Err(refuse());
-                    }
-                    Ok(Message::Request { direction: frame.sent[index], id, method: index, thread })
-                }
-                None => Ok(Message::Clean),
+            if !has_id {
+                return Ok(Kind::Clean);
             }
+            let thread = thread.into_inner();
+            // A flow step the flow rules take typed needs its thread; without one, the `Value` path.
+            if frame.flow_reads[index] && thread.is_none() {
+                return Err(refuse());
+            }
+            out.thread = thread;
+            Ok(Kind::Request { direction: frame.sent[index], method: index })
         }
-        (None, Some(id)) => {
-            let result = if has(Role::Error) { None } else { Some(result.ok_or_else(refuse)?) };
-            Ok(Message::Response { direction, id, result })
+        None => {
+            if !has_error && out.result.is_none() {
+                return Err(refuse());
+            }
+            if has_error {
+                out.result = None;
+            }
+            Ok(Kind::Response { direction })
         }
-        (None, None) => Err(refuse()),
     }
 }
 
@@ -639,18 +684,18 @@ impl<'de> Visitor<'de> for IdSeed<'_> {
 struct RealtimeSeed<'r>(Pass<'r>);
 
 impl<'de> DeserializeSeed<'de> for RealtimeSeed<'_> {
-    type Value = Message;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Message, D::Error> {
+    type Value = Kind;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for RealtimeSeed<'_> {
-    type Value = Message;
+    type Value = Kind;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a realtime event")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
         let mut kind: Option<Cow<'de, str>> = None;
         // The members a call event's check reads, kept as their JSON text until the event's type is known. A member
         // given twice (a `Value` keeps the last) is not judged here.
@@ -667,7 +712,7 @@ impl<'de> Visitor<'de> for RealtimeSeed<'_> {
         }
         let Some(kind) = kind else { return Err(refuse()) };
         if !is_call_event(&kind) {
-            return Ok(Message::Clean);
+            return Ok(Kind::Clean);
         }
         let [item, name, arguments] = call;
         let clean = if ITEM_EVENTS.contains(&kind.as_ref()) {
@@ -687,9 +732,9 @@ impl<'de> Visitor<'de> for RealtimeSeed<'_> {
                 _ => false,
             }
         };
-        if clean { Ok(Message::Clean) } else { Err(refuse()) }
+        if clean { Ok(Kind::Clean) } else { Err(refuse()) }
     }
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Message, E> {
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Kind, E> {
         nested(text, self)
     }
 }

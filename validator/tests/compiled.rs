@@ -396,3 +396,49 @@ fn what_the_compiled_check_does_not_judge_goes_to_jsonschema() {
     // The engine's validators are compiled on first use; every def the validator checks against must compile.
     schemas.compile_all().unwrap();
 }
+
+/// The checker asks the deserializer for the one JSON kind a type takes (a string, an enum value, a constrained
+/// string, an object, a nullable string): every other kind is "not clean", from text and from a `Value` alike, and
+/// jsonschema agrees; the right kinds (and `null` where nullable) stay clean.
+#[test]
+fn typed_reads_refuse_every_other_kind() {
+    let contract = Contract::canonical().unwrap();
+    let compiled = Compiled::new(&contract.ir);
+    let validators: std::collections::BTreeMap<String, jsonschema::Validator> =
+        jsonschema_validators(&contract).into_iter().collect();
+    let others =
+        [json!(null), json!(true), json!(7), json!(-7), json!(1.5), json!("x"), json!([]), json!({}), json!(["x"])];
+    // (def, a member whose type is read typed, values of the right kind)
+    let cases = [
+        ("Turn", "id", vec![json!("turn_1"), json!("")]),
+        ("Turn", "status", vec![json!("completed"), json!("inProgress")]),
+        ("TurnStartedNotification", "threadId", vec![json!("thr_1"), json!("01a2412a-30df-7f40-8304-177b11a0f9a3")]),
+        ("Thread", "preview", vec![json!("hi"), json!(null)]),
+    ];
+    for (def, member, good) in cases {
+        let base = match def {
+            "Turn" => json!({"id": "t", "status": "completed"}),
+            "TurnStartedNotification" => json!({"threadId": "thr_1", "turn": {"id": "t", "status": "completed"}}),
+            "Thread" => json!({"id": "thr_1", "preview": "p"}),
+            _ => unreachable!(),
+        };
+        let validator = &validators[def];
+        let mut refused = 0;
+        for value in good.iter().chain(&others) {
+            let mut instance = base.clone();
+            instance[member] = value.clone();
+            let expected = validator.is_valid(&instance);
+            assert!(expected || !good.contains(value), "{def}.{member} = {value} is valid to the schema");
+            let got = compiled_verdict(&compiled, def, &instance, false).unwrap();
+            assert_eq!(got, expected, "{def}.{member} = {value}");
+            refused += usize::from(!got);
+        }
+        assert!(refused >= others.len() - 2, "{def}.{member}: most other kinds are invalid");
+        // The whole object in the wrong kind, too.
+        for value in &others {
+            if !value.is_object() {
+                assert!(!compiled_verdict(&compiled, def, value, false).unwrap(), "{def} = {value}");
+            }
+        }
+    }
+}
