@@ -11,10 +11,11 @@ use handoff_schema::{Direction, RpcMethod};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::compiled::NodeId;
 use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
 use crate::frame::{Cleared, Text};
 use crate::report::{Diagnostic, Severity};
-use crate::requests::{Answer, Pending, RequestId, RequestTable};
+use crate::requests::{Answer, Pending, RequestId, RequestTable, ResultDef};
 use crate::schemas::{self, Schemas, UnknownDef};
 use crate::strict;
 
@@ -75,22 +76,67 @@ impl Location {
 pub enum Prepared {
     /// The compiled check cleared the frame: nothing to report, nothing for the request table or the flow rules
     /// (which only count its app-server, `server_id`, as seen; `None` for a realtime event).
-    Clean { server_id: Option<Text> },
+    Clean { server_id: Option<ShortText> },
     /// A clean request: its id is left to track, and for a flow step (`thread` set) the flow rules. `method`
     /// indexes `ir.methods`.
-    Request { server_id: Text, direction: FlowDirection, id: RequestId, method: usize, thread: Option<ThreadId> },
+    Request { server_id: ShortText, direction: FlowDirection, id: RequestId, method: usize, thread: Option<ThreadId> },
     /// A clean message the flow rules read as a `Value` (`method` indexes `ir.methods`; `id` for a request): its id
     /// is left to track, and the frame is parsed for the flow rules in capture order, only if they read it.
-    FlowValue { server_id: Text, direction: FlowDirection, id: Option<RequestId>, method: usize },
+    FlowValue { server_id: ShortText, direction: FlowDirection, id: Option<RequestId>, method: usize },
     /// A response whose envelope is clean: the request table, the answered method's result def (on `result`, the
     /// result's JSON text; `None` for an error response) and the flow rules are left.
-    Response { server_id: Text, direction: Option<FlowDirection>, id: RequestId, result: Option<Text> },
+    Response { server_id: ShortText, direction: Option<FlowDirection>, id: RequestId, result: Option<ShortText> },
     /// Not UTF-8 or not JSON: the `parse` message.
     Unparsable(String),
     /// Boxed, as the next one: rare, and the common variants stay small to move.
     Parsed(Box<Value>),
     /// A well-formed entry, read without building a map for the entry itself (the common case).
     Entry(Box<EntryParts>),
+}
+
+/// A frame's server id or a response's result text as [`CaptureCheck::apply`] reads it. Up to [`ShortText::INLINE`]
+/// bytes are held whole, so that the capture-order half compares a server id with the server seen last (most
+/// frames) and checks a short result (`{}`, the most common) without reading the frame's bytes again: on that thread
+/// they are no longer in the cache. A longer text stays a span of the frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShortText {
+    /// The id's bytes, zero after `len`.
+    Inline {
+        len: u8,
+        bytes: [u8; ShortText::INLINE],
+    },
+    Text(Text),
+}
+
+impl ShortText {
+    pub const INLINE: usize = 22;
+
+    /// `text`, read from `frame`.
+    pub fn new(frame: &[u8], text: Text) -> ShortText {
+        ShortText::inline(text.bytes(frame)).unwrap_or(ShortText::Text(text))
+    }
+
+    fn inline(text: &[u8]) -> Option<ShortText> {
+        let mut bytes = [0; ShortText::INLINE];
+        bytes.get_mut(..text.len())?.copy_from_slice(text);
+        Some(ShortText::Inline { len: text.len() as u8, bytes })
+    }
+
+    /// The bytes, `frame` being the frame the pass read.
+    pub fn bytes<'a>(&'a self, frame: &'a [u8]) -> &'a [u8] {
+        match self {
+            ShortText::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            ShortText::Text(text) => text.bytes(frame),
+        }
+    }
+
+    /// The text (spans are UTF-8 text of the frame, as [`Text::str`] says; inline text was one).
+    pub fn str<'a>(&'a self, frame: &'a [u8]) -> &'a str {
+        match self {
+            ShortText::Inline { .. } => std::str::from_utf8(self.bytes(frame)).unwrap_or_default(),
+            ShortText::Text(text) => text.str(frame),
+        }
+    }
 }
 
 /// A well-formed entry's parts (see [`Prepared::Entry`]).
@@ -173,17 +219,21 @@ pub fn prepare_text(schemas: &Schemas, options: CheckOptions, text: &str, last_u
         && let Ok(cleared) = frames.read(&schemas.compiled, options.strict, text)
     {
         match cleared {
-            Cleared::Clean { server_id } => return Prepared::Clean { server_id },
+            Cleared::Clean { server_id } => {
+                return Prepared::Clean { server_id: server_id.map(|id| ShortText::new(bytes, id)) };
+            }
             Cleared::Request { server_id, direction, id, method, thread } => {
                 // The flow rules read the thread as the router's type; one it does not take is the `Value` path's.
                 if let Ok(thread) = thread.map(|thread| thread_id(thread.str(bytes))).transpose() {
+                    let server_id = ShortText::new(bytes, server_id);
                     return Prepared::Request { server_id, direction, id, method, thread };
                 }
             }
             Cleared::FlowValue { server_id, direction, id, method } => {
-                return Prepared::FlowValue { server_id, direction, id, method };
+                return Prepared::FlowValue { server_id: ShortText::new(bytes, server_id), direction, id, method };
             }
             Cleared::Response { server_id, direction, id, result } => {
+                let (server_id, result) = (ShortText::new(bytes, server_id), result.map(|r| ShortText::new(bytes, r)));
                 return Prepared::Response { server_id, direction, id, result };
             }
         }
@@ -243,6 +293,10 @@ pub struct CaptureCheck<'s> {
     /// The app-server the flow rules last counted as seen (they keep every one), so a run of frames from one server
     /// is counted once.
     last_seen: String,
+    /// Its [`ShortText`] (a span, never equal to an inline key, when it is too long to be inline).
+    last_seen_key: ShortText,
+    /// Compiled result defs by the address of their name in the contract (each method's own string).
+    result_nodes: foldhash::HashMap<usize, Option<NodeId>>,
 }
 
 impl<'s> CaptureCheck<'s> {
@@ -256,6 +310,8 @@ impl<'s> CaptureCheck<'s> {
             diagnostics: Vec::new(),
             omitted: BTreeMap::new(),
             last_seen: String::new(),
+            last_seen_key: ShortText::Text(Text::Span(0..0)),
+            result_nodes: Default::default(),
         }
     }
 
@@ -279,10 +335,13 @@ impl<'s> CaptureCheck<'s> {
     pub fn apply(&mut self, at: Location, frame: &[u8], prepared: Prepared) {
         let value = match prepared {
             Prepared::Clean { server_id } => {
-                // Most frames come from the server seen last: compared as bytes, not read as text again.
-                if let Some(server_id) = server_id
-                    && server_id.bytes(frame) != self.last_seen.as_bytes()
-                {
+                // Most frames come from the server seen last: compared without reading the frame again.
+                let seen = match &server_id {
+                    None => true,
+                    Some(key @ ShortText::Inline { .. }) => *key == self.last_seen_key,
+                    Some(ShortText::Text(text)) => text.bytes(frame) == self.last_seen.as_bytes(),
+                };
+                if !seen && let Some(server_id) = &server_id {
                     self.saw_server(server_id.str(frame));
                 }
                 return;
@@ -535,7 +594,7 @@ impl<'s> CaptureCheck<'s> {
             Some(rpc) => Cow::Borrowed(rpc.name.as_str()),
             None => Cow::Owned(method.to_owned()),
         };
-        let result_def = rpc.and_then(|rpc| rpc.result.as_deref());
+        let result_def = rpc.and_then(|rpc| self.result_def(rpc));
         let by_client = direction == FlowDirection::ClientToServer;
         if let Err(first) = self.requests.insert(server_id, by_client, id.clone(), method_name, result_def, at.line) {
             let text = format!(
@@ -591,7 +650,7 @@ impl<'s> CaptureCheck<'s> {
                 let method = pending.method.as_ref();
                 if let Some(def) = pending.result_def {
                     match body {
-                        Body::Value(Some(result)) => self.check_def(at, Some(method), def, result, "/result"),
+                        Body::Value(Some(result)) => self.check_def(at, Some(method), def.name, result, "/result"),
                         Body::Text(text) => self.check_result_text(at, method, def, text),
                         Body::Value(None) | Body::Error => {}
                     }
@@ -617,8 +676,13 @@ impl<'s> CaptureCheck<'s> {
 
     /// A result given as JSON text (a span of a frame, so UTF-8): the compiled check in one pass, and only if that
     /// finds it not clean, the `Value` and `jsonschema` for the located diagnostics.
-    fn check_result_text(&mut self, at: Location, method: &str, def: &str, text: &[u8]) {
-        match self.schemas.bytes_are_clean(def, text, self.options.strict) {
+    fn check_result_text(&mut self, at: Location, method: &str, def: ResultDef<'_>, text: &[u8]) {
+        let clean = match def.node {
+            Some(node) => Ok(self.schemas.compiled.bytes_are_clean(node, self.options.strict, text)),
+            None => self.schemas.bytes_are_clean(def.name, text, self.options.strict),
+        };
+        let def = def.name;
+        match clean {
             Ok(true) => {}
             Ok(false) => match serde_json::from_slice::<Value>(text) {
                 Ok(result) => self.check_def(at, Some(method), def, &result, "/result"),
@@ -767,6 +831,14 @@ impl<'s> CaptureCheck<'s> {
         }
     }
 
+    /// The result def of a method of the contract, its compiled node looked up once per method.
+    fn result_def(&mut self, rpc: &'s RpcMethod) -> Option<ResultDef<'s>> {
+        let name = rpc.result.as_deref()?;
+        let compiled = &self.schemas.compiled;
+        let node = *self.result_nodes.entry(name.as_ptr() as usize).or_insert_with(|| compiled.def(name));
+        Some(ResultDef { name, node })
+    }
+
     /// The flow rules count every app-server whose frames they are shown as seen; a frame they have nothing else to
     /// read from is shown as nothing (`null`).
     fn saw_server(&mut self, server_id: &str) {
@@ -782,6 +854,7 @@ impl<'s> CaptureCheck<'s> {
         self.flow.observe(&frame, &mut self.flow_findings);
         self.drain_flow();
         server_id.clone_into(&mut self.last_seen);
+        self.last_seen_key = ShortText::inline(server_id.as_bytes()).unwrap_or(ShortText::Text(Text::Span(0..0)));
     }
 
     fn observe_flow(&mut self, at: Location, server_id: &str, direction: FlowDirection, message: FlowMessage<'_>) {
@@ -887,8 +960,8 @@ fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
 /// bare message. Read in one pass over the frame without building a `Value`; `None` where the frame is not JSON or
 /// not an object (never so for a frame the compiled check cleared).
 fn message_text(frame: &[u8]) -> Option<Cow<'_, str>> {
-    let text = std::str::from_utf8(frame).ok()?;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
+    // Read from the bytes: only the `json` span is checked to be UTF-8 (as every string is), not the whole frame.
+    let mut deserializer = serde_json::Deserializer::from_slice(frame);
     let entry = serde::Deserializer::deserialize_map(&mut deserializer, EntryMembers::default()).ok()?;
     deserializer.end().ok()?;
     // As the `Value` route: an object with both `json` and `dir` is an entry, anything else a bare message.
@@ -903,7 +976,7 @@ fn message_text(frame: &[u8]) -> Option<Cow<'_, str>> {
                 Some(Cow::Borrowed(json))
             }
         }
-        _ => Some(Cow::Borrowed(text)),
+        _ => std::str::from_utf8(frame).ok().map(Cow::Borrowed),
     }
 }
 
@@ -1034,6 +1107,27 @@ mod tests {
             let back = Location::from_position(loc.position());
             assert_eq!((back.line, back.index), at);
         }
+    }
+
+    #[test]
+    fn server_keys_hold_short_ids_whole_and_read_back() {
+        let frame = br#"{"server_id":"local","other":"a-server-id-longer-than-22-bytes"}"#;
+        let short = ShortText::new(frame, Text::Span(14..19));
+        assert!(matches!(short, ShortText::Inline { len: 5, .. }));
+        assert_eq!(short.str(frame), "local");
+        assert_eq!(short, ShortText::inline(b"local").unwrap());
+        assert_ne!(short, ShortText::inline(b"loca").unwrap());
+        let long = ShortText::new(frame, Text::Span(30..62));
+        assert_eq!(long, ShortText::Text(Text::Span(30..62)));
+        assert_eq!(long.str(frame), "a-server-id-longer-than-22-bytes");
+        // An escaped id is an owned copy; short, it is inline too.
+        let unescaped = ShortText::new(frame, Text::Owned("bigpc".into()));
+        assert_eq!((unescaped.str(frame), matches!(unescaped, ShortText::Inline { .. })), ("bigpc", true));
+        assert_eq!(
+            ShortText::inline(&[b'x'; ShortText::INLINE]).map(|key| key.str(b"").len()),
+            Some(ShortText::INLINE)
+        );
+        assert_eq!(ShortText::inline(&[b'x'; ShortText::INLINE + 1]), None);
     }
 
     #[test]

@@ -12,6 +12,8 @@ use foldhash::HashMap;
 
 use serde_json::Value;
 
+use crate::compiled::NodeId;
+
 /// Unanswered requests remembered per server and sender (about 100 bytes each).
 pub const MAX_OPEN_REQUESTS: usize = 16 * 1024;
 
@@ -45,10 +47,18 @@ pub struct Pending<'s> {
     /// Borrowed from the contract for known methods, so tracking a request allocates nothing.
     pub method: Cow<'s, str>,
     /// The def of the method's result, for a method of the contract that has one.
-    pub result_def: Option<&'s str>,
+    pub result_def: Option<ResultDef<'s>>,
     pub line: u64,
     /// Order of arrival in its scope, to tell a re-used id from the entry the order queue remembers.
     seq: u64,
+}
+
+/// The def a request's result is checked against: its name, and its compiled node (`None` for a def the compiled
+/// contract lacks, which the check reports), looked up once per method rather than per response.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultDef<'s> {
+    pub name: &'s str,
+    pub node: Option<NodeId>,
 }
 
 /// What a response found.
@@ -88,7 +98,7 @@ impl<'s> RequestTable<'s> {
         sent_by_client: bool,
         id: RequestId,
         method: Cow<'s, str>,
-        result_def: Option<&'s str>,
+        result_def: Option<ResultDef<'s>>,
         line: u64,
     ) -> Result<(), &Pending<'s>> {
         if !self.servers.contains_key(server_id) {

@@ -276,7 +276,14 @@ fn rpc_frame() -> impl Strategy<Value = String> {
     let kind = 0..5u8;
     let wrap = 0..4u8;
     let dir = prop_oneof![1 => Just("in"), 4 => Just("out"), 1 => Just("up")];
-    let sid = prop_oneof![4 => Just("local"), 1 => Just("bigpc"), 1 => Just("realtime")];
+    // Server ids short enough to be compared inline in capture order, longer, and escaped ("bigpc" again).
+    let sid = prop_oneof![
+        4 => Just("local"),
+        1 => Just("bigpc"),
+        1 => Just("realtime"),
+        1 => Just("a-server-id-longer-than-22-bytes"),
+        1 => Just("b\\u0069gpc"),
+    ];
     let notification = (turn, turn_method);
     (id, method, thread, params_extra, envelope_extra, result, handoff, notification, kind, wrap, dir, sid).prop_map(
         |(id, method, thread, params_extra, envelope_extra, result, handoff, (turn, turn_method), kind, wrap, dir, sid)| {
