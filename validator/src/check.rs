@@ -224,7 +224,7 @@ pub fn prepare_text(schemas: &Schemas, options: CheckOptions, text: &str, last_u
             }
             Cleared::Request { server_id, direction, id, method, thread } => {
                 // The flow rules read the thread as the router's type; one it does not take is the `Value` path's.
-                if let Ok(thread) = thread.map(|thread| ThreadId::new(thread.str(bytes))).transpose() {
+                if let Ok(thread) = thread.map(|thread| thread_id(thread.str(bytes))).transpose() {
                     let server_id = ShortText::new(bytes, server_id);
                     return Prepared::Request { server_id, direction, id, method, thread };
                 }
@@ -252,6 +252,23 @@ pub fn prepare_text(schemas: &Schemas, options: CheckOptions, text: &str, last_u
         }
         Err(error) => Prepared::Unparsable(format!("not JSON: {error}")),
     }
+}
+
+/// The router's [`ThreadId`] of a flow step's thread. Consecutive flow steps mostly name the same thread, so the
+/// last one made on this thread is reused (a clone, as `ThreadId::new` of equal text is equal) instead of checking
+/// the text against the id's pattern again.
+fn thread_id(text: &str) -> Result<ThreadId, codex_handoff_contract::ConstraintError> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<ThreadId>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some(id) if id.as_str() == text => Ok(id.clone()),
+        _ => {
+            let id = ThreadId::new(text)?;
+            *last = Some(id.clone());
+            Ok(id)
+        }
+    })
 }
 
 /// Diagnostics listed per file; the rest are counted per rule.
@@ -1068,6 +1085,18 @@ pub fn kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thread_ids_reused_only_for_the_same_text() {
+        for text in ["thr_1", "thr_1", "thr_2", "thr_1", "bad id!", "thr_1", "", "thr_1"] {
+            let expected = ThreadId::new(text);
+            match (thread_id(text), expected) {
+                (Ok(got), Ok(expected)) => assert_eq!(got, expected, "{text:?}"),
+                (Err(_), Err(_)) => {}
+                (got, expected) => panic!("{text:?}: {got:?} against {expected:?}"),
+            }
+        }
+    }
 
     #[test]
     fn directions_read_with_their_article() {

@@ -78,17 +78,27 @@ pub enum Cleared {
 }
 
 /// What kind of clean frame the pass read; the values it kept are in [`Gathered`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 enum Kind {
+    #[default]
     Clean,
-    Request { direction: FlowDirection, method: usize },
-    FlowValue { direction: FlowDirection, method: usize },
-    Response { direction: Option<FlowDirection> },
+    Request {
+        direction: FlowDirection,
+        method: usize,
+    },
+    FlowValue {
+        direction: FlowDirection,
+        method: usize,
+    },
+    Response {
+        direction: Option<FlowDirection>,
+    },
 }
 
 /// The values the pass keeps, written where they are read and made into a [`Cleared`] once, at the end.
 #[derive(Default)]
 struct Gathered {
+    kind: Kind,
     /// `None` for a realtime event, an empty span for a bare message.
     server_id: Option<Text>,
     id: Option<RequestId>,
@@ -283,9 +293,9 @@ impl FramePass {
         let pass = Pass { frame: self, text, cx: Cx { program, strict } };
         let mut out = Gathered::default();
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let kind = Top { pass, out: &mut out }.deserialize(&mut deserializer)?;
+        Top { pass: &pass, out: &mut out }.deserialize(&mut deserializer)?;
         deserializer.end()?;
-        let Gathered { server_id, id, result, thread } = out;
+        let Gathered { kind, server_id, id, result, thread } = out;
         let Some(server_id) = server_id else {
             // A realtime event: only ever `Clean` (the realtime reader clears nothing else).
             return Ok(Cleared::Clean { server_id: None });
@@ -320,27 +330,27 @@ struct Pass<'r> {
     cx: Cx<'r>,
 }
 
-/// The whole frame: an entry or a bare message. What it keeps goes to `out`; it returns only what kind of frame it
-/// was (small, so nothing large is moved through serde's layers per frame).
-struct Top<'r, 'o> {
-    pass: Pass<'r>,
-    out: &'o mut Gathered,
+/// The whole frame: an entry or a bare message. What it reads goes to `out`, so that nothing is moved through
+/// serde's layers per frame, and the seeds stay two words (passed in registers, not copied through memory).
+struct Top<'a> {
+    pass: &'a Pass<'a>,
+    out: &'a mut Gathered,
 }
 
-impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
-    type Value = Kind;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Top<'_, '_> {
-    type Value = Kind;
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a frame")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let Top { pass, out } = self;
         // The first member tells an entry from a bare message; an escaped first key is not judged here.
         let Some(first) = map.next_key::<&'de str>()? else { return Err(refuse()) };
@@ -351,7 +361,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
         let mut dir: Option<FlowDirection> = None;
         // `Some(None)`: the realtime server.
         let mut server_id: Option<Option<Text>> = None;
-        let mut kind: Option<Kind> = None;
+        let mut message = false;
         let mut key = Some(first);
         loop {
             let name = match key.take() {
@@ -370,12 +380,13 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                     });
                 }
                 "server_id" if server_id.is_none() => server_id = Some(map.next_value_seed(ServerSeed(pass.text))?),
-                "json" if kind.is_none() => {
+                "json" if !message => {
                     let (Some(direction), Some(server)) = (dir, &server_id) else { return Err(refuse()) };
-                    kind = Some(match server {
+                    match server {
                         None => map.next_value_seed(RealtimeSeed(pass))?,
                         Some(_) => map.next_value_seed(MessageSeed { pass, out: &mut *out, direction })?,
-                    });
+                    }
+                    message = true;
                 }
                 "dir" | "server_id" | "json" => return Err(refuse()),
                 _ => {
@@ -383,10 +394,10 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                 }
             }
         }
-        match (kind, server_id) {
-            (Some(kind), Some(server_id)) => {
+        match server_id {
+            Some(server_id) if message => {
                 out.server_id = server_id;
-                Ok(kind)
+                Ok(())
             }
             _ => Err(refuse()),
         }
@@ -437,28 +448,28 @@ impl<'de> Visitor<'de> for CowSeed {
 }
 
 /// An entry's app-server message: inline, or a string holding it (read in place, from the unescaped text).
-struct MessageSeed<'r, 'o> {
-    pass: Pass<'r>,
-    out: &'o mut Gathered,
+struct MessageSeed<'a> {
+    pass: &'a Pass<'a>,
+    out: &'a mut Gathered,
     direction: FlowDirection,
 }
 
-impl<'de> DeserializeSeed<'de> for MessageSeed<'_, '_> {
-    type Value = Kind;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for MessageSeed<'_, '_> {
-    type Value = Kind;
+impl<'de> Visitor<'de> for MessageSeed<'_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a message")
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Kind, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         read_message(self.pass, self.out, Some(self.direction), map, None, false)
     }
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Kind, E> {
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<(), E> {
         nested(text, self)
     }
 }
@@ -512,9 +523,21 @@ fn classify_member(members: &KeyTable, bare: bool, name: &str) -> MemberKey {
 }
 
 /// A JSON-RPC message on an app-server connection. `direction` is `None` for a bare message; `first` is a member
-/// name the caller already read. The id, result and thread go to `out`.
+/// name the caller already read. What it is (its [`Kind`]), its id, result and thread go to `out`.
 fn read_message<'de, A: MapAccess<'de>>(
-    pass: Pass<'_>,
+    pass: &Pass<'_>,
+    out: &mut Gathered,
+    direction: Option<FlowDirection>,
+    map: A,
+    first: Option<&str>,
+    bare: bool,
+) -> Result<(), A::Error> {
+    out.kind = message_kind(pass, out, direction, map, first, bare)?;
+    Ok(())
+}
+
+fn message_kind<'de, A: MapAccess<'de>>(
+    pass: &Pass<'_>,
     out: &mut Gathered,
     direction: Option<FlowDirection>,
     mut map: A,
@@ -681,21 +704,21 @@ impl<'de> Visitor<'de> for IdSeed<'_> {
 /// (`item`, or `name` and `arguments`), whose item and decoded arguments go through the compiled check; the rest (an
 /// 8 KB base64 audio delta, say) is skipped. A call it does not clear (not clean, an unknown tool, arguments that
 /// may use a legacy member name) takes the `Value` path, which writes the diagnostics.
-struct RealtimeSeed<'r>(Pass<'r>);
+struct RealtimeSeed<'a>(&'a Pass<'a>);
 
 impl<'de> DeserializeSeed<'de> for RealtimeSeed<'_> {
-    type Value = Kind;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for RealtimeSeed<'_> {
-    type Value = Kind;
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a realtime event")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut kind: Option<Cow<'de, str>> = None;
         // The members a call event's check reads, kept as their JSON text until the event's type is known. A member
         // given twice (a `Value` keeps the last) is not judged here.
@@ -712,7 +735,7 @@ impl<'de> Visitor<'de> for RealtimeSeed<'_> {
         }
         let Some(kind) = kind else { return Err(refuse()) };
         if !is_call_event(&kind) {
-            return Ok(Kind::Clean);
+            return Ok(());
         }
         let [item, name, arguments] = call;
         let clean = if ITEM_EVENTS.contains(&kind.as_ref()) {
@@ -732,9 +755,9 @@ impl<'de> Visitor<'de> for RealtimeSeed<'_> {
                 _ => false,
             }
         };
-        if clean { Ok(Kind::Clean) } else { Err(refuse()) }
+        if clean { Ok(()) } else { Err(refuse()) }
     }
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Kind, E> {
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<(), E> {
         nested(text, self)
     }
 }
