@@ -38,6 +38,10 @@ use std::collections::VecDeque;
 // faces live traffic, does not run this checker.)
 use foldhash::{HashMap, HashSet};
 
+/// A foldhash map whose entries are found by a borrowed key in one lookup (`entry_ref`), copying the key only when
+/// it is new: for the maps looked up by server id and thread id on every flow frame.
+type RefMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+
 use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotification, methods};
 use serde_json::Value;
 
@@ -105,13 +109,13 @@ pub struct FlowFinding {
 /// Incremental checker of the flow rules over one capture.
 #[derive(Debug, Default)]
 pub struct FlowCheck {
-    servers: HashMap<String, ServerTrack>,
+    servers: RefMap<String, ServerTrack>,
     /// Handoffs not finalized yet, by the order they were opened in. A finalized handoff is dropped: answers that
     /// arrive after its finalize change nothing, so memory stays bounded by the open handoffs.
     handoffs: HashMap<usize, HandoffTrack>,
     opened: usize,
     /// Open and waiting handoffs by (voice server id, voice thread id).
-    voices: HashMap<String, HashMap<String, VoiceTrack>>,
+    voices: RefMap<String, RefMap<String, VoiceTrack>>,
     /// The open handoff whose requests go to a server, by server id.
     active_on: HashMap<String, usize>,
     /// Servers with ids and display names, from the capture's `servers` header or the command line.
@@ -288,11 +292,8 @@ impl IdRef<'_> {
 }
 
 /// The track of server `id`, created on first use (without allocating when it exists).
-fn server_track<'m>(servers: &'m mut HashMap<String, ServerTrack>, id: &str) -> &'m mut ServerTrack {
-    if !servers.contains_key(id) {
-        servers.insert(id.to_owned(), ServerTrack::default());
-    }
-    servers.get_mut(id).expect("inserted above")
+fn server_track<'m>(servers: &'m mut RefMap<String, ServerTrack>, id: &str) -> &'m mut ServerTrack {
+    servers.entry_ref(id).or_default()
 }
 
 const THREAD_POINTER: &str = "/params/threadId";
@@ -447,7 +448,7 @@ impl FlowCheck {
         // A voice thread whose mode never showed is client-controlled, as the rules always assumed: its held
         // findings stand.
         let mut held: Vec<FlowFinding> = Vec::new();
-        for voice in self.voices.values_mut().flat_map(HashMap::values_mut) {
+        for voice in self.voices.values_mut().flat_map(RefMap::values_mut) {
             if voice.mode.is_none() && voice.had_handoff {
                 voice.mode = Some((HandoffMode::ClientControlled, ModeSource::Assumed));
             }
@@ -1102,16 +1103,16 @@ impl FlowCheck {
 
 /// The track of voice thread `thread` on `server`, created on first use.
 fn voice_track<'m>(
-    voices: &'m mut HashMap<String, HashMap<String, VoiceTrack>>,
+    voices: &'m mut RefMap<String, RefMap<String, VoiceTrack>>,
     server: &str,
     thread: &str,
 ) -> &'m mut VoiceTrack {
-    voices.entry(server.to_owned()).or_default().entry(thread.to_owned()).or_default()
+    voices.entry_ref(server).or_default().entry_ref(thread).or_default()
 }
 
 /// A finding about a handoff of `voice`: held back while the voice thread's mode is undecided.
 fn report(
-    voices: &mut HashMap<String, HashMap<String, VoiceTrack>>,
+    voices: &mut RefMap<String, RefMap<String, VoiceTrack>>,
     voice: &VoiceKey,
     finding: FlowFinding,
     findings: &mut Vec<FlowFinding>,

@@ -335,20 +335,14 @@ impl<'s> CaptureCheck<'s> {
     pub fn apply(&mut self, at: Location, frame: &[u8], prepared: Prepared) {
         let value = match prepared {
             Prepared::Clean { server_id } => {
-                // Most frames come from the server seen last: compared without reading the frame again.
-                let seen = match &server_id {
-                    None => true,
-                    Some(key @ ShortText::Inline { .. }) => *key == self.last_seen_key,
-                    Some(ShortText::Text(text)) => text.bytes(frame) == self.last_seen.as_bytes(),
-                };
-                if !seen && let Some(server_id) = &server_id {
-                    self.saw_server(server_id.str(frame));
+                if let Some(server_id) = &server_id {
+                    self.saw_server_key(server_id, frame);
                 }
                 return;
             }
             Prepared::Request { server_id, direction, id, method, thread } => {
+                self.saw_server_key(&server_id, frame);
                 let server_id = server_id.str(frame);
-                self.saw_server(server_id);
                 let rpc = &self.schemas.ir.methods[method];
                 let method = rpc.name.as_str();
                 self.track_request(at, server_id, direction, method, Some(rpc), Some(&id));
@@ -359,8 +353,8 @@ impl<'s> CaptureCheck<'s> {
                 return;
             }
             Prepared::FlowValue { server_id, direction, id, method } => {
+                self.saw_server_key(&server_id, frame);
                 let server_id = server_id.str(frame);
-                self.saw_server(server_id);
                 let rpc = &self.schemas.ir.methods[method];
                 let method = rpc.name.as_str();
                 if let Some(id) = &id {
@@ -377,8 +371,8 @@ impl<'s> CaptureCheck<'s> {
                 return;
             }
             Prepared::Response { server_id, direction, id, result } => {
+                self.saw_server_key(&server_id, frame);
                 let server_id = server_id.str(frame);
-                self.saw_server(server_id);
                 self.cleared_response(at, server_id, direction, id, result.as_ref().map(|r| r.bytes(frame)));
                 return;
             }
@@ -837,6 +831,18 @@ impl<'s> CaptureCheck<'s> {
         let compiled = &self.schemas.compiled;
         let node = *self.result_nodes.entry(name.as_ptr() as usize).or_insert_with(|| compiled.def(name));
         Some(ResultDef { name, node })
+    }
+
+    /// [`Self::saw_server`] of a frame's server id. Most frames come from the server seen last: compared without
+    /// reading the frame again (and without reading the id as text).
+    fn saw_server_key(&mut self, server_id: &ShortText, frame: &[u8]) {
+        let seen = match server_id {
+            ShortText::Inline { .. } => *server_id == self.last_seen_key,
+            ShortText::Text(text) => text.bytes(frame) == self.last_seen.as_bytes(),
+        };
+        if !seen {
+            self.saw_server(server_id.str(frame));
+        }
     }
 
     /// The flow rules count every app-server whose frames they are shown as seen; a frame they have nothing else to

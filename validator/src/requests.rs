@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 
 use foldhash::HashMap;
 
@@ -87,7 +88,8 @@ struct Scope<'s> {
 pub struct RequestTable<'s> {
     /// Hashed with foldhash: ids and server names come from the capture, but the table is bounded per scope and a
     /// capture is a file its owner hands over, so the speed matters more than flooding resistance.
-    servers: HashMap<String, [Scope<'s>; 2]>,
+    /// Found by a borrowed server id in one lookup (`entry_ref`), the id copied only for a new server.
+    servers: hashbrown::HashMap<String, [Scope<'s>; 2], foldhash::fast::RandomState>,
 }
 
 impl<'s> RequestTable<'s> {
@@ -101,18 +103,21 @@ impl<'s> RequestTable<'s> {
         result_def: Option<ResultDef<'s>>,
         line: u64,
     ) -> Result<(), &Pending<'s>> {
-        if !self.servers.contains_key(server_id) {
-            self.servers.insert(server_id.to_owned(), Default::default());
-        }
-        let scopes = self.servers.get_mut(server_id).expect("inserted above");
-        let scope = &mut scopes[slot(sent_by_client)];
-        if scope.open.contains_key(&id) {
+        let scope = &mut self.servers.entry_ref(server_id).or_default()[slot(sent_by_client)];
+        let seq = scope.next_seq;
+        let duplicate = match scope.open.entry(id) {
+            // Looked up again to return it (rare): a borrow returned from the match would outlive it.
+            Entry::Occupied(first) => Some(first.key().clone()),
+            Entry::Vacant(new) => {
+                scope.order.push_back((seq, new.key().clone()));
+                new.insert(Pending { method, result_def, line, seq });
+                None
+            }
+        };
+        if let Some(id) = duplicate {
             return Err(&scope.open[&id]);
         }
-        let seq = scope.next_seq;
         scope.next_seq += 1;
-        scope.order.push_back((seq, id.clone()));
-        scope.open.insert(id, Pending { method, result_def, line, seq });
         if scope.open.len() > MAX_OPEN_REQUESTS {
             scope.forget_oldest(line);
         }
