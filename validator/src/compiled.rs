@@ -44,6 +44,8 @@ pub enum Ty {
     Any,
     /// A type this checker does not judge (an alias cycle): every value is "not clean".
     Refuse,
+    /// A field's type, or null (a nullable field; see [`FieldNode::check`]).
+    Nullable(Box<Ty>),
 }
 
 enum Node {
@@ -72,6 +74,15 @@ pub(crate) struct FieldNode {
     pub(crate) wire: String,
     pub(crate) ty: Ty,
     pub(crate) nullable: bool,
+    /// What a value of the field is checked against: `ty`, or `ty` or null for a nullable field.
+    pub(crate) check: Ty,
+}
+
+impl FieldNode {
+    pub(crate) fn new(wire: String, ty: Ty, nullable: bool) -> FieldNode {
+        let check = if nullable { Ty::Nullable(Box::new(ty.clone())) } else { ty.clone() };
+        FieldNode { wire, ty, nullable, check }
+    }
 }
 
 struct TaggedNode {
@@ -153,11 +164,7 @@ impl Compiled {
                         if f.presence.is_required() {
                             required |= 1 << i;
                         }
-                        FieldNode {
-                            wire: f.wire_name.clone(),
-                            ty: self.ty(ir, &f.ty),
-                            nullable: f.presence.is_nullable(),
-                        }
+                        FieldNode::new(f.wire_name.clone(), self.ty(ir, &f.ty), f.presence.is_nullable())
                     })
                     .collect::<Vec<FieldNode>>();
                 let keys = KeyTable::new(fields.iter().map(|f| f.wire.as_str()));
@@ -261,7 +268,8 @@ impl Compiled {
             Some(_) => Ty::Node(def),
             None => Ty::Refuse,
         };
-        Expect::top(Cx { program: self, strict }, &ty, false).deserialize(deserializer)
+        let cx = Cx::new(self, strict);
+        Expect::new(&cx, &ty).deserialize(deserializer)
     }
 
     /// Whether `value` is clean against def `def`.
@@ -310,10 +318,36 @@ fn accepts_kind(ir: &Ir, ty: &TypeRef, kind: Kind, depth: u32) -> bool {
     }
 }
 
-#[derive(Clone, Copy)]
 pub(crate) struct Cx<'c> {
     pub(crate) program: &'c Compiled,
     pub(crate) strict: bool,
+    /// How many objects and arrays the value being checked is in.
+    depth: Cell<u32>,
+}
+
+impl<'c> Cx<'c> {
+    pub(crate) fn new(program: &'c Compiled, strict: bool) -> Cx<'c> {
+        Cx { program, strict, depth: Cell::new(0) }
+    }
+
+    /// One level deeper, for as long as the guard lives; `Err` beyond [`MAX_DEPTH`].
+    fn nest<E: de::Error>(&self) -> Result<Nested<'_>, E> {
+        let depth = self.depth.get() + 1;
+        if depth > MAX_DEPTH {
+            return Err(refuse());
+        }
+        self.depth.set(depth);
+        Ok(Nested(&self.depth))
+    }
+}
+
+/// A level of nesting entered (see [`Cx::nest`]), left when dropped.
+struct Nested<'c>(&'c Cell<u32>);
+
+impl Drop for Nested<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
 }
 
 /// "Not clean": the value is handed to `jsonschema`. Rare, so the error's allocation does not matter.
@@ -321,26 +355,17 @@ pub(crate) fn refuse<E: de::Error>() -> E {
     E::custom("not clean")
 }
 
-/// A value expected to be of type `ty` (or null, when `nullable`).
+/// A value expected to be of type `ty`. Two words, so that serde's generic calls take it in registers (a larger
+/// seed is copied through memory at every call, and reloading it stalls).
 #[derive(Clone, Copy)]
 pub(crate) struct Expect<'c> {
-    pub(crate) cx: Cx<'c>,
+    pub(crate) cx: &'c Cx<'c>,
     pub(crate) ty: &'c Ty,
-    pub(crate) nullable: bool,
-    pub(crate) depth: u32,
-    /// A string member of this struct to keep, for the flow rules.
-    keep: Option<&'c Keep<'c>>,
 }
 
 impl<'c> Expect<'c> {
-    /// A value at the top of what is checked.
-    pub(crate) fn top(cx: Cx<'c>, ty: &'c Ty, nullable: bool) -> Expect<'c> {
-        Expect { cx, ty, nullable, depth: 0, keep: None }
-    }
-
-    /// The same, keeping a member of the struct (or tagged union variant) it is.
-    pub(crate) fn keeping(self, keep: &'c Keep<'c>) -> Expect<'c> {
-        Expect { keep: Some(keep), ..self }
+    pub(crate) fn new(cx: &'c Cx<'c>, ty: &'c Ty) -> Expect<'c> {
+        Expect { cx, ty }
     }
 
     fn node(&self) -> Option<&'c Node> {
@@ -354,17 +379,18 @@ impl<'c> Expect<'c> {
     fn variant(&self, kind: Kind) -> Option<Expect<'c>> {
         let Some(Node::Untagged(u)) = self.node() else { return None };
         let k = ALL_KINDS.iter().position(|&x| x == kind)?;
-        u.by_kind[k].as_ref().map(|ty| Expect { ty, nullable: false, keep: None, ..*self })
+        u.by_kind[k].as_ref().map(|ty| Expect { ty, ..*self })
     }
 
-    fn inner(&self, ty: &'c Ty, nullable: bool) -> Expect<'c> {
-        Expect { cx: self.cx, ty, nullable, depth: self.depth + 1, keep: None }
+    fn inner(&self, ty: &'c Ty) -> Expect<'c> {
+        Expect { cx: self.cx, ty }
     }
 
     /// Checks a string value.
     pub(crate) fn str<E: de::Error>(&self, s: &str) -> Result<(), E> {
         match (self.ty, self.node()) {
             (Ty::String | Ty::Any, _) => Ok(()),
+            (Ty::Nullable(ty), _) => self.inner(ty).str(s),
             (_, Some(Node::Enum(values))) if values.find(s).is_some() => Ok(()),
             (_, Some(Node::Newtype(n))) if n.base == Primitive::String && n.admits_str(s) => Ok(()),
             (_, Some(Node::Untagged(_))) => match self.variant(Kind::Str) {
@@ -378,6 +404,7 @@ impl<'c> Expect<'c> {
     pub(crate) fn int<E: de::Error>(&self, n: i64) -> Result<(), E> {
         match (self.ty, self.node()) {
             (Ty::Integer | Ty::Number | Ty::Any, _) => Ok(()),
+            (Ty::Nullable(ty), _) => self.inner(ty).int(n),
             (_, Some(Node::Newtype(t))) if t.base == Primitive::Integer && t.admits_int(n) => Ok(()),
             (_, Some(Node::Untagged(_))) => match self.variant(Kind::Int) {
                 Some(variant) => variant.int(n),
@@ -388,21 +415,24 @@ impl<'c> Expect<'c> {
     }
 
     fn map_entries<'de, A: MapAccess<'de>>(&self, mut map: A, item: &'c Ty) -> Result<(), A::Error> {
+        let _nested = self.cx.nest()?;
         while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value_seed(self.inner(item, false))?;
+            map.next_value_seed(self.inner(item))?;
         }
         Ok(())
     }
 
-    /// The rest of a struct's members, `seen` holding the members already read.
+    /// The rest of a struct's members, `seen` holding the members already read; `keep` a string member to keep.
     fn struct_members<'de, A: MapAccess<'de>>(
         &self,
         s: &'c StructNode,
         mut map: A,
         mut seen: u64,
+        keep: Option<&Keep<'_>>,
     ) -> Result<(), A::Error> {
+        let _nested = self.cx.nest()?;
         // The field to keep, looked up once per struct (`usize::MAX`: none).
-        let keep_at = self.keep.and_then(|keep| s.keys.find(keep.name)).unwrap_or(usize::MAX);
+        let keep_at = keep.and_then(|keep| s.keys.find(keep.name)).unwrap_or(usize::MAX);
         while let Some(member) = map.next_key_seed(MemberSeed(&s.keys))? {
             match member {
                 Some(i) => {
@@ -412,11 +442,11 @@ impl<'c> Expect<'c> {
                     }
                     seen |= bit;
                     let field = &s.fields[i];
-                    match self.keep {
+                    match keep {
                         Some(keep) if i == keep_at => {
-                            map.next_value_seed(Grab { expect: self.inner(&field.ty, field.nullable), keep })?
+                            map.next_value_seed(Grab { expect: self.inner(&field.check), keep })?
                         }
-                        _ => map.next_value_seed(self.inner(&field.ty, field.nullable))?,
+                        _ => map.next_value_seed(self.inner(&field.check))?,
                     }
                 }
                 None if s.closed || self.cx.strict => return Err(refuse()),
@@ -428,13 +458,18 @@ impl<'c> Expect<'c> {
         if seen & s.required == s.required { Ok(()) } else { Err(refuse()) }
     }
 
-    fn tagged<'de, A: MapAccess<'de>>(&self, u: &'c TaggedNode, mut map: A) -> Result<(), A::Error> {
+    fn tagged<'de, A: MapAccess<'de>>(
+        &self,
+        u: &'c TaggedNode,
+        mut map: A,
+        keep: Option<&Keep<'_>>,
+    ) -> Result<(), A::Error> {
         if !map.next_key_seed(IsKey(&u.tag))?.unwrap_or(false) {
             return Err(refuse());
         }
         let (variant, at) = map.next_value_seed(TagSeed { outer: *self, union: u })?;
         let Some(Node::Struct(s)) = self.cx.program.nodes.get(variant) else { return Err(refuse()) };
-        self.struct_members(s, map, 1 << at)
+        self.struct_members(s, map, 1 << at, keep)
     }
 }
 
@@ -651,12 +686,9 @@ impl NewtypeNode {
 impl<'de> DeserializeSeed<'de> for Expect<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        if self.depth > MAX_DEPTH {
-            return Err(refuse());
-        }
         match self.ty {
             Ty::Any => deserializer.deserialize_ignored_any(IgnoredAny).map(|_| ()),
-            _ if self.nullable => deserializer.deserialize_option(self),
+            Ty::Nullable(ty) => deserializer.deserialize_option(OrNull(self.inner(ty))),
             _ => self.typed(deserializer),
         }
     }
@@ -682,7 +714,7 @@ impl Expect<'_> {
                 }
                 _ => deserializer.deserialize_any(self),
             },
-            Ty::Integer | Ty::Number | Ty::Any | Ty::Refuse => deserializer.deserialize_any(self),
+            Ty::Integer | Ty::Number | Ty::Any | Ty::Refuse | Ty::Nullable(_) => deserializer.deserialize_any(self),
         }
     }
 }
@@ -742,7 +774,57 @@ impl<'de> Visitor<'de> for StructVisitor<'_> {
     }
     #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        self.expect.struct_members(self.node, map, 0)
+        self.expect.struct_members(self.node, map, 0, None)
+    }
+}
+
+/// A value of a nullable field: null, or its type.
+struct OrNull<'c>(Expect<'c>);
+
+impl<'de> Visitor<'de> for OrNull<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.0.deserialize(deserializer)
+    }
+}
+
+/// A value of type `expect.ty` whose string member `keep.name` is kept (where the type is a struct or a tagged
+/// union; anything else is checked as usual).
+pub(crate) struct Keeping<'c> {
+    pub(crate) expect: Expect<'c>,
+    pub(crate) keep: &'c Keep<'c>,
+}
+
+impl<'de> DeserializeSeed<'de> for Keeping<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        match self.expect.node() {
+            Some(Node::Struct(_) | Node::Tagged(_)) => deserializer.deserialize_map(self),
+            _ => self.expect.deserialize(deserializer),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Keeping<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        match self.expect.node() {
+            Some(Node::Struct(s)) => self.expect.struct_members(s, map, 0, Some(self.keep)),
+            Some(Node::Tagged(u)) => self.expect.tagged(u, map, Some(self.keep)),
+            _ => Err(refuse()),
+        }
     }
 }
 
@@ -754,15 +836,11 @@ impl<'de> Visitor<'de> for Expect<'_> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        if self.nullable || *self.ty == Ty::Any { Ok(()) } else { Err(refuse()) }
+        if matches!(self.ty, Ty::Any | Ty::Nullable(_)) { Ok(()) } else { Err(refuse()) }
     }
 
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
         self.visit_unit()
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.typed(deserializer)
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
@@ -814,7 +892,8 @@ impl<'de> Visitor<'de> for Expect<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         match self.ty {
             Ty::Array(item) => {
-                while seq.next_element_seed(self.inner(item, false))?.is_some() {}
+                let _nested = self.cx.nest()?;
+                while seq.next_element_seed(self.inner(item))?.is_some() {}
                 Ok(())
             }
             Ty::Any => {
@@ -835,8 +914,8 @@ impl<'de> Visitor<'de> for Expect<'_> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(())
             }
-            (_, Some(Node::Struct(s))) => self.struct_members(s, map, 0),
-            (_, Some(Node::Tagged(u))) => self.tagged(u, map),
+            (_, Some(Node::Struct(s))) => self.struct_members(s, map, 0, None),
+            (_, Some(Node::Tagged(u))) => self.tagged(u, map, None),
             (_, Some(Node::Untagged(_))) => match self.variant(Kind::Map) {
                 Some(variant) => variant.visit_map(map),
                 None => Err(refuse()),
@@ -912,7 +991,7 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
         let Some((id, at)) = listed.or(self.union.fallback) else { return Err(refuse()) };
         let Some(Node::Struct(s_node)) = self.outer.cx.program.nodes.get(id) else { return Err(refuse()) };
         let field = &s_node.fields[at];
-        self.outer.inner(&field.ty, field.nullable).str(s)?;
+        self.outer.inner(&field.check).str(s)?;
         Ok((id, at))
     }
 }
@@ -976,6 +1055,27 @@ mod tests {
         for other in ["b", "threadI", "threadIdx", "item_id_long_nzme", "item_id_long_nam"] {
             assert_eq!(few.find(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_not_judged() {
+        let program = Compiled::new(&handoff_schema::Contract::canonical().unwrap().ir);
+        let nested = |levels: usize| {
+            let (mut ty, mut value) = (Ty::String, serde_json::json!("x"));
+            for _ in 0..levels {
+                ty = Ty::Array(Box::new(ty));
+                value = serde_json::json!([value]);
+            }
+            (ty, value)
+        };
+        let cx = Cx::new(&program, false);
+        let (ty, value) = nested(MAX_DEPTH as usize);
+        assert!(Expect::new(&cx, &ty).deserialize(&value).is_ok());
+        let (deep_ty, deep_value) = nested(MAX_DEPTH as usize + 1);
+        assert!(Expect::new(&cx, &deep_ty).deserialize(&deep_value).is_err());
+        // The levels a refused value entered are left again: the same context judges the next value afresh.
+        assert!(Expect::new(&cx, &ty).deserialize(&value).is_ok());
+        assert_eq!(cx.depth.get(), 0);
     }
 
     #[test]

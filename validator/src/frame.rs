@@ -22,7 +22,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde_json::value::RawValue;
 
 use crate::check::{ARGUMENTS_DONE_EVENT, ITEM_EVENTS, REALTIME_SERVER_ID, is_call_event};
-use crate::compiled::{Compiled, Cx, Expect, FieldNode, Keep, KeyTable, NodeId, Ty, refuse};
+use crate::compiled::{Compiled, Cx, Expect, FieldNode, Keep, Keeping, KeyTable, NodeId, Ty, refuse};
 use crate::flow::{self, FlowDirection};
 use crate::requests::RequestId;
 use crate::schemas;
@@ -176,11 +176,7 @@ impl FramePass {
                     Some(at) if members[at].ty == field.ty && members[at].nullable == field.nullable => at,
                     Some(_) => return None,
                     None => {
-                        members.push(FieldNode {
-                            wire: field.wire.clone(),
-                            ty: field.ty.clone(),
-                            nullable: field.nullable,
-                        });
+                        members.push(FieldNode::new(field.wire.clone(), field.ty.clone(), field.nullable));
                         members.len() - 1
                     }
                 };
@@ -290,7 +286,7 @@ impl FramePass {
 
     /// Reads one frame. `Err` (any message) means "take the `Value` path".
     pub fn read(&self, program: &Compiled, strict: bool, text: &str) -> Result<Cleared, serde_json::Error> {
-        let pass = Pass { frame: self, text, cx: Cx { program, strict } };
+        let pass = Pass { frame: self, text, cx: Cx::new(program, strict) };
         let mut out = Gathered::default();
         let mut deserializer = serde_json::Deserializer::from_str(text);
         Top { pass: &pass, out: &mut out }.deserialize(&mut deserializer)?;
@@ -322,7 +318,6 @@ fn requires_thread(ir: &Ir, def: &str) -> bool {
     }
 }
 
-#[derive(Clone, Copy)]
 struct Pass<'r> {
     frame: &'r FramePass,
     /// The frame's text, which [`Text`] spans point into.
@@ -587,9 +582,9 @@ fn message_kind<'de, A: MapAccess<'de>>(
                 match &frame.params[index] {
                     Some(ty) if frame.flow_reads[index] && !frame.flow_value[index] => {
                         let keep = Keep { name: "threadId", frame: pass.text, slot: &thread };
-                        map.next_value_seed(Expect::top(pass.cx, ty, false).keeping(&keep))?
+                        map.next_value_seed(Keeping { expect: Expect::new(&pass.cx, ty), keep: &keep })?
                     }
-                    Some(ty) => map.next_value_seed(Expect::top(pass.cx, ty, false))?,
+                    Some(ty) => map.next_value_seed(Expect::new(&pass.cx, ty))?,
                     None => map.next_value::<IgnoredAny>().map(|_| ())?,
                 }
             }
@@ -598,10 +593,10 @@ fn message_kind<'de, A: MapAccess<'de>>(
                 out.result = Some(Text::of(pass.text, raw.get()));
             }
             Role::Id => {
-                out.id = Some(map.next_value_seed(IdSeed(Expect::top(pass.cx, &member.ty, member.nullable)))?);
+                out.id = Some(map.next_value_seed(IdSeed(Expect::new(&pass.cx, &member.check)))?);
             }
             Role::Error | Role::Other => {
-                map.next_value_seed(Expect::top(pass.cx, &member.ty, member.nullable))?;
+                map.next_value_seed(Expect::new(&pass.cx, &member.check))?;
             }
         }
     }
@@ -770,7 +765,7 @@ impl RealtimeSeed<'_> {
             name: String,
             arguments: String,
         }
-        let (frame, cx) = (self.0.frame, self.0.cx);
+        let (frame, cx) = (self.0.frame, &self.0.cx);
         let Some(def) = frame.function_call else { return false };
         if !cx.program.text_is_clean(def, cx.strict, item) {
             return false;
@@ -783,7 +778,7 @@ impl RealtimeSeed<'_> {
 
     /// A call of tool `name` (or one of its legacy names) with these JSON-encoded arguments.
     fn call_is_clean(&self, name: &str, arguments: &str) -> bool {
-        let (frame, cx) = (self.0.frame, self.0.cx);
+        let (frame, cx) = (self.0.frame, &self.0.cx);
         let Some(tool) = frame.tools.iter().find(|tool| tool.names.iter().any(|n| n == name)) else { return false };
         // A legacy member name, possibly escaped, is renamed by the `Value` path before its check.
         let may_alias = !tool.member_aliases.is_empty()
