@@ -222,9 +222,9 @@ impl HandoffFlow {
                 // A successful resume of the named thread makes it the server's handoff thread. One that answers
                 // after the handoff ended (timed out) changes nothing: no turn will use it, and a router that has
                 // dropped the handoff cannot tell whose resume it was.
-                if self.plan == ThreadPlan::Resume(thread.clone()) && !self.is_finalized() {
+                if self.plans_resume_of(thread) && !self.is_finalized() {
                     cache.set(thread.clone());
-                    if self.phase == HandoffPhase::Resuming(thread.clone()) {
+                    if matches!(&self.phase, HandoffPhase::Resuming(resuming) if resuming == thread) {
                         self.phase = HandoffPhase::Ready(thread.clone());
                     }
                 }
@@ -232,7 +232,7 @@ impl HandoffFlow {
             }
             FlowStep::ResumeFailed(thread) => {
                 // Fail closed: the cache stays as it was, and the handoff may only resolve with an error and finalize.
-                if self.plan == ThreadPlan::Resume(thread.clone()) {
+                if self.plans_resume_of(thread) {
                     self.resume_failed = true;
                     if !self.is_finalized() {
                         self.phase = HandoffPhase::Failed;
@@ -380,7 +380,7 @@ impl HandoffFlow {
                 format!("thread/resume of {thread}, which is already the server's handoff thread; reuse it instead"),
             ));
         }
-        if self.plan == ThreadPlan::Resume(thread.clone()) && self.phase == HandoffPhase::Planned {
+        if self.plans_resume_of(thread) && self.phase == HandoffPhase::Planned {
             self.phase = HandoffPhase::Resuming(thread.clone());
         }
         Ok(())
@@ -440,7 +440,7 @@ impl HandoffFlow {
             ));
         }
         let ready = match &self.phase {
-            HandoffPhase::Ready(ready) | HandoffPhase::TurnSent(ready) => Some(ready.clone()),
+            HandoffPhase::Ready(ready) | HandoffPhase::TurnSent(ready) => Some(ready),
             _ => None,
         };
         match (&self.target, ready) {
@@ -448,8 +448,8 @@ impl HandoffFlow {
                 FlowRule::ScratchFallback,
                 format!("turn/start into {thread}, but the handoff's thread is {target}"),
             )),
-            (_, Some(ready)) if &ready == thread => {
-                self.phase = HandoffPhase::TurnSent(ready);
+            (_, Some(ready)) if ready == thread => {
+                self.phase = HandoffPhase::TurnSent(thread.clone());
                 Ok(())
             }
             (Some(target), _) => Err(FlowViolation::new(
@@ -461,6 +461,11 @@ impl HandoffFlow {
                 format!("turn/start into {thread} before any thread was resumed or started for the handoff"),
             )),
         }
+    }
+
+    /// Whether the plan is to resume `thread` (compared in place, without a copy of it).
+    fn plans_resume_of(&self, thread: &ThreadId) -> bool {
+        matches!(&self.plan, ThreadPlan::Resume(planned) if planned == thread)
     }
 
     fn named(&self) -> String {
