@@ -442,10 +442,12 @@ impl<'c> Expect<'c> {
                     }
                     seen |= bit;
                     let field = &s.fields[i];
-                    match keep {
-                        Some(keep) if i == keep_at => {
+                    match (keep, &field.check) {
+                        (Some(keep), _) if i == keep_at => {
                             map.next_value_seed(Grab { expect: self.inner(&field.check), keep })?
                         }
+                        // The most common member type, read without going through `Expect`'s dispatch.
+                        (_, Ty::String) => map.next_value_seed(AnyStrSeed)?,
                         _ => map.next_value_seed(self.inner(&field.check))?,
                     }
                 }
@@ -741,6 +743,17 @@ impl<'de> Visitor<'de> for AnyStr {
     #[inline]
     fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
         Ok(())
+    }
+}
+
+/// Any string, as a seed.
+struct AnyStrSeed;
+
+impl<'de> DeserializeSeed<'de> for AnyStrSeed {
+    type Value = ();
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(AnyStr)
     }
 }
 
