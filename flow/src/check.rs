@@ -46,6 +46,7 @@ use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotific
 use serde_json::Value;
 
 use crate::item::ItemAdded;
+pub use crate::json::ReadMessage;
 use crate::json::{Json, MessageView};
 use crate::mode::{CLIENT_CONTROLLED_FLAG, CLIENT_MANAGED_FLAG, HandoffMode, StartedMode};
 use crate::rules::{FlowRule, FlowSeverity, FlowViolation};
@@ -80,6 +81,9 @@ pub enum FlowMessage<'a> {
     /// borrowed; see [`crate::json`]), with the same findings as [`FlowMessage::Value`] of the parsed text. Text
     /// that is not JSON is no message: only its server counts as seen.
     Json(&'a str),
+    /// Any message, read from JSON text by its reader's own pass ([`ReadMessage`]): as [`FlowMessage::Json`] of
+    /// that text.
+    Read(&'a ReadMessage<'a>),
     /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id): any
     /// method [`reads_method`] lists but [`reads_params`] does not.
     Request { id: FlowId<'a>, method: &'a str, thread: &'a ThreadId },
@@ -353,6 +357,7 @@ impl FlowCheck {
         let (view, parsed);
         let kind = match frame.message {
             FlowMessage::Value(message) => classify(message),
+            FlowMessage::Read(message) => message.0.as_ref().and_then(classify_view),
             FlowMessage::Json(text) => match MessageView::read(text) {
                 Ok(read) => {
                     view = read;
@@ -1232,6 +1237,7 @@ mod tests {
         let by_value = run(entries, servers, Handover::Value);
         assert_eq!(run(entries, servers, Handover::Typed), by_value, "typed frames give other findings");
         assert_eq!(run(entries, servers, Handover::Json), by_value, "messages as JSON text give other findings");
+        assert_eq!(run(entries, servers, Handover::Read), by_value, "messages read as ReadMessage give other findings");
         by_value
     }
 
@@ -1243,6 +1249,8 @@ mod tests {
         Typed,
         /// Every message as its JSON text.
         Json,
+        /// Every message read from its JSON text as a [`ReadMessage`].
+        Read,
     }
 
     fn run(entries: &[Entry], servers: &[(&str, &str)], handover: Handover) -> (Vec<FlowFinding>, Vec<String>) {
@@ -1261,8 +1269,10 @@ mod tests {
             let method = message.get("method").and_then(Value::as_str);
             let result = message.get("result");
             let text = message.to_string();
+            let read: ReadMessage = serde_json::from_str(&text).expect("a message's text reads");
             let message = match (typed, id, method, thread.as_ref(), result) {
                 _ if handover == Handover::Json => FlowMessage::Json(&text),
+                _ if handover == Handover::Read => FlowMessage::Read(&read),
                 (true, Some(id), Some(method), Some(thread), None) if !reads_params(method) => {
                     FlowMessage::Request { id, method, thread }
                 }
@@ -2312,6 +2322,9 @@ mod json_equivalence {
         }
         .replace("Owned(", "Borrowed(");
         assert_eq!(by_text, by_value, "{text}");
+        let read: ReadMessage = serde_json::from_str(text).expect("generated text is JSON");
+        let by_read = frame_reads(read.0.as_ref().and_then(classify_view)).replace("Owned(", "Borrowed(");
+        assert_eq!(by_read, by_value, "{text}");
     }
 
     proptest! {
