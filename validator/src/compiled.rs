@@ -546,8 +546,19 @@ impl KeyTable {
     /// The index of `name` in the list the table was built from.
     #[inline]
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        let key = Key::of(name.as_bytes());
+        if self.slots.is_empty() && key.len <= 16 {
+            // The common case, kept small: a scan of keys, which decide alone for names this short.
+            self.keys.iter().position(|k| *k == key)
+        } else {
+            self.find_long(key, name)
+        }
+    }
+
+    /// [`KeyTable::find`] in a large set or for a long name.
+    #[inline(never)]
+    fn find_long(&self, key: Key, name: &str) -> Option<usize> {
         if self.slots.is_empty() {
-            let key = Key::of(name.as_bytes());
             (0..self.keys.len()).find(|&i| self.is(i, key, name))
         } else {
             self.probe(&self.slots, name)
