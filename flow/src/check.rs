@@ -31,6 +31,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 // Hashed with foldhash, not std's SipHash: the keys (server ids, thread ids, request ids) come from a capture, a file
 // its owner hands over to be checked, and every map is bounded by what is open in it, so lookup speed on the
@@ -126,6 +127,8 @@ pub struct FlowCheck {
     known: Vec<ServerInfo>,
     /// Every server id the flow saw a frame of.
     seen: HashSet<String>,
+    /// [`Self::known_servers`] as last built; `None` once `known` or `seen` changed since.
+    known_servers_list: Option<Arc<[ServerInfo]>>,
     /// Handoffs whose `server` value named no known server, taken as a server id until the end of the capture
     /// shows whether any frame came from a server with that id.
     unknown_targets: Vec<UnknownTarget>,
@@ -343,6 +346,7 @@ impl FlowCheck {
 
     /// Adds servers to the known list (a later entry for a known id replaces its name).
     pub fn add_servers(&mut self, servers: impl IntoIterator<Item = ServerInfo>) {
+        self.known_servers_list = None;
         for server in servers {
             match self.known.iter_mut().find(|known| known.id == server.id) {
                 Some(known) => known.name = server.name,
@@ -381,6 +385,7 @@ impl FlowCheck {
         };
         if !frame.server_id.is_empty() && !self.seen.contains(frame.server_id) {
             self.seen.insert(frame.server_id.to_owned());
+            self.known_servers_list = None;
         }
         let Some(kind) = kind else { return };
         match (frame.direction, kind) {
@@ -609,7 +614,7 @@ impl FlowCheck {
             }
             return String::new();
         }
-        let servers = self.known_servers();
+        let servers = self.known_servers_now();
         match resolve_server(&servers, origin, value) {
             Ok(id) => id.to_owned(),
             Err(error) => {
@@ -632,6 +637,15 @@ impl FlowCheck {
     }
 
     /// The servers a `server` value may name: the known list, then every other server id seen so far.
+    /// [`Self::known_servers`], built again only after the known list or the ids seen changed (every handoff item
+    /// resolves its `server` value among them).
+    fn known_servers_now(&mut self) -> Arc<[ServerInfo]> {
+        match &self.known_servers_list {
+            Some(servers) => Arc::clone(servers),
+            None => Arc::clone(self.known_servers_list.insert(self.known_servers().into())),
+        }
+    }
+
     fn known_servers(&self) -> Vec<ServerInfo> {
         let mut servers = self.known.clone();
         let mut seen: Vec<&String> =
