@@ -31,6 +31,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 // Hashed with foldhash, not std's SipHash: the keys (server ids, thread ids, request ids) come from a capture, a file
 // its owner hands over to be checked, and every map is bounded by what is open in it, so lookup speed on the
@@ -46,6 +47,7 @@ use codex_handoff_contract::{ThreadId, ThreadStartResponse, ThreadStartedNotific
 use serde_json::Value;
 
 use crate::item::ItemAdded;
+pub use crate::json::ReadMessage;
 use crate::json::{Json, MessageView};
 use crate::mode::{CLIENT_CONTROLLED_FLAG, CLIENT_MANAGED_FLAG, HandoffMode, StartedMode};
 use crate::rules::{FlowRule, FlowSeverity, FlowViolation};
@@ -80,6 +82,9 @@ pub enum FlowMessage<'a> {
     /// borrowed; see [`crate::json`]), with the same findings as [`FlowMessage::Value`] of the parsed text. Text
     /// that is not JSON is no message: only its server counts as seen.
     Json(&'a str),
+    /// Any message, read from JSON text by its reader's own pass ([`ReadMessage`]): as [`FlowMessage::Json`] of
+    /// that text.
+    Read(&'a ReadMessage<'a>),
     /// A client request (with an `id`) whose params matter to the flow only by `threadId` (a valid thread id): any
     /// method [`reads_method`] lists but [`reads_params`] does not.
     Request { id: FlowId<'a>, method: &'a str, thread: &'a ThreadId },
@@ -122,6 +127,8 @@ pub struct FlowCheck {
     known: Vec<ServerInfo>,
     /// Every server id the flow saw a frame of.
     seen: HashSet<String>,
+    /// [`Self::known_servers`] as last built; `None` once `known` or `seen` changed since.
+    known_servers_list: Option<Arc<[ServerInfo]>>,
     /// Handoffs whose `server` value named no known server, taken as a server id until the end of the capture
     /// shows whether any frame came from a server with that id.
     unknown_targets: Vec<UnknownTarget>,
@@ -339,6 +346,7 @@ impl FlowCheck {
 
     /// Adds servers to the known list (a later entry for a known id replaces its name).
     pub fn add_servers(&mut self, servers: impl IntoIterator<Item = ServerInfo>) {
+        self.known_servers_list = None;
         for server in servers {
             match self.known.iter_mut().find(|known| known.id == server.id) {
                 Some(known) => known.name = server.name,
@@ -353,6 +361,7 @@ impl FlowCheck {
         let (view, parsed);
         let kind = match frame.message {
             FlowMessage::Value(message) => classify(message),
+            FlowMessage::Read(message) => message.0.as_ref().and_then(classify_view),
             FlowMessage::Json(text) => match MessageView::read(text) {
                 Ok(read) => {
                     view = read;
@@ -376,6 +385,7 @@ impl FlowCheck {
         };
         if !frame.server_id.is_empty() && !self.seen.contains(frame.server_id) {
             self.seen.insert(frame.server_id.to_owned());
+            self.known_servers_list = None;
         }
         let Some(kind) = kind else { return };
         match (frame.direction, kind) {
@@ -604,7 +614,7 @@ impl FlowCheck {
             }
             return String::new();
         }
-        let servers = self.known_servers();
+        let servers = self.known_servers_now();
         match resolve_server(&servers, origin, value) {
             Ok(id) => id.to_owned(),
             Err(error) => {
@@ -627,6 +637,15 @@ impl FlowCheck {
     }
 
     /// The servers a `server` value may name: the known list, then every other server id seen so far.
+    /// [`Self::known_servers`], built again only after the known list or the ids seen changed (every handoff item
+    /// resolves its `server` value among them).
+    fn known_servers_now(&mut self) -> Arc<[ServerInfo]> {
+        match &self.known_servers_list {
+            Some(servers) => Arc::clone(servers),
+            None => Arc::clone(self.known_servers_list.insert(self.known_servers().into())),
+        }
+    }
+
     fn known_servers(&self) -> Vec<ServerInfo> {
         let mut servers = self.known.clone();
         let mut seen: Vec<&String> =
@@ -1232,6 +1251,7 @@ mod tests {
         let by_value = run(entries, servers, Handover::Value);
         assert_eq!(run(entries, servers, Handover::Typed), by_value, "typed frames give other findings");
         assert_eq!(run(entries, servers, Handover::Json), by_value, "messages as JSON text give other findings");
+        assert_eq!(run(entries, servers, Handover::Read), by_value, "messages read as ReadMessage give other findings");
         by_value
     }
 
@@ -1243,6 +1263,8 @@ mod tests {
         Typed,
         /// Every message as its JSON text.
         Json,
+        /// Every message read from its JSON text as a [`ReadMessage`].
+        Read,
     }
 
     fn run(entries: &[Entry], servers: &[(&str, &str)], handover: Handover) -> (Vec<FlowFinding>, Vec<String>) {
@@ -1261,8 +1283,10 @@ mod tests {
             let method = message.get("method").and_then(Value::as_str);
             let result = message.get("result");
             let text = message.to_string();
+            let read: ReadMessage = serde_json::from_str(&text).expect("a message's text reads");
             let message = match (typed, id, method, thread.as_ref(), result) {
                 _ if handover == Handover::Json => FlowMessage::Json(&text),
+                _ if handover == Handover::Read => FlowMessage::Read(&read),
                 (true, Some(id), Some(method), Some(thread), None) if !reads_params(method) => {
                     FlowMessage::Request { id, method, thread }
                 }
@@ -2312,6 +2336,9 @@ mod json_equivalence {
         }
         .replace("Owned(", "Borrowed(");
         assert_eq!(by_text, by_value, "{text}");
+        let read: ReadMessage = serde_json::from_str(text).expect("generated text is JSON");
+        let by_read = frame_reads(read.0.as_ref().and_then(classify_view)).replace("Owned(", "Borrowed(");
+        assert_eq!(by_read, by_value, "{text}");
     }
 
     proptest! {

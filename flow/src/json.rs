@@ -260,6 +260,25 @@ impl<'a> MessageView<'a> {
     }
 }
 
+/// A message read as [`crate::FlowMessage::Json`] reads its text, but in the pass of whoever deserializes it (the
+/// validator reads it while reading its capture entry): its JSON-RPC members as spans of the input, or nothing when
+/// the JSON value is not an object. Hand it over as [`crate::FlowMessage::Read`].
+#[derive(Debug)]
+pub struct ReadMessage<'a>(pub(crate) Option<MessageView<'a>>);
+
+impl ReadMessage<'_> {
+    /// What a JSON value that is not an object reads as.
+    pub fn not_an_object() -> ReadMessage<'static> {
+        ReadMessage(None)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReadMessage<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ViewVisitor).map(ReadMessage)
+    }
+}
+
 const MESSAGE_MEMBERS: [&str; 5] = ["id", "method", "params", "result", "error"];
 
 struct ViewVisitor;

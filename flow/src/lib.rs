@@ -19,8 +19,8 @@ pub mod servers;
 pub mod state;
 
 pub use check::{
-    FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, FlowTrace, TracedHandoff, reads_method,
-    reads_params,
+    FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, FlowTrace, ReadMessage, TracedHandoff,
+    reads_method, reads_params,
 };
 pub use item::{HandoffRef, ItemAdded};
 pub use mode::{HandoffMode, StartedMode};

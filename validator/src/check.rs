@@ -8,11 +8,10 @@ use std::collections::BTreeMap;
 
 use codex_handoff_contract::ThreadId;
 use handoff_schema::{Direction, RpcMethod};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::compiled::NodeId;
-use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage};
+use crate::flow::{FlowCheck, FlowDirection, FlowFinding, FlowFrame, FlowId, FlowMessage, ReadMessage};
 use crate::frame::{Cleared, Text};
 use crate::report::{Diagnostic, Severity};
 use crate::requests::{Answer, Pending, RequestId, RequestTable, ResultDef};
@@ -364,8 +363,14 @@ impl<'s> CaptureCheck<'s> {
                 if id.is_some() || self.flow.reads_notification(server_id, method) {
                     // The pass read this frame as JSON with an app-server message in it; the flow rules read what they
                     // need of the message's text, typed, with the findings of its `Value`.
-                    if let Some(message) = message_text(frame) {
-                        self.observe_flow(at, server_id, direction, FlowMessage::Json(&message));
+                    match read_message(frame) {
+                        Some(FrameMessage::Read(message)) => {
+                            self.observe_flow(at, server_id, direction, FlowMessage::Read(&message));
+                        }
+                        Some(FrameMessage::Text(message)) => {
+                            self.observe_flow(at, server_id, direction, FlowMessage::Json(&message));
+                        }
+                        None => {}
                     }
                 }
                 return;
@@ -962,36 +967,97 @@ fn restore_alias(pointer: &str, renamed: &[(String, String)]) -> String {
     pointer.to_owned()
 }
 
-/// The app-server message of a frame as JSON text: the entry's `json` (an object, or a string holding one) or the
-/// bare message. Read in one pass over the frame without building a `Value`; `None` where the frame is not JSON or
-/// not an object (never so for a frame the compiled check cleared).
-fn message_text(frame: &[u8]) -> Option<Cow<'_, str>> {
-    // Read from the bytes: only the `json` span is checked to be UTF-8 (as every string is), not the whole frame.
+/// The app-server message of a frame, for the flow rules: the entry's `json` (an object, or a string holding one)
+/// or the bare message. An inline message is read in the same pass as the entry, without building a `Value`;
+/// `None` where the frame is not JSON or not an object (never so for a frame the compiled check cleared).
+enum FrameMessage<'a> {
+    /// Read in the entry's pass (`None` inside when `json` is no object).
+    Read(ReadMessage<'a>),
+    /// The message's JSON text, which the flow rules read: an entry's `json` string, or a bare message.
+    Text(Cow<'a, str>),
+}
+
+fn read_message(frame: &[u8]) -> Option<FrameMessage<'_>> {
+    // Read from the bytes: only the spans kept are checked to be UTF-8 (as serde_json does for every string it
+    // reads), not the whole frame.
     let mut deserializer = serde_json::Deserializer::from_slice(frame);
     let entry = serde::Deserializer::deserialize_map(&mut deserializer, EntryMembers::default()).ok()?;
     deserializer.end().ok()?;
     // As the `Value` route: an object with both `json` and `dir` is an entry, anything else a bare message.
     match entry {
-        EntryMembers { dir: true, json: Some(json) } => {
-            let json = json.get();
-            if json.starts_with('"') {
-                // Not checked to be JSON here: the flow rules take text that is not JSON for no message, as the
-                // `Value` route takes no message, and its server was counted as seen before either.
-                serde_json::from_str::<String>(json).ok().map(Cow::Owned)
-            } else {
-                Some(Cow::Borrowed(json))
-            }
+        EntryMembers { dir: true, json: Some(EntryJson::Read(message)) } => Some(FrameMessage::Read(message)),
+        // Not checked to be JSON here: the flow rules take text that is not JSON for no message, as the `Value`
+        // route takes no message, and its server was counted as seen before either.
+        EntryMembers { dir: true, json: Some(EntryJson::Text(message)) } => {
+            Some(FrameMessage::Text(Cow::Owned(message)))
         }
-        _ => std::str::from_utf8(frame).ok().map(Cow::Borrowed),
+        _ => std::str::from_utf8(frame).ok().map(|text| FrameMessage::Text(Cow::Borrowed(text))),
     }
 }
 
-/// What [`message_text`] reads of a frame: whether it has a `dir`, and its `json` (the last of duplicates, as in a
+/// What [`read_message`] reads of a frame: whether it has a `dir`, and its `json` (the last of duplicates, as in a
 /// `Value`), names compared unescaped.
 #[derive(Default)]
 struct EntryMembers<'a> {
     dir: bool,
-    json: Option<&'a RawValue>,
+    json: Option<EntryJson<'a>>,
+}
+
+/// An entry's `json` member: a message read in place (any JSON but a string; only an object is a message), or a
+/// string holding one.
+enum EntryJson<'a> {
+    Read(ReadMessage<'a>),
+    Text(String),
+}
+
+impl<'de> serde::Deserialize<'de> for EntryJson<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(EntryJsonVisitor)
+    }
+}
+
+struct EntryJsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EntryJsonVisitor {
+    type Value = EntryJson<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(EntryJson::Text(text.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Self::Value, E> {
+        Ok(EntryJson::Text(text))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        use serde::Deserialize;
+        ReadMessage::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(EntryJson::Read)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        use serde::Deserialize;
+        ReadMessage::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(EntryJson::Read)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(EntryJson::Read(ReadMessage::not_an_object()))
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(EntryJson::Read(ReadMessage::not_an_object()))
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(EntryJson::Read(ReadMessage::not_an_object()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(EntryJson::Read(ReadMessage::not_an_object()))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(EntryJson::Read(ReadMessage::not_an_object()))
+    }
 }
 
 impl<'de> serde::de::Visitor<'de> for EntryMembers<'de> {
@@ -1015,7 +1081,7 @@ impl<'de> serde::de::Visitor<'de> for EntryMembers<'de> {
     }
 }
 
-/// A frame member's name, as far as [`message_text`] cares.
+/// A frame member's name, as far as [`read_message`] cares.
 #[derive(PartialEq)]
 enum EntryKey {
     Json,
