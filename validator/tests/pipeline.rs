@@ -131,6 +131,37 @@ fn pipelined_reports_equal_frame_by_frame_reports() {
 }
 
 #[test]
+fn array_dumps_of_many_batches_agree_too() {
+    // Every frame of the JSON Lines fixtures that is JSON, as elements of one array dump, over several batches
+    // (2048 frames or 512 KiB each).
+    let lines = fixture_lines();
+    let mut frames: Vec<&[u8]> = Vec::new();
+    for line in lines.split(|&b| b == b'\n') {
+        if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
+            frames.push(line);
+        }
+    }
+    let mut capture = b"[\n".to_vec();
+    let mut count = 0;
+    while count < 10_000 {
+        for frame in &frames {
+            if count > 0 {
+                capture.extend_from_slice(b",\n");
+            }
+            capture.extend_from_slice(frame);
+            count += 1;
+        }
+    }
+    capture.extend_from_slice(b"\n]\n");
+    let config = Config::default();
+    let reference = one_by_one(&config, &capture);
+    assert_eq!(reference.messages, count);
+    assert!(reference.diagnostics.iter().any(|d| d.index.is_some_and(|i| i > 8000)), "findings in the last batches");
+    let pipelined = validate_reader(schemas(), &config, "capture", &capture[..], None).unwrap();
+    assert_same(&pipelined, &reference, "array dump");
+}
+
+#[test]
 fn small_captures_and_headers_agree_too() {
     let header = br#"{"servers":[{"id":"srv_7f3a91","name":"bigpc"}]}"#;
     let bad_header = br#"{"servers":[{"name":"nameless"}]}"#;
