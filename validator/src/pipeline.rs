@@ -47,9 +47,9 @@ pub(crate) fn run<R: BufRead>(
         Ok(chunks) => Source::Lines(chunks),
         Err(frames) => Source::Frames(frames),
     };
-    let mut applier = Applier::new(schemas, options, config);
-    // An array dump's reader reports its own layout errors; `[]` is a well-formed dump with no frames.
-    applier.read_any = matches!(source, Source::Frames(_));
+    // An array dump's reader reports its own layout errors (`[]` is a well-formed dump with no frames); a JSON Lines
+    // capture with no frames at all is reported here.
+    let mut applier = Applier::new(schemas, options, config, matches!(source, Source::Lines(_)));
     // On a pool thread, waiting for other workers could wait forever: prepare inline there.
     let inline = rayon::current_thread_index().is_some();
     let max_in_flight = if inline { 1 } else { 2 * rayon::current_num_threads() as u64 + 2 };
@@ -256,17 +256,20 @@ struct Applier<'s> {
     /// `--server` entries, added after the capture's own `servers` header (so that theirs win).
     configured: Option<Vec<handoff_flow::ServerInfo>>,
     messages: u64,
-    /// Anything at all was read (a frame, a header, a layout error): an empty capture is reported.
+    /// Anything at all was read (a frame, a header, a layout error).
     read_any: bool,
+    /// A capture of which nothing was read is a `parse` violation (JSON Lines).
+    empty_is_an_error: bool,
 }
 
 impl<'s> Applier<'s> {
-    fn new(schemas: &'s Schemas, options: CheckOptions, config: &Config) -> Applier<'s> {
+    fn new(schemas: &'s Schemas, options: CheckOptions, config: &Config, empty_is_an_error: bool) -> Applier<'s> {
         Applier {
             check: CaptureCheck::new(schemas, options),
             configured: Some(config.servers.clone()),
             messages: 0,
             read_any: false,
+            empty_is_an_error,
         }
     }
 
@@ -299,7 +302,7 @@ impl<'s> Applier<'s> {
         if let Some(configured) = self.configured.take() {
             self.check.add_servers(configured);
         }
-        if !self.read_any {
+        if self.empty_is_an_error && !self.read_any {
             let message = "empty capture: no frames (the file holds only whitespace)".to_owned();
             self.check.parse_error(Location { line: 1, index: None }, message);
         }
