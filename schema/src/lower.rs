@@ -240,7 +240,8 @@ impl Lowering<'_> {
                 SchemaError::unsupported(&format!("{pointer}/const"), "a `const` that is not a string")
             })?;
             let name = names::synthesized_type(parent, wire);
-            let values = vec![EnumValue { wire: value.to_owned(), name: names::neutral(value) }];
+            let values =
+                vec![EnumValue { wire: value.to_owned(), name: value_name(value, &format!("{pointer}/const"))? }];
             let kind =
                 TypeKind::StringEnum(StringEnumDef { values, origin: EnumOrigin::Const, openness: Openness::Closed });
             self.insert(
@@ -463,11 +464,9 @@ impl Lowering<'_> {
                 if variants.iter().any(|v: &TaggedVariant| v.tag_value == value) {
                     return Err(shape_error(&format!("tag value `{value}` is used twice")));
                 }
-                variants.push(TaggedVariant {
-                    tag_value: value.to_owned(),
-                    name: names::neutral(value),
-                    type_name: target.clone(),
-                });
+                let at = format!("/$defs/{}/properties/{}/const", escape(target), escape(&tag));
+                let name = value_name(value, &at)?;
+                variants.push(TaggedVariant { tag_value: value.to_owned(), name, type_name: target.clone() });
             } else if fallback.replace(target.clone()).is_some() {
                 return Err(shape_error("more than one fallback branch"));
             }
@@ -602,6 +601,16 @@ fn declared_by(obj: &Map<String, Value>, pointer: &str) -> Result<ToolDeclarer> 
         || SchemaError::invalid(&format!("{pointer}/declared_by"), format!("must be one of {}", wires.join(", ")));
     let wire = value.as_str().ok_or_else(error)?;
     ToolDeclarer::ALL.into_iter().find(|d| d.wire() == wire).ok_or_else(error)
+}
+
+/// The name in code of a `const` value (a tag or a fixed member): values become enum variants in every language, so
+/// one that gives no name (`""`, only punctuation) is an error at the value, not an empty identifier later.
+fn value_name(wire: &str, pointer: &str) -> Result<String> {
+    let name = names::neutral(wire);
+    if name.is_empty() {
+        return Err(SchemaError::invalid(pointer, format!("value `{wire}` has an empty name in code")));
+    }
+    Ok(name)
 }
 
 fn string_enum(obj: &Map<String, Value>, pointer: &str) -> Result<StringEnumDef> {

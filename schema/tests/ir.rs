@@ -150,6 +150,23 @@ fn tagged_unions_with_const_tags_and_a_fallback() {
 }
 
 #[test]
+fn a_const_value_without_a_name_in_code_is_an_error_at_it() {
+    // Tags and fixed members become enum variants in every language: `""` or punctuation gives no name (found by
+    // the mutated-schema property test, which once saw an empty identifier panic in the Rust backend).
+    for value in ["", "-", "#/"] {
+        let mut defs = tagged_defs();
+        defs["Text"]["properties"]["type"]["const"] = json!(value);
+        match lower(defs) {
+            Err(SchemaError::Invalid { pointer, reason }) => {
+                assert_eq!(pointer, "/$defs/Text/properties/type/const", "{value:?}");
+                assert!(reason.contains("empty name in code"), "{reason}");
+            }
+            other => panic!("expected an invalid-schema error for const {value:?}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn a_fallback_must_exclude_exactly_the_other_tags() {
     let mut defs = tagged_defs();
     defs["Other"]["properties"]["type"]["not"] = json!({"enum": ["text"]});
