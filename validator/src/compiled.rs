@@ -972,7 +972,7 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
 }
 
 /// Whether a member name is `self.0`.
-struct IsKey<'c>(&'c str);
+pub(crate) struct IsKey<'c>(pub(crate) &'c str);
 
 impl<'de> DeserializeSeed<'de> for IsKey<'_> {
     type Value = bool;

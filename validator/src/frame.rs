@@ -22,7 +22,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde_json::value::RawValue;
 
 use crate::check::{ARGUMENTS_DONE_EVENT, ITEM_EVENTS, REALTIME_SERVER_ID, is_call_event};
-use crate::compiled::{Compiled, Cx, Expect, FieldNode, Keep, Keeping, KeyTable, NodeId, Ty, refuse};
+use crate::compiled::{Compiled, Cx, Expect, FieldNode, IsKey, Keep, Keeping, KeyTable, NodeId, Ty, refuse};
 use crate::flow::{self, FlowDirection};
 use crate::requests::RequestId;
 use crate::schemas;
@@ -798,7 +798,7 @@ fn item_type(item: &str) -> Option<String> {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
             let mut kind = None;
-            while let Some(is_type) = map.next_key_seed(TypeKey)? {
+            while let Some(is_type) = map.next_key_seed(IsKey("type"))? {
                 if is_type {
                     kind = map.next_value::<serde_json::Value>()?.as_str().map(str::to_owned);
                 } else {
@@ -843,24 +843,5 @@ impl<'de> Visitor<'de> for EventKey {
             "arguments" => EventMember::Call(2),
             _ => EventMember::Other,
         })
-    }
-}
-
-struct TypeKey;
-
-impl<'de> DeserializeSeed<'de> for TypeKey {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TypeKey {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a member name")
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<bool, E> {
-        Ok(s == "type")
     }
 }
