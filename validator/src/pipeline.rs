@@ -47,9 +47,11 @@ pub(crate) fn run<R: BufRead>(
         Ok(chunks) => Source::Lines(chunks),
         Err(frames) => Source::Frames(frames),
     };
-    // An array dump's reader reports its own layout errors (`[]` is a well-formed dump with no frames); a JSON Lines
-    // capture with no frames at all is reported here.
-    let mut applier = Applier::new(schemas, options, config, matches!(source, Source::Lines(_)));
+    let first_line = match &source {
+        Source::Lines(chunks) => Some(chunks.first_line()),
+        Source::Frames(_) => None,
+    };
+    let mut applier = Applier::new(schemas, options, config, first_line);
     // On a pool thread, waiting for other workers could wait forever: prepare inline there.
     let inline = rayon::current_thread_index().is_some();
     let max_in_flight = if inline { 1 } else { 2 * rayon::current_num_threads() as u64 + 2 };
@@ -114,11 +116,8 @@ impl<R: BufRead> Source<R> {
     fn next_batch(&mut self, bytes: &mut ChunkBuf, max_line_bytes: usize) -> io::Result<Option<RawItems>> {
         match self {
             Source::Lines(chunks) => Ok(chunks.next_chunk(bytes)?.map(|chunk| match chunk {
-                Chunk::Lines { first_line } => RawItems::Lines { first_line },
-                Chunk::TooLong { line, len } => RawItems::Frames(vec![(
-                    Location { line, index: None },
-                    RawItem::Unparsable { message: read::too_long(len, max_line_bytes), counted: true },
-                )]),
+                Chunk::Lines => RawItems::Lines,
+                Chunk::TooLong { len } => RawItems::TooLong { len },
             })),
             Source::Frames(reader) => {
                 bytes.clear();
@@ -162,8 +161,10 @@ struct RawBatch {
 }
 
 enum RawItems {
-    /// Whole lines from line `first_line`, split where they are prepared.
-    Lines { first_line: u64 },
+    /// Whole lines following the last batch's, split (and counted) where they are prepared.
+    Lines,
+    /// One line longer than the limit, following the last batch's lines, its bytes skipped.
+    TooLong { len: u64 },
     /// Frames already cut (array dumps, over-long lines), each with its place in the capture.
     Frames(Vec<(Location, RawItem)>),
 }
@@ -186,6 +187,9 @@ enum RawItem {
 struct PreparedBatch {
     bytes: ChunkBuf,
     items: Vec<PreparedItem>,
+    /// For lines: how many lines the batch holds; its items' line numbers count from 0, its first line, which only
+    /// the applying thread knows (it follows the lines of every batch before). `None`: items are where they say.
+    lines: Option<u64>,
 }
 
 struct PreparedItem {
@@ -209,10 +213,10 @@ impl RawBatch {
                 None => check::prepare(schemas, options, &bytes.as_slice()[range.clone()], last_unterminated),
             };
         let mut prepared = Vec::new();
-        match items {
-            RawItems::Lines { first_line } => {
+        let lines = match items {
+            RawItems::Lines => {
                 prepared.reserve(bytes.len() / 128);
-                read::split_lines(bytes.as_slice(), first_line, max_line_bytes, |line| {
+                let lines = read::split_lines(bytes.as_slice(), 0, max_line_bytes, |line| {
                     prepared.push(match line {
                         read::Line::Frame { line, range, last_unterminated } => PreparedItem {
                             at: Location { line, index: None },
@@ -220,14 +224,14 @@ impl RawBatch {
                             range,
                             counted: true,
                         },
-                        read::Line::TooLong { line, len } => PreparedItem {
-                            at: Location { line, index: None },
-                            range: 0..0,
-                            prepared: Prepared::Unparsable(read::too_long(len, max_line_bytes)),
-                            counted: true,
-                        },
+                        read::Line::TooLong { line, len } => PreparedItem::too_long(line, len, max_line_bytes),
                     })
                 });
+                Some(lines)
+            }
+            RawItems::TooLong { len } => {
+                prepared.push(PreparedItem::too_long(0, len, max_line_bytes));
+                Some(1)
             }
             RawItems::Frames(items) => {
                 prepared.reserve(items.len());
@@ -244,9 +248,18 @@ impl RawBatch {
                         }
                     });
                 }
+                None
             }
-        }
-        PreparedBatch { bytes, items: prepared }
+        };
+        PreparedBatch { bytes, items: prepared, lines }
+    }
+}
+
+impl PreparedItem {
+    /// A line longer than the limit, at line `line` (of the capture, or of its batch).
+    fn too_long(line: u64, len: u64, max_line_bytes: usize) -> PreparedItem {
+        let prepared = Prepared::Unparsable(read::too_long(len, max_line_bytes));
+        PreparedItem { at: Location { line, index: None }, range: 0..0, prepared, counted: true }
     }
 }
 
@@ -258,25 +271,34 @@ struct Applier<'s> {
     messages: u64,
     /// Anything at all was read (a frame, a header, a layout error).
     read_any: bool,
-    /// A capture of which nothing was read is a `parse` violation (JSON Lines).
-    empty_is_an_error: bool,
+    /// JSON Lines: the line number of the next batch's first line. `None` for an array dump, whose reader reports
+    /// its own layout errors (`[]` is a well-formed dump with no frames); a JSON Lines capture of which nothing was
+    /// read is reported here.
+    next_line: Option<u64>,
 }
 
 impl<'s> Applier<'s> {
-    fn new(schemas: &'s Schemas, options: CheckOptions, config: &Config, empty_is_an_error: bool) -> Applier<'s> {
+    /// `first_line`: for JSON Lines, the line number of the first batch's first line.
+    fn new(schemas: &'s Schemas, options: CheckOptions, config: &Config, first_line: Option<u64>) -> Applier<'s> {
         Applier {
             check: CaptureCheck::new(schemas, options),
             configured: Some(config.servers.clone()),
             messages: 0,
             read_any: false,
-            empty_is_an_error,
+            next_line: first_line,
         }
     }
 
     /// Applies a batch's frames in order; gives back its buffer for the next batch.
     fn apply(&mut self, batch: PreparedBatch) -> ChunkBuf {
-        let PreparedBatch { bytes, items } = batch;
-        for PreparedItem { at, range, prepared, counted } in items {
+        let PreparedBatch { bytes, items, lines } = batch;
+        // A batch of lines numbers them from 0: it starts where the batches before it ended.
+        let first_line = lines.and(self.next_line);
+        if let (Some(next), Some(lines)) = (&mut self.next_line, lines) {
+            *next += lines;
+        }
+        for PreparedItem { mut at, range, prepared, counted } in items {
+            at.line += first_line.unwrap_or(0);
             let frame = &bytes.as_slice()[range];
             self.read_any = true;
             if let Some(configured) = self.configured.take() {
@@ -302,7 +324,7 @@ impl<'s> Applier<'s> {
         if let Some(configured) = self.configured.take() {
             self.check.add_servers(configured);
         }
-        if self.empty_is_an_error && !self.read_any {
+        if self.next_line.is_some() && !self.read_any {
             let message = "empty capture: no frames (the file holds only whitespace)".to_owned();
             self.check.parse_error(Location { line: 1, index: None }, message);
         }

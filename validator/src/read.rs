@@ -132,7 +132,7 @@ impl<R: BufRead> FrameReader<R> {
             input: self.input,
             max_line_bytes: self.max_frame_bytes,
             chunk_bytes: chunk_bytes.max(1),
-            line: self.line,
+            first_line: self.line,
             carry: Vec::new(),
             ended: false,
             consumed: self.consumed,
@@ -422,8 +422,8 @@ pub struct LineChunks<R> {
     input: R,
     max_line_bytes: usize,
     chunk_bytes: usize,
-    /// Line number of the next chunk's first line.
-    line: u64,
+    /// Line number of the first chunk's first line (later ones are counted where the lines are split).
+    first_line: u64,
     /// The start of a line the last chunk cut off, for the next chunk.
     carry: Vec<u8>,
     ended: bool,
@@ -434,10 +434,11 @@ pub struct LineChunks<R> {
 /// What [`LineChunks::next_chunk`] put in the buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Chunk {
-    /// Whole lines, the first of them line `first_line`; only the capture's last line may lack its `\n`.
-    Lines { first_line: u64 },
+    /// Whole lines, the first of them the line after the last chunk's; only the capture's last line may lack its
+    /// `\n`.
+    Lines,
     /// One line longer than the limit and than a chunk: its bytes were skipped (the buffer is empty).
-    TooLong { line: u64, len: u64 },
+    TooLong { len: u64 },
 }
 
 /// A reusable batch buffer: `bytes[..len]` is the batch; the rest stays allocated and initialized, so that reading
@@ -476,6 +477,11 @@ impl ChunkBuf {
 }
 
 impl<R: Read> LineChunks<R> {
+    /// The line number of the first chunk's first line: the lines of a chunk follow those of the one before.
+    pub fn first_line(&self) -> u64 {
+        self.first_line
+    }
+
     /// Fills `chunk` (emptied first) with the next chunk; `None` at the end of the capture.
     pub fn next_chunk(&mut self, chunk: &mut ChunkBuf) -> io::Result<Option<Chunk>> {
         chunk.clear();
@@ -488,30 +494,23 @@ impl<R: Read> LineChunks<R> {
                 if chunk.is_empty() {
                     return Ok(None);
                 }
-                return Ok(Some(self.lines(chunk.as_slice())));
+                return Ok(Some(Chunk::Lines));
             }
             match memchr::memrchr(b'\n', chunk.as_slice()) {
                 Some(end) => {
                     self.carry.extend_from_slice(&chunk.as_slice()[end + 1..]);
                     chunk.len = end + 1;
-                    return Ok(Some(self.lines(chunk.as_slice())));
+                    return Ok(Some(Chunk::Lines));
                 }
                 // One line so far, longer than the limit: the rest of it is counted, not kept.
                 None if chunk.len() > self.max_line_bytes => {
-                    let line = self.line;
                     let len = self.skip_line(chunk)?;
-                    return Ok(Some(Chunk::TooLong { line, len }));
+                    return Ok(Some(Chunk::TooLong { len }));
                 }
                 // One line longer than a chunk (and within the limit): the chunk grows to hold it.
                 None => target = chunk.len() + self.chunk_bytes,
             }
         }
-    }
-
-    fn lines(&mut self, chunk: &[u8]) -> Chunk {
-        let first_line = self.line;
-        self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
-        Chunk::Lines { first_line }
     }
 
     /// Reads until `chunk` holds `target` bytes or the input ends.
@@ -542,7 +541,6 @@ impl<R: Read> LineChunks<R> {
             self.read_up_to(chunk, self.chunk_bytes)?;
             if let Some(end) = memchr::memchr(b'\n', chunk.as_slice()) {
                 len += end as u64;
-                self.line += 1;
                 self.carry.extend_from_slice(&chunk.as_slice()[end + 1..]);
                 chunk.clear();
                 return Ok(len);
@@ -567,8 +565,9 @@ pub enum Line {
 }
 
 /// The frames of a chunk of whole lines starting at `first_line`, blank lines (spaces, tabs, `\r`) left out, in
-/// order, as [`FrameReader`] reads them one by one.
-pub fn split_lines(chunk: &[u8], first_line: u64, max_line_bytes: usize, mut each: impl FnMut(Line)) {
+/// order, as [`FrameReader`] reads them one by one. Returns how many lines of the chunk end with `\n` (the next
+/// chunk's first line is that many after this one's).
+pub fn split_lines(chunk: &[u8], first_line: u64, max_line_bytes: usize, mut each: impl FnMut(Line)) -> u64 {
     let mut start = 0;
     let mut line = first_line;
     let mut ends = memchr::memchr_iter(b'\n', chunk);
@@ -589,9 +588,13 @@ pub fn split_lines(chunk: &[u8], first_line: u64, max_line_bytes: usize, mut eac
                 each(Line::Frame { line, range: content, last_unterminated: !terminated });
             }
         }
+        if !terminated {
+            break;
+        }
         line += 1;
         start = end + 1;
     }
+    line - first_line
 }
 
 enum Outcome {
@@ -762,19 +765,23 @@ mod tests {
         let buffered = std::io::BufReader::with_capacity(read_size, input);
         let mut chunks = FrameReader::new(buffered, max).unwrap().into_line_chunks(chunk).ok()?;
         let (mut seen, mut buffer) = (Vec::new(), ChunkBuf::default());
+        let mut first_line = chunks.first_line();
         while let Some(found) = chunks.next_chunk(&mut buffer).unwrap() {
             match found {
-                Chunk::Lines { first_line } => split_lines(buffer.as_slice(), first_line, max, |line| {
-                    seen.push(match line {
-                        Line::Frame { line, range, last_unterminated } => {
-                            Seen::Frame { line, bytes: buffer.as_slice()[range].to_vec(), last_unterminated }
-                        }
-                        Line::TooLong { line, len } => Seen::TooLong { line, len },
+                Chunk::Lines => {
+                    first_line += split_lines(buffer.as_slice(), first_line, max, |line| {
+                        seen.push(match line {
+                            Line::Frame { line, range, last_unterminated } => {
+                                Seen::Frame { line, bytes: buffer.as_slice()[range].to_vec(), last_unterminated }
+                            }
+                            Line::TooLong { line, len } => Seen::TooLong { line, len },
+                        })
                     })
-                }),
-                Chunk::TooLong { line, len } => {
+                }
+                Chunk::TooLong { len } => {
                     assert!(buffer.is_empty());
-                    seen.push(Seen::TooLong { line, len });
+                    seen.push(Seen::TooLong { line: first_line, len });
+                    first_line += 1;
                 }
             }
         }
